@@ -1,0 +1,134 @@
+// Package config holds Starling's settings and reads them from the command
+// line and the environment: each flag --name has an environment variable
+// STARLING_NAME (upper case, dashes as underscores) that sets its default;
+// a flag given on the command line wins.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/starlingcfg/starling/internal/identity"
+)
+
+// Config is everything `starling serve` can be told.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DefaultAccount  string
+	MaxBodyBytes    int64
+	DisableReset    bool
+	LogLevel        slog.Level
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	Quotas          Quotas
+}
+
+// Quotas are the AWS service quotas Starling enforces. AWS lets customers
+// raise them, so they are settings (spec §4.1).
+type Quotas struct {
+	// AggregatorsPerRegion is the number of configuration aggregators one
+	// account may have in one region (AWS default 50).
+	AggregatorsPerRegion int
+	// AccountsPerAggregator is the number of source accounts one aggregator
+	// may list (AWS: 10,000).
+	AccountsPerAggregator int
+}
+
+// Defaults returns the default configuration.
+func Defaults() Config {
+	return Config{
+		Addr:            "127.0.0.1:4566",
+		DataDir:         "./starling-data",
+		DefaultAccount:  identity.DefaultAccountID,
+		MaxBodyBytes:    8 << 20,
+		LogLevel:        slog.LevelInfo,
+		LogFormat:       "text",
+		ShutdownTimeout: 10 * time.Second,
+		Quotas: Quotas{
+			AggregatorsPerRegion:  50,
+			AccountsPerAggregator: 10000,
+		},
+	}
+}
+
+// EnvPrefix starts every environment variable Starling reads.
+const EnvPrefix = "STARLING_"
+
+// Load parses the serve flags in args over the defaults, with the
+// environment (read through getenv) overriding the defaults and the flags
+// overriding the environment. Usage and errors go to output.
+func Load(name string, args []string, getenv func(string) string, output io.Writer) (Config, error) {
+	c := Defaults()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(output)
+	logLevel := c.LogLevel.String()
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (host:port)")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "directory for the SQLite database")
+	fs.StringVar(&c.DefaultAccount, "default-account", c.DefaultAccount, "account id of access keys that are not 12-digit account ids")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body accepted, in bytes")
+	fs.BoolVar(&c.DisableReset, "disable-reset", c.DisableReset, "refuse POST /_starling/reset and /moto-api/reset")
+	fs.StringVar(&logLevel, "log-level", logLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for requests in flight on shutdown")
+	fs.IntVar(&c.Quotas.AggregatorsPerRegion, "max-aggregators", c.Quotas.AggregatorsPerRegion, "configuration aggregators per account per region")
+	fs.IntVar(&c.Quotas.AccountsPerAggregator, "max-aggregator-accounts", c.Quotas.AccountsPerAggregator, "source accounts per configuration aggregator")
+
+	var envErrs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		key := EnvPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(key); v != "" {
+			if err := f.Value.Set(v); err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s=%q: %v", key, v, err))
+			}
+		}
+	})
+	if err := errors.Join(envErrs...); err != nil {
+		return c, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		return c, fmt.Errorf("log level %q: want debug, info, warn or error", logLevel)
+	}
+	return c, c.Validate()
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr: must not be empty"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data: must not be empty"))
+	}
+	if !identity.IsAccountID(c.DefaultAccount) {
+		errs = append(errs, fmt.Errorf("default-account: %q is not a 12-digit account id", c.DefaultAccount))
+	}
+	if c.MaxBodyBytes < 1024 {
+		errs = append(errs, errors.New("max-body-bytes: must be at least 1024"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log-format: %q is not text or json", c.LogFormat))
+	}
+	if c.Quotas.AggregatorsPerRegion < 1 {
+		errs = append(errs, errors.New("max-aggregators: must be at least 1"))
+	}
+	if c.Quotas.AccountsPerAggregator < 1 {
+		errs = append(errs, errors.New("max-aggregator-accounts: must be at least 1"))
+	}
+	if c.ShutdownTimeout < 0 {
+		errs = append(errs, errors.New("shutdown-timeout: must not be negative"))
+	}
+	return errors.Join(errs...)
+}

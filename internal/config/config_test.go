@@ -1,0 +1,57 @@
+package config
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(Config) bool
+		wantErr string
+	}{
+		{name: "defaults", check: func(c Config) bool {
+			return c.Addr == "127.0.0.1:4566" && c.DataDir == "./starling-data" && c.DefaultAccount == "000000000000" &&
+				c.Quotas.AggregatorsPerRegion == 50 && c.Quotas.AccountsPerAggregator == 10000 && !c.DisableReset
+		}},
+		{name: "flags", args: []string{"--addr", ":9000", "--data", "/tmp/x", "--max-aggregators", "7", "--disable-reset"}, check: func(c Config) bool {
+			return c.Addr == ":9000" && c.DataDir == "/tmp/x" && c.Quotas.AggregatorsPerRegion == 7 && c.DisableReset
+		}},
+		{name: "environment", env: map[string]string{"STARLING_ADDR": "0.0.0.0:1", "STARLING_DATA": "d", "STARLING_MAX_AGGREGATOR_ACCOUNTS": "3", "STARLING_LOG_LEVEL": "debug"},
+			check: func(c Config) bool {
+				return c.Addr == "0.0.0.0:1" && c.DataDir == "d" && c.Quotas.AccountsPerAggregator == 3 && c.LogLevel == slog.LevelDebug
+			}},
+		{name: "flag beats environment", args: []string{"--addr", "127.0.0.1:2"}, env: map[string]string{"STARLING_ADDR": "127.0.0.1:1"},
+			check: func(c Config) bool { return c.Addr == "127.0.0.1:2" }},
+		{name: "bad environment value", env: map[string]string{"STARLING_MAX_AGGREGATORS": "many"}, wantErr: "STARLING_MAX_AGGREGATORS"},
+		{name: "bad default account", args: []string{"--default-account", "123"}, wantErr: "default-account"},
+		{name: "zero quota", args: []string{"--max-aggregators", "0"}, wantErr: "max-aggregators"},
+		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "log level"},
+		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "log-format"},
+		{name: "unknown flag", args: []string{"--nope"}, wantErr: "flag provided but not defined"},
+		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			c, err := Load("starling serve", tt.args, getenv, io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load(%v) error = %v; want one mentioning %q", tt.args, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load(%v) = %v", tt.args, err)
+			}
+			if !tt.check(c) {
+				t.Errorf("Load(%v) = %+v; not what the case expects", tt.args, c)
+			}
+		})
+	}
+}
