@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// migrationFiles holds the schema history: migrations/NNNN_name.sql, numbered
+// from 1 without gaps. Never edit a released file; add the next one.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migration is one schema step; applying it takes the database to version.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads the *.sql files of fsys's migrations directory, which
+// must be numbered 1, 2, 3... in name order.
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	var migs []migration
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || path.Ext(name) != ".sql" {
+			continue
+		}
+		num, _, _ := strings.Cut(name, "_")
+		v, err := strconv.Atoi(strings.TrimSuffix(num, ".sql"))
+		if want := len(migs) + 1; err != nil || v != want {
+			return nil, fmt.Errorf("sqlite: migration %s: name must start with its number %04d", name, want)
+		}
+		b, err := fs.ReadFile(fsys, "migrations/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+		migs = append(migs, migration{version: v, name: name, sql: string(b)})
+	}
+	return migs, nil
+}
+
+// migrate brings the database on c to the last version of migs, applying the
+// missing steps in order in one transaction: it ends either fully migrated or
+// unchanged. A database at a later version than migs knows is refused with
+// ErrNewerSchema.
+func migrate(ctx context.Context, c *sql.Conn, migs []migration) (err error) {
+	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_, _ = c.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	var have int
+	if err := c.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("sqlite: read schema version: %w", err)
+	}
+	if have > len(migs) {
+		return fmt.Errorf("%w: the database is at schema version %d, this build knows versions up to %d; use a newer Starling",
+			ErrNewerSchema, have, len(migs))
+	}
+	for _, m := range migs[have:] {
+		if _, err := c.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
+		}
+	}
+	if have < len(migs) {
+		// PRAGMA takes no parameters; the value is an int we made.
+		if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migs))); err != nil {
+			return fmt.Errorf("sqlite: write schema version: %w", err)
+		}
+	}
+	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("sqlite: migrate: commit: %w", err)
+	}
+	return nil
+}
