@@ -1,0 +1,93 @@
+// Command starling serves the AWS Config aggregator API (and the parts of
+// AWS Organizations and STS it depends on) on the AWS wire protocol.
+//
+// Usage:
+//
+//	starling [serve] [flags]   run the server (the default)
+//	starling version           print the version
+//	starling help              print this help
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/starlingcfg/starling/internal/app"
+	"github.com/starlingcfg/starling/internal/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; without
+// it the module version from the build info is used.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "starling:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+const usage = `starling serves the AWS Config aggregator API on the AWS wire protocol.
+
+Usage:
+  starling [serve] [flags]   run the server (the default)
+  starling version           print the version
+  starling help              print this help
+
+Run 'starling serve -h' for the server's flags. Every flag --name can also be
+set with the environment variable STARLING_NAME (dashes become underscores).
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && (args[0] == "" || args[0][0] != '-') {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		cfg, err := config.Load("starling serve", args, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return app.Run(ctx, cfg, app.Options{Logger: newLogger(cfg, stderr), Version: versionString()})
+	case "version":
+		fmt.Fprintln(stdout, "starling", versionString())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

@@ -1,0 +1,132 @@
+// Package app assembles a running Starling from its configuration: it opens
+// the store, builds the services and the HTTP server, serves until the
+// context ends, and shuts down gracefully. cmd/starling and the end-to-end
+// tests both start Starling through Run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/clock"
+	"github.com/starlingcfg/starling/internal/config"
+	"github.com/starlingcfg/starling/internal/configservice"
+	"github.com/starlingcfg/starling/internal/identity"
+	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/server"
+	"github.com/starlingcfg/starling/internal/store/sqlite"
+)
+
+// Options are the parts of a running Starling that are not configuration:
+// what cmd/starling and tests inject.
+type Options struct {
+	// Logger receives the access log and errors; nil discards them.
+	Logger *slog.Logger
+	// Version is reported by the health endpoint and the startup log line.
+	Version string
+	// Clock is the services' time source; nil is the system clock.
+	Clock clock.Clock
+	// Ready, if set, is called with the listener's address once it is open.
+	Ready func(net.Addr)
+}
+
+// Run serves Starling as cfg says until ctx is done, then shuts down.
+func Run(ctx context.Context, cfg config.Config, opts Options) error {
+	start := time.Now()
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{})
+	if err != nil {
+		return fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", slog.String("error", err.Error()))
+		}
+	}()
+	key, err := pagetoken.LoadKey(ctx, st)
+	if err != nil {
+		return fmt.Errorf("load token key: %w", err)
+	}
+	cfgSvc := configservice.New(configservice.Options{
+		Store:  st,
+		Tokens: pagetoken.NewCodec(key),
+		Clock:  opts.Clock,
+		Quotas: configservice.Quotas{
+			AggregatorsPerRegion:  cfg.Quotas.AggregatorsPerRegion,
+			AccountsPerAggregator: cfg.Quotas.AccountsPerAggregator,
+		},
+	})
+	var reset func(context.Context) error
+	if !cfg.DisableReset {
+		reset = func(ctx context.Context) error {
+			if err := st.Reset(ctx); err != nil {
+				return err
+			}
+			return pagetoken.SaveKey(ctx, st, key)
+		}
+	}
+	handler := server.New(server.Options{
+		APIs: []server.API{{
+			Name:         "config",
+			TargetPrefix: configapi.TargetPrefix,
+			Operations:   configservice.Operations(cfgSvc),
+		}},
+		Resolver:     identity.Resolver{DefaultAccountID: cfg.DefaultAccount},
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Reset:        reset,
+		Logger:       log,
+		Registry:     prometheus.NewRegistry(),
+		Version:      opts.Version,
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("starling listening",
+		slog.String("addr", ln.Addr().String()),
+		slog.String("data", cfg.DataDir),
+		slog.String("version", opts.Version),
+		slog.Duration("startup", time.Since(start)))
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr())
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,301 @@
+package configservice
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/api/shape"
+	"github.com/starlingcfg/starling/internal/apierr"
+	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/store"
+)
+
+// kindAggregator holds aggregatorRecords keyed by aggregator name.
+const kindAggregator store.Kind = "ConfigurationAggregator"
+
+// aggregatorRecord is the stored form of a configuration aggregator.
+type aggregatorRecord struct {
+	Aggregator configapi.ConfigurationAggregator `json:"aggregator"`
+	// OrganizationID is the organization an organization aggregator was
+	// created in, so that later updates can tell whether it changed.
+	OrganizationID string `json:"organizationId,omitempty"`
+}
+
+// Messages of the aggregator rules. The texts come from AWS or moto as
+// catalogued in spec §5.2; those marked "ours" have no known AWS text.
+const (
+	msgBothSources = "The configuration aggregator cannot be created because your request contains both the AccountAggregationSource and the OrganizationAggregationSource. Include only one aggregation source and try again."
+	msgNoSource    = "The configuration aggregator cannot be created because your request is missing either the AccountAggregationSource or the OrganizationAggregationSource. Include the appropriate aggregation source and try again."
+	msgBothRegions = "Your configuration aggregator contains a list of regions and also specifies the use of all regions. You must choose one of these options."
+	msgNoRegions   = "Your request does not specify any regions. Select AWS Config-supported regions and try again."
+	msgNoSuchOne   = "The configuration aggregator does not exist. Check the configuration aggregator name and try again."
+	msgNoSuchSome  = "At least one of the configuration aggregators does not exist. Check the configuration aggregator names and try again."
+	// ours: AWS forbids switching the source type (spec §2.A note 5) but its
+	// text is unknown.
+	msgSwitchSource = "The configuration aggregator cannot be updated because you cannot change its source between AccountAggregationSource and OrganizationAggregationSource. Delete the aggregator and create a new one."
+	// ours
+	msgEmptyRole = "The RoleArn of the OrganizationAggregationSource is empty. Provide the ARN of an IAM role that AWS Config can assume to read your organization."
+	// ours
+	msgNoOrganization = "Organization is no longer available."
+)
+
+// describeAggregatorsMax is the largest and default page of
+// DescribeConfigurationAggregators (model: Limit 0..100, "the default is maximum").
+const describeAggregatorsMax = 100
+
+// PutConfigurationAggregator creates or updates an aggregator (seed document).
+func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.PutConfigurationAggregatorRequest) (*configapi.PutConfigurationAggregatorResponse, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkSources(in); err != nil {
+		return nil, err
+	}
+	if err := checkTags(in.Tags, "tags"); err != nil {
+		return nil, err
+	}
+	name := *in.ConfigurationAggregatorName
+	now := shape.NewTimestamp(s.clock.Now())
+	newID, err := s.randomID(8)
+	if err != nil {
+		return nil, err
+	}
+	var out configapi.ConfigurationAggregator
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		var rec aggregatorRecord
+		err := getJSON(tx, t, kindAggregator, name, &rec)
+		exists := err == nil
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if exists && (rec.Aggregator.OrganizationAggregationSource != nil) != (in.OrganizationAggregationSource != nil) {
+			return configapi.InvalidParameterValue(msgSwitchSource)
+		}
+		var orgID string
+		if in.OrganizationAggregationSource != nil {
+			if orgID, err = s.checkOrganizationCaller(tx, t); err != nil {
+				return err
+			}
+		}
+		switch {
+		case exists:
+			// Update: identity, creation time and tags stay; sources are replaced.
+			old := &rec.Aggregator
+			if in.OrganizationAggregationSource != nil && rec.OrganizationID != orgID {
+				return configapi.OrganizationAccessDenied(msgPreviousOrganization)
+			}
+			old.AccountAggregationSources = in.AccountAggregationSources
+			old.OrganizationAggregationSource = in.OrganizationAggregationSource
+			old.AggregatorFilters = in.AggregatorFilters
+			old.LastUpdatedTime = now
+		default:
+			n, err := tx.Count(t, kindAggregator)
+			if err != nil {
+				return err
+			}
+			if n >= s.quotas.AggregatorsPerRegion {
+				return configapi.LimitExceeded("The configuration aggregator cannot be created because the account already contains " +
+					strconv.Itoa(s.quotas.AggregatorsPerRegion) + " configuration aggregators in this region, the maximum allowed. Delete an aggregator you no longer need and try again.")
+			}
+			arn := aggregatorARN(t, newID)
+			rec = aggregatorRecord{
+				Aggregator: configapi.ConfigurationAggregator{
+					ConfigurationAggregatorName:   &name,
+					ConfigurationAggregatorArn:    &arn,
+					AccountAggregationSources:     in.AccountAggregationSources,
+					OrganizationAggregationSource: in.OrganizationAggregationSource,
+					AggregatorFilters:             in.AggregatorFilters,
+					CreationTime:                  now,
+					LastUpdatedTime:               now,
+				},
+				OrganizationID: orgID,
+			}
+			if err := createTaggable(tx, t, arn, kindAggregator, name, in.Tags); err != nil {
+				return err
+			}
+		}
+		out = rec.Aggregator
+		return putJSON(tx, t, kindAggregator, name, &rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &configapi.PutConfigurationAggregatorResponse{ConfigurationAggregator: &out}, nil
+}
+
+// checkSources applies the source rules of the seed document and spec §2.A
+// notes 1–3: exactly one source kind, and for it exactly one of AwsRegions and
+// AllAwsRegions (false counts as absent), within the account quota.
+func (s *Service) checkSources(in *configapi.PutConfigurationAggregatorRequest) error {
+	hasAccounts := len(in.AccountAggregationSources) > 0
+	org := in.OrganizationAggregationSource
+	switch {
+	case hasAccounts && org != nil:
+		return configapi.InvalidParameterValue(msgBothSources)
+	case !hasAccounts && org == nil:
+		return configapi.InvalidParameterValue(msgNoSource)
+	}
+	if org != nil {
+		if err := checkRegions(org.AwsRegions, org.AllAwsRegions); err != nil {
+			return err
+		}
+		if *org.RoleArn == "" {
+			return configapi.InvalidRole(msgEmptyRole)
+		}
+		return nil
+	}
+	for _, src := range in.AccountAggregationSources {
+		if err := checkRegions(src.AwsRegions, src.AllAwsRegions); err != nil {
+			return err
+		}
+		if n := countDistinct(src.AccountIds); n > s.quotas.AccountsPerAggregator {
+			return configapi.LimitExceeded("The configuration aggregator cannot be created because it lists " + strconv.Itoa(n) +
+				" source accounts; an aggregator can have at most " + strconv.Itoa(s.quotas.AccountsPerAggregator) + ".")
+		}
+	}
+	return nil
+}
+
+func checkRegions(regions []string, all *bool) error {
+	allRegions := all != nil && *all
+	switch {
+	case len(regions) > 0 && allRegions:
+		return configapi.InvalidParameterValue(msgBothRegions)
+	case len(regions) == 0 && !allRegions:
+		return configapi.InvalidParameterValue(msgNoRegions)
+	}
+	return nil
+}
+
+func countDistinct(ids []string) int {
+	seen := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		seen[id] = struct{}{}
+	}
+	return len(seen)
+}
+
+// checkOrganizationCaller returns the organization of a caller creating an
+// organization aggregator, or the error AWS sends when it may not.
+func (s *Service) checkOrganizationCaller(tx store.Tx, t store.Tenant) (string, error) {
+	org, ok, err := s.orgs.OrganizationOf(tx, t.AccountID)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", configapi.NoAvailableOrganization(msgNoOrganization)
+	}
+	return org.ID, nil
+}
+
+// msgPreviousOrganization is the model's description of this cause of
+// OrganizationAccessDeniedException.
+const msgPreviousOrganization = "The configuration aggregator is associated with a previous AWS Organization and AWS Config cannot aggregate data with current AWS Organization. Delete this aggregator and create a new one with the current AWS Organization."
+
+// DescribeConfigurationAggregators lists the caller's aggregators in this
+// region, optionally only the named ones, sorted by name.
+func (s *Service) DescribeConfigurationAggregators(ctx context.Context, in *configapi.DescribeConfigurationAggregatorsRequest) (*configapi.DescribeConfigurationAggregatorsResponse, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := slices.Clone(in.ConfigurationAggregatorNames)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	scope := pagetoken.Scope("DescribeConfigurationAggregators", t.AccountID, t.Region, strings.Join(names, "/"))
+	after := ""
+	if in.NextToken != nil && *in.NextToken != "" {
+		if after, err = s.tokens.Decode(scope, *in.NextToken); err != nil {
+			return nil, invalidNextToken()
+		}
+	}
+	limit := pageLimit(in.Limit, describeAggregatorsMax)
+	out := &configapi.DescribeConfigurationAggregatorsResponse{ConfigurationAggregators: []configapi.ConfigurationAggregator{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var recs []aggregatorRecord
+		more := false
+		if len(names) > 0 {
+			all := make([]aggregatorRecord, 0, len(names))
+			for _, n := range names {
+				var rec aggregatorRecord
+				if err := getJSON(tx, t, kindAggregator, n, &rec); err != nil {
+					if errors.Is(err, store.ErrNotFound) {
+						return noSuchAggregator(len(in.ConfigurationAggregatorNames))
+					}
+					return err
+				}
+				if n > after {
+					all = append(all, rec)
+				}
+			}
+			recs, more = all, len(all) > limit
+		} else {
+			items, err := tx.List(t, kindAggregator, after, limit+1)
+			if err != nil {
+				return err
+			}
+			more = len(items) > limit
+			for _, it := range items {
+				var rec aggregatorRecord
+				if err := unmarshalRecord(it, &rec); err != nil {
+					return err
+				}
+				recs = append(recs, rec)
+			}
+		}
+		if more {
+			recs = recs[:limit]
+		}
+		for _, r := range recs {
+			out.ConfigurationAggregators = append(out.ConfigurationAggregators, r.Aggregator)
+		}
+		if more {
+			tok := s.tokens.Encode(scope, *recs[len(recs)-1].Aggregator.ConfigurationAggregatorName)
+			out.NextToken = &tok
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func noSuchAggregator(namesRequested int) *apierr.Error {
+	if namesRequested > 1 {
+		return configapi.NoSuchConfigurationAggregator(msgNoSuchSome)
+	}
+	return configapi.NoSuchConfigurationAggregator(msgNoSuchOne)
+}
+
+// DeleteConfigurationAggregator deletes an aggregator, its tags and its
+// aggregated data.
+func (s *Service) DeleteConfigurationAggregator(ctx context.Context, in *configapi.DeleteConfigurationAggregatorRequest) (*shape.Empty, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := *in.ConfigurationAggregatorName
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		var rec aggregatorRecord
+		if err := getJSON(tx, t, kindAggregator, name, &rec); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return noSuchAggregator(1)
+			}
+			return err
+		}
+		if err := deleteTaggable(tx, t, *rec.Aggregator.ConfigurationAggregatorArn); err != nil {
+			return err
+		}
+		return tx.Delete(t, kindAggregator, name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &shape.Empty{}, nil
+}

@@ -1,0 +1,125 @@
+package configservice
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/apierr"
+	"github.com/starlingcfg/starling/internal/store"
+)
+
+func code(err error) string {
+	var e *apierr.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if err != nil {
+		return "non-API error: " + err.Error()
+	}
+	return ""
+}
+
+func TestCheckSources(t *testing.T) {
+	yes := true
+	no := false
+	acct := func(regions []string, all *bool, ids ...string) []configapi.AccountAggregationSource {
+		return []configapi.AccountAggregationSource{{AccountIds: ids, AwsRegions: regions, AllAwsRegions: all}}
+	}
+	org := func(regions []string, all *bool, role string) *configapi.OrganizationAggregationSource {
+		return &configapi.OrganizationAggregationSource{RoleArn: &role, AwsRegions: regions, AllAwsRegions: all}
+	}
+	tests := []struct {
+		name string
+		in   configapi.PutConfigurationAggregatorRequest
+		want string // error code, "" for none
+		msg  string
+	}{
+		{"accounts, all regions", configapi.PutConfigurationAggregatorRequest{AccountAggregationSources: acct(nil, &yes, "111111111111")}, "", ""},
+		{"accounts, listed regions", configapi.PutConfigurationAggregatorRequest{AccountAggregationSources: acct([]string{"eu-west-1"}, nil, "111111111111")}, "", ""},
+		{"listed regions with AllAwsRegions false", configapi.PutConfigurationAggregatorRequest{AccountAggregationSources: acct([]string{"eu-west-1"}, &no, "111111111111")}, "", ""},
+		{"AllAwsRegions false alone", configapi.PutConfigurationAggregatorRequest{AccountAggregationSources: acct(nil, &no, "111111111111")}, "InvalidParameterValueException", msgNoRegions},
+		{"both region options", configapi.PutConfigurationAggregatorRequest{AccountAggregationSources: acct([]string{"eu-west-1"}, &yes, "111111111111")}, "InvalidParameterValueException", msgBothRegions},
+		{"organization", configapi.PutConfigurationAggregatorRequest{OrganizationAggregationSource: org(nil, &yes, "arn:aws:iam::1:role/r")}, "", ""},
+		{"organization, empty role", configapi.PutConfigurationAggregatorRequest{OrganizationAggregationSource: org(nil, &yes, "")}, "InvalidRoleException", msgEmptyRole},
+		{"organization, no regions", configapi.PutConfigurationAggregatorRequest{OrganizationAggregationSource: org(nil, nil, "r")}, "InvalidParameterValueException", msgNoRegions},
+		{"both kinds", configapi.PutConfigurationAggregatorRequest{AccountAggregationSources: acct(nil, &yes, "111111111111"), OrganizationAggregationSource: org(nil, &yes, "r")}, "InvalidParameterValueException", msgBothSources},
+		{"neither kind", configapi.PutConfigurationAggregatorRequest{}, "InvalidParameterValueException", msgNoSource},
+		{"accounts at the quota, counted once each", configapi.PutConfigurationAggregatorRequest{AccountAggregationSources: acct(nil, &yes, "111111111111", "222222222222", "111111111111")}, "", ""},
+		{"accounts over the quota", configapi.PutConfigurationAggregatorRequest{AccountAggregationSources: acct(nil, &yes, "111111111111", "222222222222", "333333333333")}, "LimitExceededException", ""},
+	}
+	s := New(Options{Quotas: Quotas{AggregatorsPerRegion: 1, AccountsPerAggregator: 2}})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.checkSources(&tt.in)
+			if got := code(err); got != tt.want {
+				t.Fatalf("checkSources() = %v; want code %q", err, tt.want)
+			}
+			if tt.msg != "" && err.(*apierr.Error).Message != tt.msg {
+				t.Errorf("message = %q; want %q", err.(*apierr.Error).Message, tt.msg)
+			}
+		})
+	}
+}
+
+func TestCheckTags(t *testing.T) {
+	tag := func(k string) configapi.Tag { v := "v"; return configapi.Tag{Key: &k, Value: &v} }
+	tests := []struct {
+		name string
+		tags []configapi.Tag
+		want string
+	}{
+		{"none", nil, ""},
+		{"plain", []configapi.Tag{tag("env"), tag("team")}, ""},
+		{"every allowed character", []configapi.Tag{tag("aZ0 _.:/=+-@é")}, ""},
+		{"bad character", []configapi.Tag{tag("a*b")}, "ValidationException"},
+		{"same key twice", []configapi.Tag{tag("env"), tag("env")}, "InvalidInput"},
+		{"same key in another case", []configapi.Tag{tag("Env"), tag("eNV")}, "InvalidInput"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := code(checkTags(tt.tags, "tags")); got != tt.want {
+				t.Errorf("checkTags() code = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRandomID(t *testing.T) {
+	// Bytes 252..255 are rejected to keep the alphabet uniform; 0 is 'a',
+	// 35 is '9', 36 wraps to 'a'.
+	s := New(Options{Random: bytes.NewReader(append([]byte{255, 0, 35, 36, 252, 25, 26, 1}, make([]byte, 64)...))})
+	got, err := s.randomID(6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "a9az0b" {
+		t.Errorf("randomID(6) = %q; want a9az0b", got)
+	}
+	if _, err := New(Options{Random: strings.NewReader("")}).randomID(8); err == nil {
+		t.Error("randomID with an exhausted source succeeded; want an error")
+	}
+}
+
+func TestARNInTenant(t *testing.T) {
+	tn := store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
+	tests := []struct {
+		arn  string
+		want bool
+	}{
+		{"arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-abcd1234", true},
+		{"arn:aws:config:us-east-1:111111111111:aggregation-authorization/222222222222/eu-west-1", true},
+		{"arn:aws:config:us-east-1:222222222222:config-aggregator/config-aggregator-abcd1234", false},
+		{"arn:aws:config:eu-west-1:111111111111:config-aggregator/config-aggregator-abcd1234", false},
+		{"arn:aws:s3:us-east-1:111111111111:bucket", false},
+		{"arn:aws:config:us-east-1:111111111111:", false},
+		{"not an arn", false},
+	}
+	for _, tt := range tests {
+		if got := arnInTenant(tt.arn, tn); got != tt.want {
+			t.Errorf("arnInTenant(%q) = %v; want %v", tt.arn, got, tt.want)
+		}
+	}
+}

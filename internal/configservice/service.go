@@ -1,0 +1,155 @@
+// Package configservice implements the behaviour of the AWS Config API: one
+// method per operation on Service, grouped by resource family in files named
+// after them. Shape validation from the model has already run when a method
+// is called (configapi's Validate); the methods add the rules the model cannot
+// express, keep state in a store.Store, and return *apierr.Error values built
+// with configapi's constructors.
+package configservice
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/apierr"
+	"github.com/starlingcfg/starling/internal/clock"
+	"github.com/starlingcfg/starling/internal/identity"
+	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/store"
+)
+
+// Quotas are the limits the service enforces (spec §4.1).
+type Quotas struct {
+	// AggregatorsPerRegion caps configuration aggregators per account and
+	// region (AWS default 50, adjustable).
+	AggregatorsPerRegion int
+	// AccountsPerAggregator caps the source accounts of one aggregator (AWS:
+	// 10,000).
+	AccountsPerAggregator int
+}
+
+// DefaultQuotas are AWS's default quotas.
+var DefaultQuotas = Quotas{AggregatorsPerRegion: 50, AccountsPerAggregator: 10000}
+
+// Options configure a Service.
+type Options struct {
+	Store  store.Store
+	Tokens *pagetoken.Codec
+	// Clock defaults to the system clock.
+	Clock clock.Clock
+	// Quotas default to DefaultQuotas.
+	Quotas Quotas
+	// Random is the source of resource ids; it defaults to crypto/rand.
+	Random io.Reader
+	// Organizations answers who belongs to which organization. Nil means no
+	// account belongs to any organization.
+	Organizations Organizations
+}
+
+// Service implements configapi.Service. Operations it does not serve yet
+// fall through to the embedded UnimplementedService.
+type Service struct {
+	configapi.UnimplementedService
+
+	store  store.Store
+	tokens *pagetoken.Codec
+	clock  clock.Clock
+	quotas Quotas
+	random io.Reader
+	orgs   Organizations
+}
+
+var _ configapi.Service = (*Service)(nil)
+
+// New returns a Service.
+func New(opts Options) *Service {
+	s := &Service{
+		store:  opts.Store,
+		tokens: opts.Tokens,
+		clock:  opts.Clock,
+		quotas: opts.Quotas,
+		random: opts.Random,
+		orgs:   opts.Organizations,
+	}
+	if s.clock == nil {
+		s.clock = clock.System{}
+	}
+	if s.quotas == (Quotas{}) {
+		s.quotas = DefaultQuotas
+	}
+	if s.random == nil {
+		s.random = rand.Reader
+	}
+	if s.orgs == nil {
+		s.orgs = noOrganizations{}
+	}
+	return s
+}
+
+// tenantOf returns the store tenant of the calling account and region.
+func tenantOf(ctx context.Context) (store.Tenant, error) {
+	c, ok := identity.CallerFrom(ctx)
+	if !ok {
+		return store.Tenant{}, apierr.Internal(errors.New("configservice: no caller in context"))
+	}
+	return store.Tenant{AccountID: c.AccountID, Region: c.Region}, nil
+}
+
+// getJSON reads the record into v; it returns store.ErrNotFound when absent.
+func getJSON(tx store.Tx, t store.Tenant, k store.Kind, id string, v any) error {
+	b, err := tx.Get(t, k, id)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode %s %q: %w", k, id, err)
+	}
+	return nil
+}
+
+// putJSON writes v as the record.
+func putJSON(tx store.Tx, t store.Tenant, k store.Kind, id string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %q: %w", k, id, err)
+	}
+	return tx.Put(t, k, id, b)
+}
+
+// randomID returns n characters of [a-z0-9], the alphabet of AWS Config
+// resource ids such as config-aggregator-floqpus3 (spec §4.5).
+func (s *Service) randomID(n int) (string, error) {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	// 252 is the largest multiple of 36 below 256: rejecting larger bytes
+	// keeps every character equally likely.
+	out := make([]byte, 0, n)
+	buf := make([]byte, n*2)
+	for len(out) < n {
+		if _, err := io.ReadFull(s.random, buf); err != nil {
+			return "", err
+		}
+		for _, b := range buf {
+			if b < 252 && len(out) < n {
+				out = append(out, alphabet[b%36])
+			}
+		}
+	}
+	return string(out), nil
+}
+
+// pageLimit returns the page size for a Limit member: 0 or absent means max.
+func pageLimit(limit *int32, max int) int {
+	if limit == nil || *limit <= 0 {
+		return max
+	}
+	return int(*limit)
+}
+
+func invalidNextToken() *apierr.Error {
+	// Text observed from moto (spec §5.2).
+	return configapi.InvalidNextToken("The nextToken provided is invalid")
+}

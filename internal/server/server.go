@@ -1,0 +1,275 @@
+// Package server is Starling's HTTP front end. It routes awsJson1_1 requests
+// by X-Amz-Target to the operation tables of the services it serves, resolves
+// the caller from the SigV4 Authorization header, and adds what every request
+// gets: a request id, panic recovery, a body limit, one access-log line and
+// Prometheus metrics. It also serves the operator endpoints: health, metrics
+// and reset.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/starlingcfg/starling/internal/api/shape"
+	"github.com/starlingcfg/starling/internal/apierr"
+	"github.com/starlingcfg/starling/internal/awsjson"
+	"github.com/starlingcfg/starling/internal/identity"
+	"github.com/starlingcfg/starling/internal/sigv4"
+)
+
+// API is one AWS service served on the endpoint.
+type API struct {
+	// Name labels the service in logs and metrics, for example "config".
+	Name string
+	// TargetPrefix is the X-Amz-Target prefix, for example "StarlingDoveService".
+	TargetPrefix string
+	// Operations maps operation names to handlers.
+	Operations map[string]shape.Handler
+}
+
+// Options configure a Server.
+type Options struct {
+	// APIs are the services served, routed by their target prefixes.
+	APIs []API
+	// Resolver maps access keys to accounts.
+	Resolver identity.Resolver
+	// MaxBodyBytes caps request bodies; larger ones are refused with 413.
+	MaxBodyBytes int64
+	// Reset wipes all state; nil disables the reset endpoints.
+	Reset func(context.Context) error
+	// Logger receives one line per request and internal errors.
+	Logger *slog.Logger
+	// Registry receives the server's metrics and is served at /metrics.
+	Registry *prometheus.Registry
+	// Version is reported by the health endpoint.
+	Version string
+}
+
+// DefaultMaxBodyBytes is the default request body limit.
+const DefaultMaxBodyBytes = 8 << 20
+
+// Server is the HTTP handler.
+type Server struct {
+	apis     map[string]API
+	resolver identity.Resolver
+	maxBody  int64
+	reset    func(context.Context) error
+	log      *slog.Logger
+	metrics  *metrics
+	promh    http.Handler
+	version  string
+}
+
+// New returns a Server for opts.
+func New(opts Options) *Server {
+	s := &Server{
+		apis:     make(map[string]API, len(opts.APIs)),
+		resolver: opts.Resolver,
+		maxBody:  opts.MaxBodyBytes,
+		reset:    opts.Reset,
+		log:      opts.Logger,
+		version:  opts.Version,
+	}
+	for _, a := range opts.APIs {
+		s.apis[a.TargetPrefix] = a
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	reg := opts.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	s.metrics = newMetrics(reg)
+	s.promh = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return s
+}
+
+// Operator endpoint paths.
+const (
+	PathHealth    = "/_starling/health"
+	PathReset     = "/_starling/reset"
+	PathMotoReset = "/moto-api/reset"
+	PathMetrics   = "/metrics"
+)
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("X-Amz-Target") == "" {
+		switch r.URL.Path {
+		case PathHealth:
+			s.serveHealth(w, r)
+			return
+		case PathMetrics:
+			s.promh.ServeHTTP(w, r)
+			return
+		case PathReset, PathMotoReset:
+			s.serveReset(w, r)
+			return
+		}
+	}
+	s.serveAPI(w, r)
+}
+
+// record is what the access log and the metrics say about one API request.
+type record struct {
+	requestID string
+	service   string
+	operation string
+	caller    identity.Caller
+	status    int
+	errCode   string
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &record{requestID: uuid.NewString(), service: "unknown", operation: "unknown"}
+	defer func() {
+		d := time.Since(start)
+		s.metrics.observe(rec, d)
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("request_id", rec.requestID),
+			slog.String("service", rec.service),
+			slog.String("operation", rec.operation),
+			slog.String("account", rec.caller.AccountID),
+			slog.String("region", rec.caller.Region),
+			slog.Int("status", rec.status),
+			slog.String("error_code", rec.errCode),
+			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		)
+	}()
+	out, err := s.call(r, rec)
+	if err == nil {
+		if werr := awsjson.WriteResponse(w, rec.requestID, out); werr != nil {
+			s.logInternal(r.Context(), rec, werr)
+			rec.status, rec.errCode = http.StatusInternalServerError, "InternalFailure"
+			return
+		}
+		rec.status = http.StatusOK
+		return
+	}
+	e := apierr.From(err)
+	if e.Fault == apierr.Server {
+		s.logInternal(r.Context(), rec, e)
+	}
+	rec.status, rec.errCode = e.HTTPStatus(), e.Code
+	awsjson.WriteError(w, rec.requestID, e)
+}
+
+// call resolves the operation and the caller, reads the body and runs the
+// handler, turning a panic into an internal failure.
+func (s *Server) call(r *http.Request, rec *record) (out any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, apierr.Internal(fmt.Errorf("panic: %v", p))
+		}
+	}()
+	target := r.Header.Get("X-Amz-Target")
+	if target == "" {
+		return nil, apierr.New("UnknownOperationException",
+			"Missing X-Amz-Target header: send an AWS JSON request, for example with the AWS CLI or an AWS SDK.")
+	}
+	prefix, opName, ok := strings.Cut(target, ".")
+	api, known := s.apis[prefix]
+	if !ok || !known {
+		return nil, apierr.UnknownOperation(target)
+	}
+	rec.service = api.Name
+	h, found := api.Operations[opName]
+	if !found {
+		return nil, apierr.UnknownOperation(target)
+	}
+	rec.operation = opName
+	if r.Method != http.MethodPost {
+		return nil, apierr.New("UnknownOperationException",
+			"AWS JSON operations are sent with POST, not "+r.Method+".")
+	}
+	caller, err := s.identify(r)
+	if err != nil {
+		return nil, err
+	}
+	rec.caller = caller
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, apierr.RequestTooLarge(s.maxBody)
+		}
+		return nil, apierr.Serialization("Could not read the request body.")
+	}
+	ctx := identity.WithCaller(r.Context(), caller)
+	return h(ctx, body)
+}
+
+// identify returns the caller named by the Authorization header; a request
+// without one is the default account in the default region.
+func (s *Server) identify(r *http.Request) (identity.Caller, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return s.resolver.Anonymous(), nil
+	}
+	cred, err := sigv4.Parse(h)
+	if err != nil {
+		return identity.Caller{}, err
+	}
+	return s.resolver.Caller(cred.AccessKeyID, cred.Region), nil
+}
+
+func (s *Server) logInternal(ctx context.Context, rec *record, err error) {
+	s.log.LogAttrs(ctx, slog.LevelError, "internal error",
+		slog.String("request_id", rec.requestID),
+		slog.String("operation", rec.operation),
+		slog.String("error", err.Error()))
+	if e, ok := err.(*apierr.Error); ok && e.Err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "internal error cause",
+			slog.String("request_id", rec.requestID),
+			slog.String("cause", e.Err.Error()))
+	}
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		writeJSON(w, http.StatusMethodNotAllowed, `{"error":"use GET"}`)
+		return
+	}
+	writeJSON(w, http.StatusOK, `{"status":"ok","version":`+strconv.Quote(s.version)+`}`)
+}
+
+func (s *Server) serveReset(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method != http.MethodPost:
+		writeJSON(w, http.StatusMethodNotAllowed, `{"error":"use POST"}`)
+	case s.reset == nil:
+		writeJSON(w, http.StatusForbidden, `{"error":"reset is disabled on this server"}`)
+	default:
+		if err := s.reset(r.Context()); err != nil {
+			s.log.Error("reset failed", slog.String("error", err.Error()))
+			writeJSON(w, http.StatusInternalServerError, `{"error":"reset failed"}`)
+			return
+		}
+		s.log.Info("state reset", slog.String("path", r.URL.Path))
+		writeJSON(w, http.StatusOK, `{"reset":true}`)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
+
+func statusText(code int) string { return strconv.Itoa(code) }
