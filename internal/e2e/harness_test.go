@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/smithy-go"
+
+	"github.com/starlingcfg/starling/internal/app"
+	"github.com/starlingcfg/starling/internal/clock"
+	"github.com/starlingcfg/starling/internal/config"
+)
+
+// testEpoch is where every test's fake clock starts.
+var testEpoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// server is a Starling started for one test.
+type server struct {
+	t     *testing.T
+	url   string
+	clock *clock.Fake
+}
+
+// startServer runs Starling on a loopback port with a fresh data directory
+// until the test ends. Options adjust the configuration.
+func startServer(t *testing.T, opts ...func(*config.Config)) *server {
+	t.Helper()
+	cfg := config.Defaults()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	clk := clock.NewFake(testEpoch)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, cfg, app.Options{Clock: clk, Ready: func(a net.Addr) { ready <- a }})
+	}()
+	var addr net.Addr
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("app.Run() = %v before it was ready", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("app.Run() = %v on shutdown", err)
+		}
+	})
+	return &server{t: t, url: "http://" + addr.String(), clock: clk}
+}
+
+// config returns an AWS Config client signing with the access key in region.
+// A 12-digit key is the account id; others map to the default account.
+func (s *server) config(accessKey, region string) *configservice.Client {
+	return configservice.New(configservice.Options{
+		Region:           region,
+		BaseEndpoint:     aws.String(s.url),
+		Credentials:      credentials.NewStaticCredentialsProvider(accessKey, "secret-"+accessKey, ""),
+		RetryMaxAttempts: 1,
+		HTTPClient:       awshttp.NewBuildableClient(),
+	})
+}
+
+// wantError fails the test unless err is an API error with the code and,
+// when message is not empty, exactly that message.
+func wantError(t *testing.T, err error, code, message string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error = %v; want API error %s", err, code)
+	}
+	if ae.ErrorCode() != code {
+		t.Fatalf("error code = %s (%q); want %s", ae.ErrorCode(), ae.ErrorMessage(), code)
+	}
+	if message != "" && ae.ErrorMessage() != message {
+		t.Fatalf("%s message = %q;\nwant %q", code, ae.ErrorMessage(), message)
+	}
+}
+
+// wantErrorPrefix is wantError for messages whose end varies.
+func wantErrorPrefix(t *testing.T, err error, code, prefix string) {
+	t.Helper()
+	wantError(t, err, code, "")
+	var ae smithy.APIError
+	errors.As(err, &ae)
+	if !strings.HasPrefix(ae.ErrorMessage(), prefix) {
+		t.Fatalf("%s message = %q;\nwant prefix %q", code, ae.ErrorMessage(), prefix)
+	}
+}
+
+// result holds a call's two results until a test checks them.
+type result[T any] struct {
+	v   T
+	err error
+}
+
+// must captures a call's results; .get(t) fails the test on an error.
+func must[T any](v T, err error) result[T] { return result[T]{v, err} }
+
+// get returns the value, failing the test if the call failed.
+func (r result[T]) get(t *testing.T) T {
+	t.Helper()
+	if r.err != nil {
+		t.Fatalf("unexpected error: %v", r.err)
+	}
+	return r.v
+}
+
+// configOpts is the configuration tests adjust.
+type configOpts = config.Config
