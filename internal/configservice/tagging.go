@@ -117,50 +117,47 @@ func resourceNotFound(arn string) *apierr.Error {
 // TagResource adds tags to a resource and overwrites the values of keys it
 // already has.
 func (s *Service) TagResource(ctx context.Context, in *configapi.TagResourceRequest) (*shape.Empty, error) {
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
 	if err := checkTags(in.Tags, "tags"); err != nil {
 		return nil, err
 	}
-	arn := *in.ResourceArn
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		rec, err := loadTaggable(tx, t, arn)
-		if err != nil {
-			return err
-		}
+	return s.updateTags(ctx, *in.ResourceArn, func(tags map[string]string) error {
 		for _, tag := range in.Tags {
-			rec.Tags[deref(tag.Key)] = deref(tag.Value)
+			tags[deref(tag.Key)] = deref(tag.Value)
 		}
-		if len(rec.Tags) > maxTagsPerResource {
+		if len(tags) > maxTagsPerResource {
 			// ours: AWS's text is unknown.
-			return configapi.TooManyTags("The resource " + arn + " would have " + strconv.Itoa(len(rec.Tags)) +
+			return configapi.TooManyTags("The resource " + *in.ResourceArn + " would have " + strconv.Itoa(len(tags)) +
 				" tags; a resource can have at most " + strconv.Itoa(maxTagsPerResource) + ".")
 		}
-		return putJSON(tx, t, kindTaggable, arn, rec)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &shape.Empty{}, nil
 }
 
 // UntagResource removes tags from a resource; keys it does not have are
 // ignored.
 func (s *Service) UntagResource(ctx context.Context, in *configapi.UntagResourceRequest) (*shape.Empty, error) {
+	return s.updateTags(ctx, *in.ResourceArn, func(tags map[string]string) error {
+		for _, k := range in.TagKeys {
+			delete(tags, k)
+		}
+		return nil
+	})
+}
+
+// updateTags applies change to the tags of the caller's resource arn in one
+// transaction.
+func (s *Service) updateTags(ctx context.Context, arn string, change func(tags map[string]string) error) (*shape.Empty, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	arn := *in.ResourceArn
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		rec, err := loadTaggable(tx, t, arn)
 		if err != nil {
 			return err
 		}
-		for _, k := range in.TagKeys {
-			delete(rec.Tags, k)
+		if err := change(rec.Tags); err != nil {
+			return err
 		}
 		return putJSON(tx, t, kindTaggable, arn, rec)
 	})
