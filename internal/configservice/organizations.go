@@ -1,21 +1,45 @@
 package configservice
 
-import "github.com/starlingcfg/starling/internal/store"
+import (
+	"time"
 
-// Organizations is what the Config service needs to know about AWS
-// Organizations to serve organization aggregators.
+	"github.com/starlingcfg/starling/internal/store"
+)
+
+// ConfigServicePrincipal is AWS Config's service principal in AWS
+// Organizations, the one organization aggregators need (spec §4.3).
+const ConfigServicePrincipal = "config.amazonaws.com"
+
+// Organizations is what the Config service needs to know about, and do to,
+// AWS Organizations to serve organization aggregators. Every method reads or
+// writes through the caller's transaction, so that an aggregator's checks
+// and its write see one consistent state.
 type Organizations interface {
 	// OrganizationOf returns the organization the account belongs to, or
-	// ok == false if it belongs to none. It reads through tx, so that the
-	// answer is consistent with the rest of the caller's transaction.
+	// ok == false if it belongs to none.
 	OrganizationOf(tx store.Tx, accountID string) (org Organization, ok bool, err error)
+	// IsDelegatedAdministrator reports whether the account is registered in
+	// the organization as a delegated administrator for the service
+	// principal, as ListDelegatedAdministrators would answer.
+	IsDelegatedAdministrator(tx store.Tx, orgID, accountID, servicePrincipal string) (bool, error)
+	// EnableServiceAccess enables trusted access for the service principal
+	// in the organization, as EnableAWSServiceAccess does; it is a no-op if
+	// access is already enabled.
+	EnableServiceAccess(tx store.Tx, orgID, servicePrincipal string, now time.Time) error
+	// ServiceAccessEnabled reports whether trusted access is enabled for the
+	// service principal in the organization.
+	ServiceAccessEnabled(tx store.Tx, orgID, servicePrincipal string) (bool, error)
+	// MemberAccounts returns the ids of the organization's accounts, the
+	// management account included, in ascending order.
+	MemberAccounts(tx store.Tx, orgID string) ([]string, error)
 }
 
 // Organization describes an organization as the Config service sees it.
 type Organization struct {
-	ID               string
-	ManagementAcctID string
-	AllFeatures      bool
+	ID                  string
+	ManagementAccountID string
+	// AllFeatures is true when the organization's feature set is ALL.
+	AllFeatures bool
 }
 
 // noOrganizations is the directory of a deployment without Organizations:
@@ -25,3 +49,15 @@ type noOrganizations struct{}
 func (noOrganizations) OrganizationOf(store.Tx, string) (Organization, bool, error) {
 	return Organization{}, false, nil
 }
+
+func (noOrganizations) IsDelegatedAdministrator(store.Tx, string, string, string) (bool, error) {
+	return false, nil
+}
+
+func (noOrganizations) EnableServiceAccess(store.Tx, string, string, time.Time) error { return nil }
+
+func (noOrganizations) ServiceAccessEnabled(store.Tx, string, string) (bool, error) {
+	return false, nil
+}
+
+func (noOrganizations) MemberAccounts(store.Tx, string) ([]string, error) { return nil, nil }

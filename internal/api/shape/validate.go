@@ -23,10 +23,28 @@ type Validator struct {
 	errs Violations
 }
 
+// Constraint names the kind of model constraint a value failed.
+type Constraint string
+
+// The constraints a Validator checks.
+const (
+	Required  Constraint = "required"
+	MinLength Constraint = "minLength"
+	MaxLength Constraint = "maxLength"
+	Pattern   Constraint = "pattern"
+	Enum      Constraint = "enum"
+	MinValue  Constraint = "minValue"
+	MaxValue  Constraint = "maxValue"
+	MinSize   Constraint = "minSize"
+	MaxSize   Constraint = "maxSize"
+)
+
 // Violation is one failed constraint.
 type Violation struct {
 	// Path is the member path, such as "tags.1.member.key".
 	Path string
+	// Constraint is the kind of constraint that failed.
+	Constraint Constraint
 	// Text is the rendered sentence: Value '…' at '…' failed to satisfy constraint: ….
 	Text string
 }
@@ -59,8 +77,8 @@ func (v *Validator) Err() error {
 // Count returns the number of violations found so far.
 func (v *Validator) Count() int { return len(v.errs) }
 
-func (v *Validator) add(value, path, constraint string) {
-	v.errs = append(v.errs, Violation{Path: path,
+func (v *Validator) add(kind Constraint, value, path, constraint string) {
+	v.errs = append(v.errs, Violation{Path: path, Constraint: kind,
 		Text: "Value " + value + " at '" + path + "' failed to satisfy constraint: " + constraint})
 }
 
@@ -68,7 +86,7 @@ func quote(s string) string { return "'" + s + "'" }
 
 // Null reports a missing required member.
 func (v *Validator) Null(path string) {
-	v.add("null", path, "Member must not be null")
+	v.add(Required, "null", path, "Member must not be null")
 }
 
 // Length checks a string's length. AWS counts UTF-16 code units, as Java
@@ -77,9 +95,9 @@ func (v *Validator) Length(path, s string, min, max int) {
 	n := utf16Len(s)
 	switch {
 	case n < min:
-		v.add(quote(s), path, "Member must have length greater than or equal to "+strconv.Itoa(min))
+		v.add(MinLength, quote(s), path, "Member must have length greater than or equal to "+strconv.Itoa(min))
 	case max >= 0 && n > max:
-		v.add(quote(s), path, "Member must have length less than or equal to "+strconv.Itoa(max))
+		v.add(MaxLength, quote(s), path, "Member must have length less than or equal to "+strconv.Itoa(max))
 	}
 }
 
@@ -87,7 +105,7 @@ func (v *Validator) Length(path, s string, min, max int) {
 // quoted as-is in the message.
 func (v *Validator) Pattern(path, s string, re *regexp.Regexp, src string) {
 	if !re.MatchString(s) {
-		v.add(quote(s), path, "Member must satisfy regular expression pattern: "+src)
+		v.add(Pattern, quote(s), path, "Member must satisfy regular expression pattern: "+src)
 	}
 }
 
@@ -98,16 +116,16 @@ func (v *Validator) Enum(path, s string, values []string) {
 			return
 		}
 	}
-	v.add(quote(s), path, "Member must satisfy enum value set: ["+strings.Join(values, ", ")+"]")
+	v.add(Enum, quote(s), path, "Member must satisfy enum value set: ["+strings.Join(values, ", ")+"]")
 }
 
 // Range checks an integer. hasMin and hasMax say which bounds the model sets.
 func (v *Validator) Range(path string, n int64, min int64, hasMin bool, max int64, hasMax bool) {
 	switch {
 	case hasMin && n < min:
-		v.add(quote(strconv.FormatInt(n, 10)), path, "Member must have value greater than or equal to "+strconv.FormatInt(min, 10))
+		v.add(MinValue, quote(strconv.FormatInt(n, 10)), path, "Member must have value greater than or equal to "+strconv.FormatInt(min, 10))
 	case hasMax && n > max:
-		v.add(quote(strconv.FormatInt(n, 10)), path, "Member must have value less than or equal to "+strconv.FormatInt(max, 10))
+		v.add(MaxValue, quote(strconv.FormatInt(n, 10)), path, "Member must have value less than or equal to "+strconv.FormatInt(max, 10))
 	}
 }
 
@@ -116,9 +134,9 @@ func (v *Validator) FloatRange(path string, f float64, min float64, hasMin bool,
 	s := strconv.FormatFloat(f, 'f', -1, 64)
 	switch {
 	case hasMin && f < min:
-		v.add(quote(s), path, "Member must have value greater than or equal to "+strconv.FormatFloat(min, 'f', -1, 64))
+		v.add(MinValue, quote(s), path, "Member must have value greater than or equal to "+strconv.FormatFloat(min, 'f', -1, 64))
 	case hasMax && f > max:
-		v.add(quote(s), path, "Member must have value less than or equal to "+strconv.FormatFloat(max, 'f', -1, 64))
+		v.add(MaxValue, quote(s), path, "Member must have value less than or equal to "+strconv.FormatFloat(max, 'f', -1, 64))
 	}
 }
 
@@ -128,9 +146,9 @@ func (v *Validator) FloatRange(path string, f float64, min float64, hasMin bool,
 func (v *Validator) Size(path string, n, min, max int, render func() string) {
 	switch {
 	case n < min:
-		v.add(quote(render()), path, "Member must have length greater than or equal to "+strconv.Itoa(min))
+		v.add(MinSize, quote(render()), path, "Member must have length greater than or equal to "+strconv.Itoa(min))
 	case max >= 0 && n > max:
-		v.add(quote(render()), path, "Member must have length less than or equal to "+strconv.Itoa(max))
+		v.add(MaxSize, quote(render()), path, "Member must have length less than or equal to "+strconv.Itoa(max))
 	}
 }
 
