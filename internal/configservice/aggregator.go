@@ -39,7 +39,7 @@ const (
 	msgSwitchSource = "The configuration aggregator cannot be updated because you cannot change its source between AccountAggregationSource and OrganizationAggregationSource. Delete the aggregator and create a new one."
 	// ours
 	msgEmptyRole = "The RoleArn of the OrganizationAggregationSource is empty. Provide the ARN of an IAM role that AWS Config can assume to read your organization."
-	// ours
+	// The model's documentation of NoAvailableOrganizationException.
 	msgNoOrganization = "Organization is no longer available."
 )
 
@@ -78,7 +78,11 @@ func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.
 		}
 		var orgID string
 		if in.OrganizationAggregationSource != nil {
-			if orgID, err = s.checkOrganizationCaller(tx, t); err != nil {
+			var prev *aggregatorRecord
+			if exists {
+				prev = &rec
+			}
+			if orgID, err = s.checkOrganizationCaller(tx, t, prev); err != nil {
 				return err
 			}
 		}
@@ -86,9 +90,6 @@ func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.
 		case exists:
 			// Update: identity, creation time and tags stay; sources are replaced.
 			old := &rec.Aggregator
-			if in.OrganizationAggregationSource != nil && rec.OrganizationID != orgID {
-				return configapi.OrganizationAccessDenied(msgPreviousOrganization)
-			}
 			old.AccountAggregationSources = in.AccountAggregationSources
 			old.OrganizationAggregationSource = in.OrganizationAggregationSource
 			old.AggregatorFilters = in.AggregatorFilters
@@ -180,18 +181,47 @@ func countDistinct(ids []string) int {
 	return len(seen)
 }
 
-// checkOrganizationCaller returns the organization of a caller creating an
-// organization aggregator, or the error AWS sends when it may not.
-func (s *Service) checkOrganizationCaller(tx store.Tx, t store.Tenant) (string, error) {
+// checkOrganizationCaller applies the seed document's organization rules to
+// a caller creating (existing == nil) or updating an organization
+// aggregator, and returns the caller's organization. As AWS Config does, it
+// enables trusted access for config.amazonaws.com when the caller is the
+// management account, and checks the delegated-administrator registration
+// otherwise (spec §4.2, §4.3).
+func (s *Service) checkOrganizationCaller(tx store.Tx, t store.Tenant, existing *aggregatorRecord) (string, error) {
 	org, ok, err := s.orgs.OrganizationOf(tx, t.AccountID)
-	if err != nil {
+	switch {
+	case err != nil:
 		return "", err
-	}
-	if !ok {
+	case !ok:
 		return "", configapi.NoAvailableOrganization(msgNoOrganization)
+	case existing != nil && existing.OrganizationID != org.ID:
+		return "", configapi.OrganizationAccessDenied(msgPreviousOrganization)
+	case !org.AllFeatures:
+		return "", configapi.OrganizationAllFeaturesNotEnabled(msgAllFeatures)
+	case org.ManagementAccountID == t.AccountID:
+		return org.ID, s.orgs.EnableServiceAccess(tx, org.ID, ConfigServicePrincipal, s.clock.Now())
 	}
-	return org.ID, nil
+	admin, err := s.orgs.IsDelegatedAdministrator(tx, org.ID, t.AccountID, ConfigServicePrincipal)
+	switch {
+	case err != nil:
+		return "", err
+	case admin:
+		return org.ID, nil
+	case existing != nil:
+		return "", configapi.OrganizationAccessDenied(msgRoleChanged)
+	default:
+		return "", configapi.OrganizationAccessDenied(msgNotDelegatedAdmin)
+	}
 }
+
+// Texts of the organization errors, from the seed document's list of
+// OrganizationAccessDeniedException causes and the model's error
+// documentation (AWS's exact response texts are not published).
+const (
+	msgAllFeatures       = "AWS Config resource cannot be created because your organization does not have all features enabled."
+	msgRoleChanged       = "The configuration aggregator cannot be updated because your AWS Organization management account or the delegated administrator role changed. Delete this aggregator and create a new one with the current AWS Organization."
+	msgNotDelegatedAdmin = "You are not a registered delegated administrator for AWS Config with permissions to call ListDelegatedAdministrators API. Ensure that the management account registers delagated administrator for AWS Config service principle name before the delegated administrator creates an aggregator."
+)
 
 // msgPreviousOrganization is the model's description of this cause of
 // OrganizationAccessDeniedException.

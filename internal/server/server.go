@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -38,10 +39,29 @@ type API struct {
 	Operations map[string]shape.Handler
 }
 
+// QueryHandler runs one action of a query-protocol API on the decoded form
+// and returns the result to marshal as XML.
+type QueryHandler func(ctx context.Context, form url.Values) (any, error)
+
+// QueryAPI is a service served on the AWS query protocol (form-encoded POST,
+// XML responses), such as STS.
+type QueryAPI struct {
+	// Name labels the service in logs and metrics and is the SigV4 signing
+	// name that routes requests to it, for example "sts".
+	Name string
+	// Namespace is the XML namespace of its responses.
+	Namespace string
+	// Actions maps Action names to handlers.
+	Actions map[string]QueryHandler
+}
+
 // Options configure a Server.
 type Options struct {
 	// APIs are the services served, routed by their target prefixes.
 	APIs []API
+	// QueryAPIs are the query-protocol services served; a form-encoded POST
+	// goes to the one named by its credential scope, or to the first.
+	QueryAPIs []QueryAPI
 	// Resolver maps access keys to accounts.
 	Resolver identity.Resolver
 	// MaxBodyBytes caps request bodies; larger ones are refused with 413.
@@ -62,6 +82,7 @@ const DefaultMaxBodyBytes = 8 << 20
 // Server is the HTTP handler.
 type Server struct {
 	apis     map[string]API
+	queries  []QueryAPI
 	resolver identity.Resolver
 	maxBody  int64
 	reset    func(context.Context) error
@@ -75,6 +96,7 @@ type Server struct {
 func New(opts Options) *Server {
 	s := &Server{
 		apis:     make(map[string]API, len(opts.APIs)),
+		queries:  opts.QueryAPIs,
 		resolver: opts.Resolver,
 		maxBody:  opts.MaxBodyBytes,
 		reset:    opts.Reset,
@@ -121,6 +143,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.serveReset(w, r)
 			return
 		}
+		if len(s.queries) > 0 && r.Method == http.MethodPost &&
+			strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			s.serveQuery(w, r)
+			return
+		}
 	}
 	s.serveAPI(w, r)
 }
@@ -135,23 +162,31 @@ type record struct {
 	errCode   string
 }
 
+// newRecord starts the record of an API request.
+func newRecord() *record {
+	return &record{requestID: uuid.NewString(), service: "unknown", operation: "unknown"}
+}
+
+// finish writes the access-log line and the metrics of a request.
+func (s *Server) finish(ctx context.Context, rec *record, start time.Time) {
+	d := time.Since(start)
+	s.metrics.observe(rec, d)
+	s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+		slog.String("request_id", rec.requestID),
+		slog.String("service", rec.service),
+		slog.String("operation", rec.operation),
+		slog.String("account", rec.caller.AccountID),
+		slog.String("region", rec.caller.Region),
+		slog.Int("status", rec.status),
+		slog.String("error_code", rec.errCode),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+	)
+}
+
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &record{requestID: uuid.NewString(), service: "unknown", operation: "unknown"}
-	defer func() {
-		d := time.Since(start)
-		s.metrics.observe(rec, d)
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", rec.requestID),
-			slog.String("service", rec.service),
-			slog.String("operation", rec.operation),
-			slog.String("account", rec.caller.AccountID),
-			slog.String("region", rec.caller.Region),
-			slog.Int("status", rec.status),
-			slog.String("error_code", rec.errCode),
-			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-		)
-	}()
+	rec := newRecord()
+	defer s.finish(r.Context(), rec, start)
 	out, err := s.call(r, rec)
 	if err == nil {
 		if werr := awsjson.WriteResponse(w, rec.requestID, out); werr != nil {
@@ -198,11 +233,21 @@ func (s *Server) call(r *http.Request, rec *record) (out any, err error) {
 		return nil, apierr.New("UnknownOperationException",
 			"AWS JSON operations are sent with POST, not "+r.Method+".")
 	}
-	caller, err := s.identify(r)
+	caller, _, err := s.identify(r)
 	if err != nil {
 		return nil, err
 	}
 	rec.caller = caller
+	body, err := s.readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	ctx := identity.WithCaller(r.Context(), caller)
+	return h(ctx, body)
+}
+
+// readBody reads the request body under the size limit.
+func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -211,22 +256,22 @@ func (s *Server) call(r *http.Request, rec *record) (out any, err error) {
 		}
 		return nil, apierr.Serialization("Could not read the request body.")
 	}
-	ctx := identity.WithCaller(r.Context(), caller)
-	return h(ctx, body)
+	return body, nil
 }
 
-// identify returns the caller named by the Authorization header; a request
-// without one is the default account in the default region.
-func (s *Server) identify(r *http.Request) (identity.Caller, error) {
+// identify returns the caller named by the Authorization header, and the
+// signing service of its credential scope; a request without one is the
+// default account in the default region.
+func (s *Server) identify(r *http.Request) (identity.Caller, string, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return s.resolver.Anonymous(), nil
+		return s.resolver.Anonymous(), "", nil
 	}
 	cred, err := sigv4.Parse(h)
 	if err != nil {
-		return identity.Caller{}, err
+		return identity.Caller{}, "", err
 	}
-	return s.resolver.Caller(cred.AccessKeyID, cred.Region), nil
+	return s.resolver.Caller(cred.AccessKeyID, cred.Region), cred.Service, nil
 }
 
 func (s *Server) logInternal(ctx context.Context, rec *record, err error) {

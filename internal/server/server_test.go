@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -148,5 +149,53 @@ func TestOperatorRoutes(t *testing.T) {
 	}
 	if resets != 2 {
 		t.Errorf("reset ran %d times; want 2", resets)
+	}
+}
+
+func TestServeQuery(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(Options{
+		QueryAPIs: []QueryAPI{{Name: "sts", Namespace: "https://sts.amazonaws.com/doc/2011-06-15/", Actions: map[string]QueryHandler{
+			"WhoAmI": func(ctx context.Context, form url.Values) (any, error) {
+				c, _ := identity.CallerFrom(ctx)
+				if form.Get("Fail") != "" {
+					return nil, apierr.New("Nope", "failed <on> purpose")
+				}
+				return &struct {
+					Account string `xml:"Account"`
+				}{c.AccountID}, nil
+			},
+		}}},
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+	})
+	const auth = "AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00"
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		want   string // substring of the body
+	}{
+		{"ok", "Action=WhoAmI&Version=2011-06-15", 200,
+			`<WhoAmIResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><WhoAmIResult><Account>123456789012</Account></WhoAmIResult><ResponseMetadata><RequestId>`},
+		{"error", "Action=WhoAmI&Fail=1", 400,
+			`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>Nope</Code><Message>failed &lt;on&gt; purpose</Message></Error><RequestId>`},
+		{"unknown action", "Action=Frob&Version=2011-06-15", 400, `<Code>InvalidAction</Code><Message>Could not find operation Frob for version 2011-06-15</Message>`},
+		{"no action", "Version=2011-06-15", 400, `<Code>MissingAction</Code>`},
+		{"bad form", "Action=%zz", 400, `<Code>MalformedQueryString</Code>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+			req.Header.Set("Authorization", auth)
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.want) {
+				t.Errorf("= %d %s; want %d containing %s", rec.Code, rec.Body, tt.status, tt.want)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "text/xml" {
+				t.Errorf("Content-Type = %q; want text/xml", ct)
+			}
+		})
 	}
 }

@@ -1,0 +1,76 @@
+package configservice
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/store"
+)
+
+// fakeOrgs is an in-memory Organizations for unit tests.
+type fakeOrgs struct {
+	orgOf   map[string]Organization
+	members map[string][]string
+}
+
+func (f *fakeOrgs) OrganizationOf(_ store.Tx, account string) (Organization, bool, error) {
+	o, ok := f.orgOf[account]
+	return o, ok, nil
+}
+func (f *fakeOrgs) IsDelegatedAdministrator(store.Tx, string, string, string) (bool, error) {
+	return false, nil
+}
+func (f *fakeOrgs) EnableServiceAccess(store.Tx, string, string, time.Time) error { return nil }
+func (f *fakeOrgs) ServiceAccessEnabled(store.Tx, string, string) (bool, error)  { return true, nil }
+func (f *fakeOrgs) MemberAccounts(_ store.Tx, org string) ([]string, error) {
+	return slices.Clone(f.members[org]), nil
+}
+
+func TestSourceAccounts(t *testing.T) {
+	org1 := Organization{ID: "o-aaaaaaaaaa", ManagementAccountID: "111111111111", AllFeatures: true}
+	org2 := Organization{ID: "o-bbbbbbbbbb", ManagementAccountID: "111111111111", AllFeatures: true}
+	orgs := &fakeOrgs{
+		orgOf:   map[string]Organization{"111111111111": org1},
+		members: map[string][]string{org1.ID: {"111111111111", "222222222222", "333333333333"}},
+	}
+	s := New(Options{Organizations: orgs})
+	owner := store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
+	role := "arn:aws:iam::111111111111:role/r"
+	accounts := &aggregatorRecord{Aggregator: configapi.ConfigurationAggregator{
+		AccountAggregationSources: []configapi.AccountAggregationSource{{AccountIds: []string{"333333333333", "111111111111", "333333333333"}}},
+	}}
+	orgAgg := &aggregatorRecord{OrganizationID: org1.ID, Aggregator: configapi.ConfigurationAggregator{
+		OrganizationAggregationSource: &configapi.OrganizationAggregationSource{RoleArn: &role},
+	}}
+	tests := []struct {
+		name  string
+		rec   *aggregatorRecord
+		setup func()
+		want  string
+	}{
+		{"listed accounts, sorted and once each", accounts, func() {}, "111111111111,333333333333"},
+		{"organization members", orgAgg, func() {}, "111111111111,222222222222,333333333333"},
+		{"a member joins", orgAgg, func() {
+			orgs.members[org1.ID] = append(orgs.members[org1.ID], "444444444444")
+		}, "111111111111,222222222222,333333333333,444444444444"},
+		{"a member leaves", orgAgg, func() {
+			orgs.members[org1.ID] = []string{"111111111111", "444444444444"}
+		}, "111111111111,444444444444"},
+		{"the owner is in another organization now", orgAgg, func() {
+			orgs.orgOf["111111111111"] = org2
+		}, ""},
+		{"the owner is in no organization", orgAgg, func() { delete(orgs.orgOf, "111111111111") }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.setup()
+			got, err := s.sourceAccounts(nil, owner, tt.rec)
+			if err != nil || strings.Join(got, ",") != tt.want {
+				t.Errorf("sourceAccounts() = %v, %v; want %s", got, err, tt.want)
+			}
+		})
+	}
+}
