@@ -1,0 +1,50 @@
+package orgservice
+
+import (
+	"time"
+
+	"github.com/starlingcfg/starling/internal/api/orgapi"
+	"github.com/starlingcfg/starling/internal/configservice"
+	"github.com/starlingcfg/starling/internal/store"
+)
+
+// This file implements configservice.Organizations: what AWS Config reads
+// from, and does to, Organizations, inside Config's own transactions.
+
+// OrganizationOf returns the organization the account belongs to, or
+// ok == false if it belongs to none.
+func (s *Service) OrganizationOf(tx store.Tx, accountID string) (configservice.Organization, bool, error) {
+	org, ok, err := orgOf(tx, accountID)
+	if err != nil || !ok {
+		return configservice.Organization{}, false, err
+	}
+	return configservice.Organization{
+		ID:                  org.ID,
+		ManagementAccountID: org.ManagementAccountID,
+		AllFeatures:         org.FeatureSet == orgapi.OrganizationFeatureSetAll,
+	}, true, nil
+}
+
+// IsDelegatedAdministrator reports whether the account is registered in the
+// organization as a delegated administrator for the service principal.
+func (s *Service) IsDelegatedAdministrator(tx store.Tx, orgID, accountID, servicePrincipal string) (bool, error) {
+	return exists(tx, orgTenant(orgID), kindDelegation, delegationID(accountID, servicePrincipal))
+}
+
+// EnableServiceAccess enables trusted access for the service principal, as
+// EnableAWSServiceAccess does; it is a no-op if access is already enabled.
+func (s *Service) EnableServiceAccess(tx store.Tx, orgID, servicePrincipal string, now time.Time) error {
+	return enableAccess(tx, orgID, servicePrincipal, now)
+}
+
+// ServiceAccessEnabled reports whether trusted access is enabled for the
+// service principal in the organization.
+func (s *Service) ServiceAccessEnabled(tx store.Tx, orgID, servicePrincipal string) (bool, error) {
+	return exists(tx, orgTenant(orgID), kindServiceAccess, servicePrincipal)
+}
+
+// MemberAccounts returns the ids of the organization's accounts, the
+// management account included, in ascending order.
+func (s *Service) MemberAccounts(tx store.Tx, orgID string) ([]string, error) {
+	return memberIDs(tx, orgID)
+}
