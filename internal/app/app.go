@@ -16,13 +16,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/api/orgapi"
 	"github.com/starlingcfg/starling/internal/clock"
 	"github.com/starlingcfg/starling/internal/config"
 	"github.com/starlingcfg/starling/internal/configservice"
 	"github.com/starlingcfg/starling/internal/identity"
+	"github.com/starlingcfg/starling/internal/orgservice"
 	"github.com/starlingcfg/starling/internal/pagetoken"
 	"github.com/starlingcfg/starling/internal/server"
 	"github.com/starlingcfg/starling/internal/store/sqlite"
+	"github.com/starlingcfg/starling/internal/stsservice"
 )
 
 // Options are the parts of a running Starling that are not configuration:
@@ -58,10 +61,13 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("load token key: %w", err)
 	}
+	tokens := pagetoken.NewCodec(key)
+	orgSvc := orgservice.New(orgservice.Options{Store: st, Tokens: tokens, Clock: opts.Clock})
 	cfgSvc := configservice.New(configservice.Options{
-		Store:  st,
-		Tokens: pagetoken.NewCodec(key),
-		Clock:  opts.Clock,
+		Store:         st,
+		Tokens:        tokens,
+		Clock:         opts.Clock,
+		Organizations: orgSvc,
 		Quotas: configservice.Quotas{
 			AggregatorsPerRegion:  cfg.Quotas.AggregatorsPerRegion,
 			AccountsPerAggregator: cfg.Quotas.AccountsPerAggregator,
@@ -81,6 +87,15 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			Name:         "config",
 			TargetPrefix: configapi.TargetPrefix,
 			Operations:   configservice.Operations(cfgSvc),
+		}, {
+			Name:         "organizations",
+			TargetPrefix: orgapi.TargetPrefix,
+			Operations:   orgservice.Operations(orgSvc),
+		}},
+		QueryAPIs: []server.QueryAPI{{
+			Name:      "sts",
+			Namespace: stsservice.Namespace,
+			Actions:   map[string]server.QueryHandler{"GetCallerIdentity": stsservice.GetCallerIdentity},
 		}},
 		Resolver:     identity.Resolver{DefaultAccountID: cfg.DefaultAccount},
 		MaxBodyBytes: cfg.MaxBodyBytes,

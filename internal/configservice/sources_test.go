@@ -24,7 +24,7 @@ func (f *fakeOrgs) IsDelegatedAdministrator(store.Tx, string, string, string) (b
 	return false, nil
 }
 func (f *fakeOrgs) EnableServiceAccess(store.Tx, string, string, time.Time) error { return nil }
-func (f *fakeOrgs) ServiceAccessEnabled(store.Tx, string, string) (bool, error)  { return true, nil }
+func (f *fakeOrgs) ServiceAccessEnabled(store.Tx, string, string) (bool, error)   { return true, nil }
 func (f *fakeOrgs) MemberAccounts(_ store.Tx, org string) ([]string, error) {
 	return slices.Clone(f.members[org]), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,9 +25,12 @@ var testEpoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // server is a Starling started for one test.
 type server struct {
-	t     *testing.T
-	url   string
-	clock *clock.Fake
+	t       *testing.T
+	url     string
+	clock   *clock.Fake
+	dataDir string
+	// stop shuts the server down; later calls do nothing.
+	stop func()
 }
 
 // startServer runs Starling on a loopback port with a fresh data directory
@@ -53,13 +57,24 @@ func startServer(t *testing.T, opts ...func(*config.Config)) *server {
 		cancel()
 		t.Fatalf("app.Run() = %v before it was ready", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("app.Run() = %v on shutdown", err)
-		}
-	})
-	return &server{t: t, url: "http://" + addr.String(), clock: clk}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("app.Run() = %v on shutdown", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &server{t: t, url: "http://" + addr.String(), clock: clk, dataDir: cfg.DataDir, stop: stop}
+}
+
+// restart stops the server and starts a new one on the same data directory.
+func (s *server) restart(opts ...func(*config.Config)) *server {
+	s.t.Helper()
+	s.stop()
+	return startServer(s.t, append([]func(*config.Config){func(c *config.Config) { c.DataDir = s.dataDir }}, opts...)...)
 }
 
 // config returns an AWS Config client signing with the access key in region.
