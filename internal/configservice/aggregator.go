@@ -68,7 +68,7 @@ func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.
 	var out configapi.ConfigurationAggregator
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		var rec aggregatorRecord
-		err := getJSON(tx, t, kindAggregator, name, &rec)
+		err := store.GetJSON(tx, t, kindAggregator, name, &rec)
 		exists := err == nil
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -121,7 +121,7 @@ func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.
 			}
 		}
 		out = rec.Aggregator
-		return putJSON(tx, t, kindAggregator, name, &rec)
+		return store.PutJSON(tx, t, kindAggregator, name, &rec)
 	})
 	if err != nil {
 		return nil, err
@@ -253,7 +253,7 @@ func (s *Service) DescribeConfigurationAggregators(ctx context.Context, in *conf
 			all := make([]aggregatorRecord, 0, len(names))
 			for _, n := range names {
 				var rec aggregatorRecord
-				if err := getJSON(tx, t, kindAggregator, n, &rec); err != nil {
+				if err := store.GetJSON(tx, t, kindAggregator, n, &rec); err != nil {
 					if errors.Is(err, store.ErrNotFound) {
 						return noSuchAggregator(len(in.ConfigurationAggregatorNames))
 					}
@@ -270,12 +270,8 @@ func (s *Service) DescribeConfigurationAggregators(ctx context.Context, in *conf
 				return err
 			}
 			more = len(items) > limit
-			for _, it := range items {
-				var rec aggregatorRecord
-				if err := unmarshalRecord(it, &rec); err != nil {
-					return err
-				}
-				recs = append(recs, rec)
+			if recs, err = store.DecodeItems[aggregatorRecord](items, kindAggregator); err != nil {
+				return err
 			}
 		}
 		if more {
@@ -313,7 +309,7 @@ func (s *Service) DeleteConfigurationAggregator(ctx context.Context, in *configa
 	name := *in.ConfigurationAggregatorName
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		var rec aggregatorRecord
-		if err := getJSON(tx, t, kindAggregator, name, &rec); err != nil {
+		if err := store.GetJSON(tx, t, kindAggregator, name, &rec); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return noSuchAggregator(1)
 			}

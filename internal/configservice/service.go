@@ -9,9 +9,7 @@ package configservice
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
@@ -19,6 +17,7 @@ import (
 	"github.com/starlingcfg/starling/internal/clock"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/randid"
 	"github.com/starlingcfg/starling/internal/store"
 )
 
@@ -99,46 +98,10 @@ func tenantOf(ctx context.Context) (store.Tenant, error) {
 	return store.Tenant{AccountID: c.AccountID, Region: c.Region}, nil
 }
 
-// getJSON reads the record into v; it returns store.ErrNotFound when absent.
-func getJSON(tx store.Tx, t store.Tenant, k store.Kind, id string, v any) error {
-	b, err := tx.Get(t, k, id)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("decode %s %q: %w", k, id, err)
-	}
-	return nil
-}
-
-// putJSON writes v as the record.
-func putJSON(tx store.Tx, t store.Tenant, k store.Kind, id string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode %s %q: %w", k, id, err)
-	}
-	return tx.Put(t, k, id, b)
-}
-
 // randomID returns n characters of [a-z0-9], the alphabet of AWS Config
 // resource ids such as config-aggregator-floqpus3 (spec §4.5).
 func (s *Service) randomID(n int) (string, error) {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	// 252 is the largest multiple of 36 below 256: rejecting larger bytes
-	// keeps every character equally likely.
-	out := make([]byte, 0, n)
-	buf := make([]byte, n*2)
-	for len(out) < n {
-		if _, err := io.ReadFull(s.random, buf); err != nil {
-			return "", err
-		}
-		for _, b := range buf {
-			if b < 252 && len(out) < n {
-				out = append(out, alphabet[b%36])
-			}
-		}
-	}
-	return string(out), nil
+	return randid.String(s.random, randid.LowerAlnum, n)
 }
 
 // pageLimit returns the page size for a Limit member: 0 or absent means max.

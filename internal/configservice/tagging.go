@@ -2,7 +2,6 @@ package configservice
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -77,7 +76,7 @@ func createTaggable(tx store.Tx, t store.Tenant, arn string, k store.Kind, id st
 	for _, tag := range tags {
 		rec.Tags[deref(tag.Key)] = deref(tag.Value)
 	}
-	return putJSON(tx, t, kindTaggable, arn, &rec)
+	return store.PutJSON(tx, t, kindTaggable, arn, &rec)
 }
 
 // deleteTaggable removes a resource's ARN and tags.
@@ -97,7 +96,7 @@ func loadTaggable(tx store.Tx, t store.Tenant, arn string) (*taggableRecord, err
 		return nil, resourceNotFound(arn)
 	}
 	var rec taggableRecord
-	if err := getJSON(tx, t, kindTaggable, arn, &rec); err != nil {
+	if err := store.GetJSON(tx, t, kindTaggable, arn, &rec); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, resourceNotFound(arn)
 		}
@@ -159,7 +158,7 @@ func (s *Service) updateTags(ctx context.Context, arn string, change func(tags m
 		if err := change(rec.Tags); err != nil {
 			return err
 		}
-		return putJSON(tx, t, kindTaggable, arn, rec)
+		return store.PutJSON(tx, t, kindTaggable, arn, rec)
 	})
 	if err != nil {
 		return nil, err
@@ -225,13 +224,6 @@ var configARN = regexp.MustCompile(`^arn:aws[a-z-]*:config:([a-z0-9-]+):(\d{12})
 func arnInTenant(arn string, t store.Tenant) bool {
 	m := configARN.FindStringSubmatch(arn)
 	return m != nil && m[1] == t.Region && m[2] == t.AccountID
-}
-
-func unmarshalRecord(it store.Item, v any) error {
-	if err := json.Unmarshal(it.Doc, v); err != nil {
-		return fmt.Errorf("decode record %q: %w", it.ID, err)
-	}
-	return nil
 }
 
 func deref(s *string) string {

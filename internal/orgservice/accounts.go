@@ -11,6 +11,7 @@ import (
 	"github.com/starlingcfg/starling/internal/api/shape"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/randid"
 	"github.com/starlingcfg/starling/internal/store"
 )
 
@@ -72,16 +73,16 @@ func (s *Service) CreateAccount(ctx context.Context, in *orgapi.CreateAccountReq
 				return err
 			}
 			m := memberRecord{ID: id, JoinedMethod: orgapi.AccountJoinedMethodCreated, JoinedTimestamp: *now}
-			if err := putJSON(tx, t, kindMember, id, &m); err != nil {
+			if err := store.PutJSON(tx, t, kindMember, id, &m); err != nil {
 				return err
 			}
-			if err := putJSON(tx, directoryTenant, kindEmail, strings.ToLower(email), &emailRecord{AccountID: id}); err != nil {
+			if err := store.PutJSON(tx, directoryTenant, kindEmail, strings.ToLower(email), &emailRecord{AccountID: id}); err != nil {
 				return err
 			}
 			status.State = ptr(orgapi.CreateAccountStateSucceeded)
 			status.AccountId = &id
 		}
-		return putJSON(tx, t, kindCreateAccount, reqID, &status)
+		return store.PutJSON(tx, t, kindCreateAccount, reqID, &status)
 	})
 	if err != nil {
 		return nil, err
@@ -95,7 +96,7 @@ func (s *Service) CreateAccount(ctx context.Context, in *orgapi.CreateAccountReq
 func resolveEmail(tx store.Tx, email string) (string, bool, error) {
 	lower := strings.ToLower(email)
 	var r emailRecord
-	err := getJSON(tx, directoryTenant, kindEmail, lower, &r)
+	err := store.GetJSON(tx, directoryTenant, kindEmail, lower, &r)
 	switch {
 	case err == nil:
 		return r.AccountID, true, nil
@@ -117,14 +118,14 @@ func resolveEmail(tx store.Tx, email string) (string, bool, error) {
 // seen.
 func (s *Service) freshAccountID(tx store.Tx) (string, error) {
 	for range maxIDAttempts {
-		id, err := randomString(s.random, digits, 12)
+		id, err := randid.String(s.random, randid.Digits, 12)
 		if err != nil {
 			return "", err
 		}
 		if id == identity.DefaultAccountID {
 			continue
 		}
-		used, err := exists(tx, accountTenant(id), kindAccount, accountRecordID)
+		used, err := store.Exists(tx, accountTenant(id), kindAccount, accountRecordID)
 		if err != nil {
 			return "", err
 		}
@@ -148,7 +149,7 @@ func (s *Service) DescribeCreateAccountStatus(ctx context.Context, in *orgapi.De
 		if err != nil {
 			return err
 		}
-		err = getJSON(tx, orgTenant(org.ID), kindCreateAccount, *in.CreateAccountRequestId, &out)
+		err = store.GetJSON(tx, orgTenant(org.ID), kindCreateAccount, *in.CreateAccountRequestId, &out)
 		if errors.Is(err, store.ErrNotFound) {
 			return orgapi.CreateAccountStatusNotFound(msgCreateAccountStatusNotFound)
 		}
@@ -176,7 +177,7 @@ func (s *Service) ListCreateAccountStatus(ctx context.Context, in *orgapi.ListCr
 		if err != nil {
 			return err
 		}
-		all, err := listJSON[orgapi.CreateAccountStatus](tx, orgTenant(org.ID), kindCreateAccount)
+		all, err := store.ListJSON[orgapi.CreateAccountStatus](tx, orgTenant(org.ID), kindCreateAccount)
 		if err != nil {
 			return err
 		}
@@ -228,7 +229,7 @@ func accountOutput(tx store.Tx, org organizationRecord, m memberRecord) (orgapi.
 // AccountNotFoundException if it is not a member.
 func member(tx store.Tx, orgID, accountID string) (memberRecord, error) {
 	var m memberRecord
-	err := getJSON(tx, orgTenant(orgID), kindMember, accountID, &m)
+	err := store.GetJSON(tx, orgTenant(orgID), kindMember, accountID, &m)
 	if errors.Is(err, store.ErrNotFound) {
 		return m, orgapi.AccountNotFound(msgAccountNotFound)
 	}
@@ -247,7 +248,7 @@ func (s *Service) ListAccounts(ctx context.Context, in *orgapi.ListAccountsReque
 		if err != nil {
 			return err
 		}
-		members, err := listJSON[memberRecord](tx, orgTenant(org.ID), kindMember)
+		members, err := store.ListJSON[memberRecord](tx, orgTenant(org.ID), kindMember)
 		if err != nil {
 			return err
 		}
@@ -354,7 +355,7 @@ func removeMember(tx store.Tx, org organizationRecord, accountID string) error {
 		return err
 	}
 	for _, d := range ds {
-		enabled, err := exists(tx, t, kindServiceAccess, d.ServicePrincipal)
+		enabled, err := store.Exists(tx, t, kindServiceAccess, d.ServicePrincipal)
 		if err != nil {
 			return err
 		}

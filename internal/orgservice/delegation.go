@@ -43,12 +43,12 @@ func checkPrincipal(p string) error {
 // original date if access is already enabled.
 func enableAccess(tx store.Tx, orgID, principal string, now time.Time) error {
 	t := orgTenant(orgID)
-	enabled, err := exists(tx, t, kindServiceAccess, principal)
+	enabled, err := store.Exists(tx, t, kindServiceAccess, principal)
 	if err != nil || enabled {
 		return err
 	}
 	rec := serviceAccessRecord{ServicePrincipal: principal, DateEnabled: *shape.NewTimestamp(now)}
-	return putJSON(tx, t, kindServiceAccess, principal, &rec)
+	return store.PutJSON(tx, t, kindServiceAccess, principal, &rec)
 }
 
 // EnableAWSServiceAccess enables trusted access for a service, which needs
@@ -95,7 +95,7 @@ func (s *Service) DisableAWSServiceAccess(ctx context.Context, in *orgapi.Disabl
 			return err
 		}
 		t := orgTenant(org.ID)
-		enabled, err := exists(tx, t, kindServiceAccess, *in.ServicePrincipal)
+		enabled, err := store.Exists(tx, t, kindServiceAccess, *in.ServicePrincipal)
 		if err != nil || !enabled {
 			return err
 		}
@@ -120,7 +120,7 @@ func (s *Service) ListAWSServiceAccessForOrganization(ctx context.Context, in *o
 		if err != nil {
 			return err
 		}
-		all, err := listJSON[serviceAccessRecord](tx, orgTenant(org.ID), kindServiceAccess)
+		all, err := store.ListJSON[serviceAccessRecord](tx, orgTenant(org.ID), kindServiceAccess)
 		if err != nil {
 			return err
 		}
@@ -189,7 +189,7 @@ func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, in *orgapi
 			return err
 		}
 		t := orgTenant(org.ID)
-		enabled, err := exists(tx, t, kindServiceAccess, principal)
+		enabled, err := store.Exists(tx, t, kindServiceAccess, principal)
 		if err != nil {
 			return err
 		}
@@ -197,14 +197,14 @@ func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, in *orgapi
 			return orgapi.ConstraintViolation(orgapi.ConstraintViolationExceptionReasonServiceAccessNotEnabled, msgServiceAccessNotEnabled)
 		}
 		id := delegationID(account, principal)
-		registered, err := exists(tx, t, kindDelegation, id)
+		registered, err := store.Exists(tx, t, kindDelegation, id)
 		if err != nil {
 			return err
 		}
 		if registered {
 			return orgapi.AccountAlreadyRegistered(msgAlreadyRegistered)
 		}
-		return putJSON(tx, t, kindDelegation, id, &delegationRecord{AccountID: account, ServicePrincipal: principal, DelegationEnabledDate: *now})
+		return store.PutJSON(tx, t, kindDelegation, id, &delegationRecord{AccountID: account, ServicePrincipal: principal, DelegationEnabledDate: *now})
 	})
 	if err != nil {
 		return nil, err
@@ -232,7 +232,7 @@ func (s *Service) DeregisterDelegatedAdministrator(ctx context.Context, in *orga
 		}
 		t := orgTenant(org.ID)
 		id := delegationID(account, principal)
-		registered, err := exists(tx, t, kindDelegation, id)
+		registered, err := store.Exists(tx, t, kindDelegation, id)
 		if err != nil {
 			return err
 		}
@@ -271,7 +271,7 @@ func (s *Service) ListDelegatedAdministrators(ctx context.Context, in *orgapi.Li
 				return err
 			}
 		}
-		all, err := listJSON[delegationRecord](tx, orgTenant(org.ID), kindDelegation)
+		all, err := store.ListJSON[delegationRecord](tx, orgTenant(org.ID), kindDelegation)
 		if err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ func orgOf(tx store.Tx, accountID string) (organizationRecord, bool, error) {
 		return organizationRecord{}, false, err
 	}
 	var org organizationRecord
-	if err := getJSON(tx, orgTenant(a.OrgID), kindOrganization, orgRecordID, &org); err != nil {
+	if err := store.GetJSON(tx, orgTenant(a.OrgID), kindOrganization, orgRecordID, &org); err != nil {
 		return organizationRecord{}, false, err
 	}
 	return org, true, nil
@@ -44,7 +44,7 @@ func orgOf(tx store.Tx, accountID string) (organizationRecord, bool, error) {
 // nothing is.
 func loadAccount(tx store.Tx, accountID string) (accountRecord, error) {
 	var a accountRecord
-	err := getJSON(tx, accountTenant(accountID), kindAccount, accountRecordID, &a)
+	err := store.GetJSON(tx, accountTenant(accountID), kindAccount, accountRecordID, &a)
 	if errors.Is(err, store.ErrNotFound) {
 		err = nil
 	}
@@ -52,7 +52,7 @@ func loadAccount(tx store.Tx, accountID string) (accountRecord, error) {
 }
 
 func putAccount(tx store.Tx, accountID string, a accountRecord) error {
-	return putJSON(tx, accountTenant(accountID), kindAccount, accountRecordID, &a)
+	return store.PutJSON(tx, accountTenant(accountID), kindAccount, accountRecordID, &a)
 }
 
 // requireOrg returns the caller's organization, or the error AWS sends to an
@@ -183,13 +183,13 @@ func (s *Service) CreateOrganization(ctx context.Context, in *orgapi.CreateOrgan
 		}
 		org := organizationRecord{ID: orgID, ManagementAccountID: caller, FeatureSet: featureSet, RootID: rootID}
 		t := orgTenant(orgID)
-		if err := putJSON(tx, t, kindOrganization, orgRecordID, &org); err != nil {
+		if err := store.PutJSON(tx, t, kindOrganization, orgRecordID, &org); err != nil {
 			return err
 		}
 		// The management account counts as invited (AWS logs
 		// joinedMethod:INVITED for it).
 		m := memberRecord{ID: caller, JoinedMethod: orgapi.AccountJoinedMethodInvited, JoinedTimestamp: *now}
-		if err := putJSON(tx, t, kindMember, caller, &m); err != nil {
+		if err := store.PutJSON(tx, t, kindMember, caller, &m); err != nil {
 			return err
 		}
 		a.OrgID = orgID
@@ -213,12 +213,12 @@ func (s *Service) freshOrgID(tx store.Tx) (string, error) {
 			return "", err
 		}
 		t := orgTenant(id)
-		used, err := exists(tx, t, kindOrganization, orgRecordID)
+		used, err := store.Exists(tx, t, kindOrganization, orgRecordID)
 		if err != nil {
 			return "", err
 		}
 		if !used {
-			used, err = exists(tx, t, kindRetired, orgRecordID)
+			used, err = store.Exists(tx, t, kindRetired, orgRecordID)
 			if err != nil {
 				return "", err
 			}
@@ -278,7 +278,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, _ *shape.Empty) (*shap
 		if n > 1 {
 			return orgapi.OrganizationNotEmpty(msgNotEmpty)
 		}
-		sent, err := listJSON[handshakeRecord](tx, t, kindHandshake)
+		sent, err := store.ListJSON[handshakeRecord](tx, t, kindHandshake)
 		if err != nil {
 			return err
 		}
@@ -291,7 +291,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, _ *shape.Empty) (*shap
 			}
 		}
 		for _, k := range []store.Kind{kindMember, kindServiceAccess, kindDelegation, kindCreateAccount, kindHandshake, kindOrganization} {
-			if err := deleteAll(tx, t, k); err != nil {
+			if err := store.DeleteAll(tx, t, k); err != nil {
 				return err
 			}
 		}
@@ -332,7 +332,7 @@ func (s *Service) EnableAllFeatures(ctx context.Context, _ *orgapi.EnableAllFeat
 		}
 		org.FeatureSet = orgapi.OrganizationFeatureSetAll
 		t := orgTenant(org.ID)
-		if err := putJSON(tx, t, kindOrganization, orgRecordID, &org); err != nil {
+		if err := store.PutJSON(tx, t, kindOrganization, orgRecordID, &org); err != nil {
 			return err
 		}
 		h, err := s.newHandshake(org, orgapi.ActionTypeEnableAllFeatures, now)
@@ -342,7 +342,7 @@ func (s *Service) EnableAllFeatures(ctx context.Context, _ *orgapi.EnableAllFeat
 		h.State = ptr(orgapi.HandshakeStateAccepted)
 		h.Resources = []orgapi.HandshakeResource{{Type: ptr(orgapi.HandshakeResourceTypeOrganization), Value: ptr(org.ID)}}
 		out = h
-		return putJSON(tx, t, kindHandshake, *h.Id, &handshakeRecord{Handshake: h})
+		return store.PutJSON(tx, t, kindHandshake, *h.Id, &handshakeRecord{Handshake: h})
 	})
 	if err != nil {
 		return nil, err

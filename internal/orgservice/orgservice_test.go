@@ -15,6 +15,7 @@ import (
 	"github.com/starlingcfg/starling/internal/clock"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/randid"
 	"github.com/starlingcfg/starling/internal/store"
 	"github.com/starlingcfg/starling/internal/store/sqlite"
 )
@@ -30,7 +31,7 @@ func TestIDsAndARNs(t *testing.T) {
 		{"root", func() (string, error) { return s.newID("r-", rootIDLen) }, `^r-[a-z0-9]{4}$`},
 		{"handshake", func() (string, error) { return s.newID("h-", handshakeIDLen) }, `^h-[a-z0-9]{32}$`},
 		{"create account request", func() (string, error) { return s.newID("car-", requestIDLen) }, `^car-[a-z0-9]{32}$`},
-		{"account", func() (string, error) { return randomString(s.random, digits, 12) }, `^\d{12}$`},
+		{"account", func() (string, error) { return randid.String(s.random, randid.Digits, 12) }, `^\d{12}$`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,7 +66,7 @@ func TestIDsAndARNs(t *testing.T) {
 func TestRandomStringIsUnbiased(t *testing.T) {
 	// Bytes 250..255 would favour 0..5 among digits: they are skipped.
 	r := bytes.NewReader(append(bytes.Repeat([]byte{255}, 24), bytes.Repeat([]byte{13}, 24)...))
-	got, err := randomString(r, digits, 12)
+	got, err := randid.String(r, randid.Digits, 12)
 	if err != nil || got != "333333333333" {
 		t.Errorf("randomString = %q, %v; want 333333333333", got, err)
 	}

@@ -41,9 +41,7 @@ package orgservice
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -54,6 +52,7 @@ import (
 	"github.com/starlingcfg/starling/internal/configservice"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/randid"
 	"github.com/starlingcfg/starling/internal/store"
 )
 
@@ -222,95 +221,6 @@ func callerOf(ctx context.Context) (string, error) {
 	return c.AccountID, nil
 }
 
-// getJSON reads the record into v; it returns store.ErrNotFound when absent.
-func getJSON(tx store.Tx, t store.Tenant, k store.Kind, id string, v any) error {
-	b, err := tx.Get(t, k, id)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("decode %s %q: %w", k, id, err)
-	}
-	return nil
-}
-
-// putJSON writes v as the record.
-func putJSON(tx store.Tx, t store.Tenant, k store.Kind, id string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode %s %q: %w", k, id, err)
-	}
-	return tx.Put(t, k, id, b)
-}
-
-// listJSON decodes every record of the kind, in id order.
-func listJSON[T any](tx store.Tx, t store.Tenant, k store.Kind) ([]T, error) {
-	items, err := tx.List(t, k, "", 0)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, len(items))
-	for i, it := range items {
-		if err := json.Unmarshal(it.Doc, &out[i]); err != nil {
-			return nil, fmt.Errorf("decode %s %q: %w", k, it.ID, err)
-		}
-	}
-	return out, nil
-}
-
-// deleteAll deletes every record of the kind.
-func deleteAll(tx store.Tx, t store.Tenant, k store.Kind) error {
-	items, err := tx.List(t, k, "", 0)
-	if err != nil {
-		return err
-	}
-	for _, it := range items {
-		if err := tx.Delete(t, k, it.ID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// exists reports whether a record exists.
-func exists(tx store.Tx, t store.Tenant, k store.Kind, id string) (bool, error) {
-	_, err := tx.Get(t, k, id)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, store.ErrNotFound):
-		return false, nil
-	}
-	return false, err
-}
-
-// Alphabets of generated ids.
-const (
-	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
-	digits     = "0123456789"
-)
-
-// randomString returns n characters drawn uniformly from alphabet (at most
-// 256 characters long).
-func randomString(r io.Reader, alphabet string, n int) (string, error) {
-	// Bytes at or above the largest multiple of len(alphabet) are rejected,
-	// so that every character is equally likely.
-	limit := 256 - 256%len(alphabet)
-	out := make([]byte, 0, n)
-	buf := make([]byte, n*2)
-	for len(out) < n {
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return "", err
-		}
-		for _, b := range buf {
-			if int(b) < limit && len(out) < n {
-				out = append(out, alphabet[int(b)%len(alphabet)])
-			}
-		}
-	}
-	return string(out), nil
-}
-
 // Lengths of the random parts of ids, as AWS forms them.
 const (
 	orgIDLen       = 10 // o-a1b2c3d4e5
@@ -320,7 +230,7 @@ const (
 )
 
 func (s *Service) newID(prefix string, n int) (string, error) {
-	r, err := randomString(s.random, lowerAlnum, n)
+	r, err := randid.String(s.random, randid.LowerAlnum, n)
 	if err != nil {
 		return "", err
 	}
