@@ -1,9 +1,7 @@
 package configservice
 
 import (
-	"bytes"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
@@ -84,22 +82,6 @@ func TestCheckTags(t *testing.T) {
 				t.Errorf("checkTags() code = %q; want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestRandomID(t *testing.T) {
-	// Bytes 252..255 are rejected to keep the alphabet uniform; 0 is 'a',
-	// 35 is '9', 36 wraps to 'a'.
-	s := New(Options{Random: bytes.NewReader(append([]byte{255, 0, 35, 36, 252, 25, 26, 1}, make([]byte, 64)...))})
-	got, err := s.randomID(6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != "a9az0b" {
-		t.Errorf("randomID(6) = %q; want a9az0b", got)
-	}
-	if _, err := New(Options{Random: strings.NewReader("")}).randomID(8); err == nil {
-		t.Error("randomID with an exhausted source succeeded; want an error")
 	}
 }
 
