@@ -68,6 +68,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		Tokens:        tokens,
 		Clock:         opts.Clock,
 		Organizations: orgSvc,
+		Regions:       cfg.Regions,
 		Quotas: configservice.Quotas{
 			AggregatorsPerRegion:  cfg.Quotas.AggregatorsPerRegion,
 			AccountsPerAggregator: cfg.Quotas.AccountsPerAggregator,

@@ -27,6 +27,9 @@ type Config struct {
 	LogFormat       string
 	ShutdownTimeout time.Duration
 	Quotas          Quotas
+	// Regions are the regions an aggregator with AllAwsRegions reads from;
+	// empty means AWS's commercial regions.
+	Regions []string
 }
 
 // Quotas are the AWS service quotas Starling enforces. AWS lets customers
@@ -78,6 +81,18 @@ func Load(name string, args []string, getenv func(string) string, output io.Writ
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for requests in flight on shutdown")
 	fs.IntVar(&c.Quotas.AggregatorsPerRegion, "max-aggregators", c.Quotas.AggregatorsPerRegion, "configuration aggregators per account per region")
 	fs.IntVar(&c.Quotas.AccountsPerAggregator, "max-aggregator-accounts", c.Quotas.AccountsPerAggregator, "source accounts per configuration aggregator")
+	fs.Func("regions", "comma-separated regions that AllAwsRegions covers (default: AWS's commercial regions)", func(v string) error {
+		c.Regions = nil
+		for _, r := range strings.Split(v, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				c.Regions = append(c.Regions, r)
+			}
+		}
+		if len(c.Regions) == 0 {
+			return errors.New("no region given")
+		}
+		return nil
+	})
 
 	var envErrs []error
 	fs.VisitAll(func(f *flag.Flag) {

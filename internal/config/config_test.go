@@ -28,6 +28,13 @@ func TestLoad(t *testing.T) {
 			}},
 		{name: "flag beats environment", args: []string{"--addr", "127.0.0.1:2"}, env: map[string]string{"STARLING_ADDR": "127.0.0.1:1"},
 			check: func(c Config) bool { return c.Addr == "127.0.0.1:2" }},
+		{name: "regions", args: []string{"--regions", "us-east-1, local-1"}, check: func(c Config) bool {
+			return len(c.Regions) == 2 && c.Regions[0] == "us-east-1" && c.Regions[1] == "local-1"
+		}},
+		{name: "regions from the environment", env: map[string]string{"STARLING_REGIONS": "eu-west-1"}, check: func(c Config) bool {
+			return len(c.Regions) == 1 && c.Regions[0] == "eu-west-1"
+		}},
+		{name: "empty regions", args: []string{"--regions", ","}, wantErr: "no region given"},
 		{name: "bad environment value", env: map[string]string{"STARLING_MAX_AGGREGATORS": "many"}, wantErr: "STARLING_MAX_AGGREGATORS"},
 		{name: "bad default account", args: []string{"--default-account", "123"}, wantErr: "default-account"},
 		{name: "zero quota", args: []string{"--max-aggregators", "0"}, wantErr: "max-aggregators"},

@@ -60,7 +60,8 @@ func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.
 		return nil, err
 	}
 	name := *in.ConfigurationAggregatorName
-	now := shape.NewTimestamp(s.clock.Now())
+	nowTime := s.clock.Now()
+	now := shape.NewTimestamp(nowTime)
 	newID, err := s.randomID(8)
 	if err != nil {
 		return nil, err
@@ -85,6 +86,11 @@ func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.
 			if orgID, err = s.checkOrganizationCaller(tx, t, prev); err != nil {
 				return err
 			}
+		}
+		var before *configapi.ConfigurationAggregator
+		if exists {
+			prev := rec.Aggregator
+			before = &prev
 		}
 		switch {
 		case exists:
@@ -121,6 +127,9 @@ func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.
 			}
 		}
 		out = rec.Aggregator
+		if err := indexSources(tx, t, name, before, &rec.Aggregator, nowTime); err != nil {
+			return err
+		}
 		return store.PutJSON(tx, t, kindAggregator, name, &rec)
 	})
 	if err != nil {
@@ -238,11 +247,9 @@ func (s *Service) DescribeConfigurationAggregators(ctx context.Context, in *conf
 	slices.Sort(names)
 	names = slices.Compact(names)
 	scope := pagetoken.Scope("DescribeConfigurationAggregators", t.AccountID, t.Region, strings.Join(names, "/"))
-	after := ""
-	if in.NextToken != nil && *in.NextToken != "" {
-		if after, err = s.tokens.Decode(scope, *in.NextToken); err != nil {
-			return nil, invalidNextToken()
-		}
+	after, err := s.decodeToken(scope, in.NextToken)
+	if err != nil {
+		return nil, err
 	}
 	limit := pageLimit(in.Limit, describeAggregatorsMax)
 	out := &configapi.DescribeConfigurationAggregatorsResponse{ConfigurationAggregators: []configapi.ConfigurationAggregator{}}
@@ -316,6 +323,9 @@ func (s *Service) DeleteConfigurationAggregator(ctx context.Context, in *configa
 			return err
 		}
 		if err := deleteTaggable(tx, t, *rec.Aggregator.ConfigurationAggregatorArn); err != nil {
+			return err
+		}
+		if err := indexSources(tx, t, name, &rec.Aggregator, nil, s.clock.Now()); err != nil {
 			return err
 		}
 		return tx.Delete(t, kindAggregator, name)

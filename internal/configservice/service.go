@@ -47,6 +47,9 @@ type Options struct {
 	// Organizations answers who belongs to which organization. Nil means no
 	// account belongs to any organization.
 	Organizations Organizations
+	// Regions are the regions of aggregators with AllAwsRegions; they
+	// default to DefaultRegions.
+	Regions []string
 }
 
 // Service implements configapi.Service. Operations it does not serve yet
@@ -54,12 +57,13 @@ type Options struct {
 type Service struct {
 	configapi.UnimplementedService
 
-	store  store.Store
-	tokens *pagetoken.Codec
-	clock  clock.Clock
-	quotas Quotas
-	random io.Reader
-	orgs   Organizations
+	store   store.Store
+	tokens  *pagetoken.Codec
+	clock   clock.Clock
+	quotas  Quotas
+	random  io.Reader
+	orgs    Organizations
+	regions []string
 }
 
 var _ configapi.Service = (*Service)(nil)
@@ -67,12 +71,13 @@ var _ configapi.Service = (*Service)(nil)
 // New returns a Service.
 func New(opts Options) *Service {
 	s := &Service{
-		store:  opts.Store,
-		tokens: opts.Tokens,
-		clock:  opts.Clock,
-		quotas: opts.Quotas,
-		random: opts.Random,
-		orgs:   opts.Organizations,
+		store:   opts.Store,
+		tokens:  opts.Tokens,
+		clock:   opts.Clock,
+		quotas:  opts.Quotas,
+		random:  opts.Random,
+		orgs:    opts.Organizations,
+		regions: opts.Regions,
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -85,6 +90,9 @@ func New(opts Options) *Service {
 	}
 	if s.orgs == nil {
 		s.orgs = noOrganizations{}
+	}
+	if len(s.regions) == 0 {
+		s.regions = DefaultRegions
 	}
 	return s
 }

@@ -1,12 +1,14 @@
 package configservice
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/store"
 )
 
@@ -72,5 +74,69 @@ func TestSourceAccounts(t *testing.T) {
 				t.Errorf("sourceAccounts() = %v, %v; want %s", got, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestReadableSources(t *testing.T) {
+	owner := store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
+	s, _, ctx := newStoreService(t, owner)
+	as := func(account string) context.Context {
+		return identity.WithCaller(ctx, identity.Caller{AccountID: account, Region: "us-east-1"})
+	}
+	str := func(v string) *string { return &v }
+	_, err := s.PutConfigurationAggregator(ctx, &configapi.PutConfigurationAggregatorRequest{
+		ConfigurationAggregatorName: str("agg"),
+		AccountAggregationSources: []configapi.AccountAggregationSource{{
+			AccountIds: []string{"333333333333", "222222222222"}, AwsRegions: []string{"us-east-1"},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readable := func() string {
+		t.Helper()
+		var got []string
+		err := s.store.View(ctx, func(tx store.Tx) error {
+			var rec aggregatorRecord
+			if err := store.GetJSON(tx, owner, kindAggregator, "agg", &rec); err != nil {
+				return err
+			}
+			tenants, err := s.readableSources(tx, owner, &rec)
+			for _, tn := range tenants {
+				got = append(got, tn.AccountID+"/"+tn.Region)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(got, ",")
+	}
+	if got := readable(); got != "" {
+		t.Errorf("readable sources before any authorization = %q; want none", got)
+	}
+	for _, account := range []string{"222222222222", "333333333333"} {
+		if _, err := s.PutAggregationAuthorization(as(account), &configapi.PutAggregationAuthorizationRequest{
+			AuthorizedAccountId: str(owner.AccountID), AuthorizedAwsRegion: str(owner.Region)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := readable(); got != "" {
+		t.Errorf("readable sources without recorders = %q; want none", got)
+	}
+	b := as("222222222222")
+	if _, err := s.PutConfigurationRecorder(b, &configapi.PutConfigurationRecorderRequest{ConfigurationRecorder: &configapi.ConfigurationRecorder{
+		Name: str("default"), RoleARN: str("arn:aws:iam::222222222222:role/config")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutDeliveryChannel(b, &configapi.PutDeliveryChannelRequest{DeliveryChannel: &configapi.DeliveryChannel{
+		Name: str("default"), S3BucketName: str("bucket")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartConfigurationRecorder(b, &configapi.StartConfigurationRecorderRequest{ConfigurationRecorderName: str("default")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readable(); got != "222222222222/us-east-1" {
+		t.Errorf("readable sources = %q; want the authorized, recording account", got)
 	}
 }

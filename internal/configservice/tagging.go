@@ -186,11 +186,9 @@ func (s *Service) ListTagsForResource(ctx context.Context, in *configapi.ListTag
 		return nil, err
 	}
 	scope := pagetoken.Scope("ListTagsForResource", t.AccountID, t.Region, arn)
-	after := ""
-	if in.NextToken != nil && *in.NextToken != "" {
-		if after, err = s.tokens.Decode(scope, *in.NextToken); err != nil {
-			return nil, invalidNextToken()
-		}
+	after, err := s.decodeToken(scope, in.NextToken)
+	if err != nil {
+		return nil, err
 	}
 	keys := make([]string, 0, len(rec.Tags))
 	for k := range rec.Tags {
