@@ -30,6 +30,16 @@ type Config struct {
 	// Regions are the regions an aggregator with AllAwsRegions reads from;
 	// empty means AWS's commercial regions.
 	Regions []string
+	// Timeouts bound how long a client may take: to send its headers (which
+	// cuts off slowloris clients), its whole request, and to read the
+	// response; IdleTimeout closes idle keep-alive connections.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	// TLSCert and TLSKey, both set, make the server speak HTTPS.
+	TLSCert string
+	TLSKey  string
 }
 
 // Quotas are the AWS service quotas Starling enforces. AWS lets customers
@@ -46,13 +56,17 @@ type Quotas struct {
 // Defaults returns the default configuration.
 func Defaults() Config {
 	return Config{
-		Addr:            "127.0.0.1:4566",
-		DataDir:         "./starling-data",
-		DefaultAccount:  identity.DefaultAccountID,
-		MaxBodyBytes:    8 << 20,
-		LogLevel:        slog.LevelInfo,
-		LogFormat:       "text",
-		ShutdownTimeout: 10 * time.Second,
+		Addr:              "127.0.0.1:4566",
+		DataDir:           "./starling-data",
+		DefaultAccount:    identity.DefaultAccountID,
+		MaxBodyBytes:      8 << 20,
+		LogLevel:          slog.LevelInfo,
+		LogFormat:         "text",
+		ShutdownTimeout:   10 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
 		Quotas: Quotas{
 			AggregatorsPerRegion:  50,
 			AccountsPerAggregator: 10000,
@@ -79,6 +93,12 @@ func Load(name string, args []string, getenv func(string) string, output io.Writ
 	fs.StringVar(&logLevel, "log-level", logLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for requests in flight on shutdown")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "longest time a client may take to send a request's headers")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "longest time a client may take to send a whole request")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "longest time to write a response")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file; with --tls-key, serve HTTPS")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file; with --tls-cert, serve HTTPS")
 	fs.IntVar(&c.Quotas.AggregatorsPerRegion, "max-aggregators", c.Quotas.AggregatorsPerRegion, "configuration aggregators per account per region")
 	fs.IntVar(&c.Quotas.AccountsPerAggregator, "max-aggregator-accounts", c.Quotas.AccountsPerAggregator, "source accounts per configuration aggregator")
 	fs.Func("regions", "comma-separated regions that AllAwsRegions covers (default: AWS's commercial regions)", func(v string) error {
@@ -144,6 +164,15 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		errs = append(errs, errors.New("shutdown-timeout: must not be negative"))
+	}
+	for name, d := range map[string]time.Duration{"read-header-timeout": c.ReadHeaderTimeout, "read-timeout": c.ReadTimeout,
+		"write-timeout": c.WriteTimeout, "idle-timeout": c.IdleTimeout} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: must be positive", name))
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls-cert and tls-key: give both or neither"))
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
@@ -35,6 +36,12 @@ func TestLoad(t *testing.T) {
 			return len(c.Regions) == 1 && c.Regions[0] == "eu-west-1"
 		}},
 		{name: "empty regions", args: []string{"--regions", ","}, wantErr: "no region given"},
+		{name: "timeouts", args: []string{"--read-header-timeout", "2s", "--read-timeout", "3s", "--write-timeout", "4s", "--idle-timeout", "5s"}, check: func(c Config) bool {
+			return c.ReadHeaderTimeout == 2*time.Second && c.ReadTimeout == 3*time.Second && c.WriteTimeout == 4*time.Second && c.IdleTimeout == 5*time.Second
+		}},
+		{name: "zero timeout", args: []string{"--read-header-timeout", "0s"}, wantErr: "read-header-timeout: must be positive"},
+		{name: "tls", args: []string{"--tls-cert", "c.pem", "--tls-key", "k.pem"}, check: func(c Config) bool { return c.TLSCert == "c.pem" && c.TLSKey == "k.pem" }},
+		{name: "tls cert without key", args: []string{"--tls-cert", "c.pem"}, wantErr: "give both or neither"},
 		{name: "bad environment value", env: map[string]string{"STARLING_MAX_AGGREGATORS": "many"}, wantErr: "STARLING_MAX_AGGREGATORS"},
 		{name: "bad default account", args: []string{"--default-account", "123"}, wantErr: "default-account"},
 		{name: "zero quota", args: []string{"--max-aggregators", "0"}, wantErr: "max-aggregators"},
