@@ -20,10 +20,12 @@ import (
 	"github.com/starlingcfg/starling/internal/clock"
 	"github.com/starlingcfg/starling/internal/config"
 	"github.com/starlingcfg/starling/internal/configservice"
+	"github.com/starlingcfg/starling/internal/credentials"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/orgservice"
 	"github.com/starlingcfg/starling/internal/pagetoken"
 	"github.com/starlingcfg/starling/internal/server"
+	"github.com/starlingcfg/starling/internal/sigv4"
 	"github.com/starlingcfg/starling/internal/store/sqlite"
 	"github.com/starlingcfg/starling/internal/stsservice"
 )
@@ -47,6 +49,10 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	auth, err := authenticator(cfg, opts.Clock, log)
+	if err != nil {
+		return err
 	}
 	st, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{})
 	if err != nil {
@@ -75,7 +81,9 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		},
 	})
 	var reset func(context.Context) error
-	if !cfg.DisableReset {
+	// The reset endpoints are unauthenticated: a verifying server, being
+	// reachable by others, refuses them.
+	if !cfg.DisableReset && cfg.Auth != config.AuthVerify {
 		reset = func(ctx context.Context) error {
 			if err := st.Reset(ctx); err != nil {
 				return err
@@ -87,10 +95,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		APIs: []server.API{{
 			Name:         "config",
 			TargetPrefix: configapi.TargetPrefix,
+			SigningName:  configapi.SigningName,
 			Operations:   configservice.Operations(cfgSvc),
 		}, {
 			Name:         "organizations",
 			TargetPrefix: orgapi.TargetPrefix,
+			SigningName:  orgapi.SigningName,
 			Operations:   orgservice.Operations(orgSvc),
 		}},
 		QueryAPIs: []server.QueryAPI{{
@@ -104,6 +114,8 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		Logger:       log,
 		Registry:     prometheus.NewRegistry(),
 		Version:      opts.Version,
+		// nil in the default accept mode: the Resolver names the caller.
+		Authenticator: auth,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -151,4 +163,23 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		return err
 	}
 	return nil
+}
+
+// authenticator returns the server's Authenticator for cfg.Auth: nil for
+// the accept mode, and for the verify mode a sigv4.Verifier of the
+// principals in the credentials file, which is read now so that a mistake
+// in it stops the start. The log names the file and counts the principals;
+// it never shows a secret.
+func authenticator(cfg config.Config, clk clock.Clock, log *slog.Logger) (server.Authenticator, error) {
+	if cfg.Auth != config.AuthVerify {
+		return nil, nil
+	}
+	creds, err := credentials.Load(cfg.CredentialsFile)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("verifying SigV4 signatures",
+		slog.String("credentials", cfg.CredentialsFile),
+		slog.Int("principals", creds.Len()))
+	return sigv4.NewVerifier(creds, clk), nil
 }

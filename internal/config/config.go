@@ -40,7 +40,22 @@ type Config struct {
 	// TLSCert and TLSKey, both set, make the server speak HTTPS.
 	TLSCert string
 	TLSKey  string
+	// Auth is how requests are authenticated: AuthAccept or AuthVerify.
+	Auth string
+	// CredentialsFile is the AWS shared-credentials file of the principals
+	// that AuthVerify accepts.
+	CredentialsFile string
 }
+
+// Authentication modes.
+const (
+	// AuthAccept trusts the access key and region a request's Authorization
+	// header names without checking its signature: the emulator mode.
+	AuthAccept = "accept"
+	// AuthVerify checks every request's SigV4 signature against the
+	// principals in CredentialsFile, as AWS does.
+	AuthVerify = "verify"
+)
 
 // Quotas are the AWS service quotas Starling enforces. AWS lets customers
 // raise them, so they are settings (spec §4.1).
@@ -67,6 +82,7 @@ func Defaults() Config {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		Auth:              AuthAccept,
 		Quotas: Quotas{
 			AggregatorsPerRegion:  50,
 			AccountsPerAggregator: 10000,
@@ -99,6 +115,8 @@ func Load(name string, args []string, getenv func(string) string, output io.Writ
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file; with --tls-key, serve HTTPS")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file; with --tls-cert, serve HTTPS")
+	fs.StringVar(&c.Auth, "auth", c.Auth, "request authentication: accept (trust the access key, check no signature) or verify (check SigV4 signatures against --credentials)")
+	fs.StringVar(&c.CredentialsFile, "credentials", c.CredentialsFile, "AWS shared-credentials file of the principals --auth verify accepts: a [profile] per principal with aws_access_key_id, aws_secret_access_key and aws_account_id")
 	fs.IntVar(&c.Quotas.AggregatorsPerRegion, "max-aggregators", c.Quotas.AggregatorsPerRegion, "configuration aggregators per account per region")
 	fs.IntVar(&c.Quotas.AccountsPerAggregator, "max-aggregator-accounts", c.Quotas.AccountsPerAggregator, "source accounts per configuration aggregator")
 	fs.Func("regions", "comma-separated regions that AllAwsRegions covers (default: AWS's commercial regions)", func(v string) error {
@@ -173,6 +191,16 @@ func (c Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("tls-cert and tls-key: give both or neither"))
+	}
+	switch {
+	case c.Auth != AuthAccept && c.Auth != AuthVerify:
+		errs = append(errs, fmt.Errorf("auth: %q is not accept or verify", c.Auth))
+	case c.Auth == AuthVerify && c.CredentialsFile == "":
+		errs = append(errs, errors.New("credentials: --auth verify needs a credentials file"))
+	case c.Auth == AuthAccept && c.CredentialsFile != "":
+		// Refused rather than ignored: whoever gave credentials expects
+		// them to be checked.
+		errs = append(errs, errors.New("credentials: only used with --auth verify; --auth accept checks no signature"))
 	}
 	return errors.Join(errs...)
 }

@@ -49,6 +49,17 @@ func TestLoad(t *testing.T) {
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "log-format"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "flag provided but not defined"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected argument"},
+		{name: "auth defaults to accept", check: func(c Config) bool { return c.Auth == AuthAccept && c.CredentialsFile == "" }},
+		{name: "auth verify", args: []string{"--auth", "verify", "--credentials", "/etc/starling/credentials"}, check: func(c Config) bool {
+			return c.Auth == AuthVerify && c.CredentialsFile == "/etc/starling/credentials"
+		}},
+		{name: "auth verify from the environment", env: map[string]string{"STARLING_AUTH": "verify", "STARLING_CREDENTIALS": "creds"},
+			check: func(c Config) bool { return c.Auth == AuthVerify && c.CredentialsFile == "creds" }},
+		{name: "auth flag beats environment", args: []string{"--auth", "accept"}, env: map[string]string{"STARLING_AUTH": "verify"},
+			check: func(c Config) bool { return c.Auth == AuthAccept }},
+		{name: "unknown auth mode", args: []string{"--auth", "none"}, wantErr: `auth: "none" is not accept or verify`},
+		{name: "verify without credentials", args: []string{"--auth", "verify"}, wantErr: "credentials: --auth verify needs a credentials file"},
+		{name: "credentials without verify", args: []string{"--credentials", "creds"}, wantErr: "credentials: only used with --auth verify"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

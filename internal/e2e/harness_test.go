@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -34,8 +35,15 @@ type server struct {
 }
 
 // startServer runs Starling on a loopback port with a fresh data directory
-// until the test ends. Options adjust the configuration.
+// and a fake clock at testEpoch until the test ends. Options adjust the
+// configuration.
 func startServer(t *testing.T, opts ...func(*config.Config)) *server {
+	t.Helper()
+	return launch(t, nil, clock.NewFake(testEpoch), opts...)
+}
+
+// launch runs Starling with the logger (nil discards) and the clock.
+func launch(t *testing.T, logger *slog.Logger, clk *clock.Fake, opts ...func(*config.Config)) *server {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Addr = "127.0.0.1:0"
@@ -43,12 +51,11 @@ func startServer(t *testing.T, opts ...func(*config.Config)) *server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	clk := clock.NewFake(testEpoch)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- app.Run(ctx, cfg, app.Options{Clock: clk, Ready: func(a net.Addr) { ready <- a }})
+		done <- app.Run(ctx, cfg, app.Options{Clock: clk, Logger: logger, Ready: func(a net.Addr) { ready <- a }})
 	}()
 	var addr net.Addr
 	select {

@@ -42,17 +42,22 @@ func (s *Server) callQuery(r *http.Request, rec *record) (api QueryAPI, action s
 			out, err = nil, apierr.Internal(fmt.Errorf("panic: %v", p))
 		}
 	}()
-	caller, service, err := s.identify(r)
-	if err != nil {
-		return api, "", nil, err
-	}
+	service := scopeService(r)
 	for _, q := range s.queries {
 		if q.Name == service {
 			api = q
 		}
 	}
+	readBody := s.bodyOnce(r)
+	caller, err := s.auth.Authenticate(r, api.Name, readBody)
+	if err != nil {
+		if m, ok := s.auth.(queryErrorMapper); ok {
+			err = m.QueryError(err)
+		}
+		return api, "", nil, err
+	}
 	rec.service, rec.caller = api.Name, caller
-	body, err := s.readBody(r)
+	body, err := readBody()
 	if err != nil {
 		return api, "", nil, err
 	}

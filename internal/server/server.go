@@ -1,6 +1,6 @@
 // Package server is Starling's HTTP front end. It routes awsJson1_1 requests
-// by X-Amz-Target to the operation tables of the services it serves, resolves
-// the caller from the SigV4 Authorization header, and adds what every request
+// by X-Amz-Target to the operation tables of the services it serves, has its
+// Authenticator decide who the caller is, and adds what every request
 // gets: a request id, panic recovery, a body limit, one access-log line and
 // Prometheus metrics. It also serves the operator endpoints: health, metrics
 // and reset.
@@ -35,6 +35,9 @@ type API struct {
 	Name string
 	// TargetPrefix is the X-Amz-Target prefix, for example "StarlingDoveService".
 	TargetPrefix string
+	// SigningName is the service name clients sign its requests with, the
+	// SigV4 credential scope's, for example "config"; empty means Name.
+	SigningName string
 	// Operations maps operation names to handlers.
 	Operations map[string]shape.Handler
 }
@@ -62,8 +65,11 @@ type Options struct {
 	// QueryAPIs are the query-protocol services served; a form-encoded POST
 	// goes to the one named by its credential scope, or to the first.
 	QueryAPIs []QueryAPI
-	// Resolver maps access keys to accounts.
+	// Resolver maps access keys to accounts when Authenticator is nil.
 	Resolver identity.Resolver
+	// Authenticator decides who sent each API request; nil is
+	// sigv4.Accept{Resolver: Resolver}, which checks no signature.
+	Authenticator Authenticator
 	// MaxBodyBytes caps request bodies; larger ones are refused with 413.
 	MaxBodyBytes int64
 	// Reset wipes all state; nil disables the reset endpoints.
@@ -76,35 +82,54 @@ type Options struct {
 	Version string
 }
 
+// Authenticator decides who sent a request to the API whose SigV4 signing
+// name is service. body returns the request body, read once under the
+// server's size limit: an Authenticator that needs it, to check a signature,
+// calls it (and returns its error); the server reads it afterwards otherwise.
+// Errors are sent to the client as they are, so they should be
+// *apierr.Error values.
+type Authenticator interface {
+	Authenticate(r *http.Request, service string, body func() ([]byte, error)) (identity.Caller, error)
+}
+
+// queryErrorMapper is implemented by an Authenticator whose errors have
+// other codes in the query protocol (STS) than in the JSON one.
+type queryErrorMapper interface {
+	QueryError(error) error
+}
+
 // DefaultMaxBodyBytes is the default request body limit.
 const DefaultMaxBodyBytes = 8 << 20
 
 // Server is the HTTP handler.
 type Server struct {
-	apis     map[string]API
-	queries  []QueryAPI
-	resolver identity.Resolver
-	maxBody  int64
-	reset    func(context.Context) error
-	log      *slog.Logger
-	metrics  *metrics
-	promh    http.Handler
-	version  string
+	apis    map[string]API
+	queries []QueryAPI
+	auth    Authenticator
+	maxBody int64
+	reset   func(context.Context) error
+	log     *slog.Logger
+	metrics *metrics
+	promh   http.Handler
+	version string
 }
 
 // New returns a Server for opts.
 func New(opts Options) *Server {
 	s := &Server{
-		apis:     make(map[string]API, len(opts.APIs)),
-		queries:  opts.QueryAPIs,
-		resolver: opts.Resolver,
-		maxBody:  opts.MaxBodyBytes,
-		reset:    opts.Reset,
-		log:      opts.Logger,
-		version:  opts.Version,
+		apis:    make(map[string]API, len(opts.APIs)),
+		queries: opts.QueryAPIs,
+		auth:    opts.Authenticator,
+		maxBody: opts.MaxBodyBytes,
+		reset:   opts.Reset,
+		log:     opts.Logger,
+		version: opts.Version,
 	}
 	for _, a := range opts.APIs {
 		s.apis[a.TargetPrefix] = a
+	}
+	if s.auth == nil {
+		s.auth = sigv4.Accept{Resolver: opts.Resolver}
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
@@ -205,8 +230,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	awsjson.WriteError(w, rec.requestID, e)
 }
 
-// call resolves the operation and the caller, reads the body and runs the
-// handler, turning a panic into an internal failure.
+// call resolves the operation, authenticates the caller, reads the body and
+// runs the handler, turning a panic into an internal failure.
 func (s *Server) call(r *http.Request, rec *record) (out any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -233,17 +258,43 @@ func (s *Server) call(r *http.Request, rec *record) (out any, err error) {
 		return nil, apierr.New("UnknownOperationException",
 			"AWS JSON operations are sent with POST, not "+r.Method+".")
 	}
-	caller, _, err := s.identify(r)
+	readBody := s.bodyOnce(r)
+	caller, err := s.auth.Authenticate(r, api.signingName(), readBody)
 	if err != nil {
 		return nil, err
 	}
 	rec.caller = caller
-	body, err := s.readBody(r)
+	body, err := readBody()
 	if err != nil {
 		return nil, err
 	}
 	ctx := identity.WithCaller(r.Context(), caller)
 	return h(ctx, body)
+}
+
+// signingName returns the SigV4 signing name of the API.
+func (a API) signingName() string {
+	if a.SigningName != "" {
+		return a.SigningName
+	}
+	return a.Name
+}
+
+// bodyOnce returns a function that reads the request body under the size
+// limit the first time it is called and returns the same result after.
+func (s *Server) bodyOnce(r *http.Request) func() ([]byte, error) {
+	var (
+		body []byte
+		err  error
+		read bool
+	)
+	return func() ([]byte, error) {
+		if !read {
+			body, err = s.readBody(r)
+			read = true
+		}
+		return body, err
+	}
 }
 
 // readBody reads the request body under the size limit.
@@ -259,19 +310,18 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// identify returns the caller named by the Authorization header, and the
-// signing service of its credential scope; a request without one is the
-// default account in the default region.
-func (s *Server) identify(r *http.Request) (identity.Caller, string, error) {
+// scopeService returns the signing service of the request's credential
+// scope, or "" if it has no well-formed Authorization header.
+func scopeService(r *http.Request) string {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return s.resolver.Anonymous(), "", nil
+		return ""
 	}
 	cred, err := sigv4.Parse(h)
 	if err != nil {
-		return identity.Caller{}, "", err
+		return ""
 	}
-	return s.resolver.Caller(cred.AccessKeyID, cred.Region), cred.Service, nil
+	return cred.Service
 }
 
 func (s *Server) logInternal(ctx context.Context, rec *record, err error) {

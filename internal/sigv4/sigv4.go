@@ -1,6 +1,8 @@
-// Package sigv4 parses AWS Signature Version 4 Authorization headers. It
-// extracts the access key id and the credential scope that identify the
-// caller; it does not verify signatures.
+// Package sigv4 authenticates requests signed with AWS Signature Version 4.
+// Parse extracts the access key id and the credential scope from an
+// Authorization header. Accept trusts them without checking the signature
+// (the permissive emulator mode); Verifier checks the signature against
+// known secrets, as AWS does.
 package sigv4
 
 import (
@@ -28,22 +30,31 @@ type Credential struct {
 //
 // A malformed header is an IncompleteSignatureException, as AWS answers it.
 func Parse(header string) (Credential, error) {
-	var c Credential
+	c, missing, err := parse(header)
+	if err == nil && len(missing) > 0 {
+		err = incomplete(strings.Join(missing, " "))
+	}
+	return c, err
+}
+
+// parse is Parse, except that missing elements are returned as the messages
+// that say so rather than as an error, so that Verifier can add its own.
+func parse(header string) (c Credential, missing []string, err error) {
 	alg, rest, ok := strings.Cut(strings.TrimSpace(header), " ")
 	if !ok || alg != Algorithm {
-		return c, incomplete("Authorization header requires the " + Algorithm + " algorithm.")
+		return c, nil, incomplete("Authorization header requires the " + Algorithm + " algorithm.")
 	}
 	var haveCred, haveHeaders, haveSig bool
 	for _, part := range strings.Split(rest, ",") {
 		key, value, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return c, incomplete("Authorization header has a malformed element '" + truncate(strings.TrimSpace(part)) + "'.")
+			return c, nil, incomplete("Authorization header has a malformed element '" + truncate(strings.TrimSpace(part)) + "'.")
 		}
 		switch key {
 		case "Credential":
 			fields := strings.Split(value, "/")
 			if len(fields) != 5 || fields[4] != "aws4_request" || fields[0] == "" {
-				return c, incomplete("Credential should be scoped to a valid region and service, in the form <key>/<date>/<region>/<service>/aws4_request.")
+				return c, nil, incomplete("Credential should be scoped to a valid region and service, in the form <key>/<date>/<region>/<service>/aws4_request.")
 			}
 			c.AccessKeyID, c.Date, c.Region, c.Service = fields[0], fields[1], fields[2], fields[3]
 			haveCred = true
@@ -57,7 +68,6 @@ func Parse(header string) (Credential, error) {
 			haveSig = true
 		}
 	}
-	var missing []string
 	if !haveCred {
 		missing = append(missing, "Authorization header requires 'Credential' parameter.")
 	}
@@ -67,10 +77,7 @@ func Parse(header string) (Credential, error) {
 	if !haveSig {
 		missing = append(missing, "Authorization header requires 'Signature' parameter.")
 	}
-	if len(missing) > 0 {
-		return c, incomplete(strings.Join(missing, " "))
-	}
-	return c, nil
+	return c, missing, nil
 }
 
 func incomplete(msg string) error {
