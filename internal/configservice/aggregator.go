@@ -157,6 +157,9 @@ func (s *Service) checkSources(in *configapi.PutConfigurationAggregatorRequest) 
 		if *org.RoleArn == "" {
 			return configapi.InvalidRole(msgEmptyRole)
 		}
+		if len(*org.RoleArn) > maxRoleARN {
+			return configapi.InvalidRole(msgLongRole)
+		}
 		return nil
 	}
 	for _, src := range in.AccountAggregationSources {

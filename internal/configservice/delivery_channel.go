@@ -47,9 +47,15 @@ const (
 var (
 	// snsTopicARN is the syntax of an SNS topic ARN.
 	snsTopicARN = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
-	// kmsKeyARN is the syntax of a KMS key or alias ARN.
-	kmsKeyARN = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_+=.@-]+$`)
+	// kmsKeyARN is the syntax of a KMS key or alias ARN; alias names have
+	// at most 256 characters, key ids fewer.
+	kmsKeyARN = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_+=.@-]{1,256}$`)
 )
+
+// maxBucketName is the longest name an S3 bucket can have (legacy
+// us-east-1 names; newer ones have at most 63 characters). Starling has no
+// S3, but a bucket with a longer name cannot exist.
+const maxBucketName = 255
 
 func noSuchChannel(name string) error {
 	// moto
@@ -83,6 +89,10 @@ func checkChannel(ch *configapi.DeliveryChannel, name string) error {
 	}
 	if ch.S3BucketName == nil || strings.TrimSpace(*ch.S3BucketName) == "" {
 		return configapi.NoSuchBucket(msgEmptyBucket)
+	}
+	if len(*ch.S3BucketName) > maxBucketName {
+		// ours
+		return configapi.NoSuchBucket("Cannot find a S3 bucket with a name longer than 255 characters.")
 	}
 	if err := checkKeyPrefix(ch.S3KeyPrefix); err != nil {
 		return err

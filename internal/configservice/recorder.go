@@ -38,6 +38,14 @@ const defaultRecorderName = "default"
 // service-linked recorders.
 const serviceLinkedRecorderPrefix = "AWSConfigurationRecorderFor"
 
+// maxRoleARN is the longest IAM role ARN (IAM's arnType is 20 to 2048
+// characters). The model does not bound the role members; AWS Config fails
+// to assume a role that cannot exist, and so does Starling.
+const maxRoleARN = 2048
+
+// ours
+const msgLongRole = "The IAM role ARN provided is not valid: it is longer than 2048 characters."
+
 // recorderStatusSuccess is the lastStatus of a started recorder. AWS sends
 // the status in capitals ("SUCCESS", as in the AWS CLI documentation),
 // although the model's RecorderStatus enum spells it "Success".
@@ -221,6 +229,9 @@ func (s *Service) PutConfigurationRecorder(ctx context.Context, in *configapi.Pu
 	}
 	if cr.RoleARN == nil || strings.TrimSpace(*cr.RoleARN) == "" {
 		return nil, configapi.InvalidRole(msgNoRole)
+	}
+	if len(*cr.RoleARN) > maxRoleARN {
+		return nil, configapi.InvalidRole(msgLongRole)
 	}
 	group, err := recordingGroupOf(cr.RecordingGroup)
 	if err != nil {

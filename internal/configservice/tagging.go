@@ -44,14 +44,17 @@ const tagKeyPattern = `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`
 
 var tagKeyRE = shape.MustCompile(tagKeyPattern)
 
-// checkTags applies the tag rules the model cannot express: the key syntax,
-// and no key twice in one request, compared case-insensitively.
+// checkTags applies the tag rules the model cannot express: a key in every
+// tag (the model leaves it optional; a tag without one, such as null in the
+// list, would be stored under the empty key), the key syntax, and no key
+// twice in one request, compared case-insensitively.
 func checkTags(tags []configapi.Tag, path string) error {
 	var v shape.Validator
 	seen := make(map[string]bool, len(tags))
 	dup := false
 	for i, tag := range tags {
 		if tag.Key == nil {
+			v.Null(shape.Member(shape.Elem(path, i), "key"))
 			continue
 		}
 		v.Pattern(shape.Member(shape.Elem(path, i), "key"), *tag.Key, tagKeyRE, tagKeyPattern)

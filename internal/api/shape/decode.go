@@ -7,6 +7,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/starlingcfg/starling/internal/apierr"
 )
@@ -62,14 +63,113 @@ func Decode(body []byte, v any) error {
 	if body[0] != '{' {
 		return apierr.Serialization("Expected a JSON object as the request body.")
 	}
+	// JSON text is UTF-8 (RFC 8259 §8.1); encoding/json would silently
+	// replace invalid bytes with U+FFFD and store what the client never sent.
+	if !utf8.Valid(body) {
+		return apierr.Serialization("Malformed JSON request body: it is not valid UTF-8.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return serializationError(err)
 	}
-	if dec.More() {
+	// Decoder.More is false before a stray '}' or ']', so look at the rest.
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return apierr.Serialization("Unexpected content after the JSON object in the request body.")
 	}
+	return checkMemberNames(body, reflect.TypeOf(v))
+}
+
+// checkMemberNames refuses a member whose name matches a modeled member only
+// when case is ignored. encoding/json binds such names (and of duplicates
+// that differ in case, the last one wins), where AWS matches names exactly
+// and ignores unknown ones; refusing keeps a request from meaning one thing
+// to Starling and another to AWS or to a proxy in front of it. raw has
+// already been decoded into a value of type t.
+func checkMemberNames(raw []byte, t reflect.Type) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || len(raw) == 0 || raw[0] == 'n' { // null
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if t == reflect.TypeOf(Timestamp{}) || raw[0] != '{' {
+			return nil
+		}
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &members); err != nil {
+			return serializationError(err)
+		}
+		for name, value := range members {
+			f, ok := memberField(t, name)
+			if !ok {
+				continue
+			}
+			if f.Name != name {
+				return apierr.Serialization("Member '" + name + "' is not '" + f.Name + "': member names are case-sensitive.")
+			}
+			if err := checkMemberNames(value, f.Type); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if raw[0] != '[' {
+			return nil
+		}
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			return serializationError(err)
+		}
+		for _, e := range elems {
+			if err := checkMemberNames(e, t.Elem()); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if raw[0] != '{' {
+			return nil
+		}
+		var values map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &values); err != nil {
+			return serializationError(err)
+		}
+		for _, e := range values {
+			if err := checkMemberNames(e, t.Elem()); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// memberField returns the field of struct t whose JSON member name equals
+// name ignoring case, as encoding/json matches it, with Name set to the
+// member name.
+func memberField(t reflect.Type, name string) (reflect.StructField, bool) {
+	var folded reflect.StructField
+	found := false
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		member, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if member == "-" {
+			continue
+		}
+		if member == "" {
+			member = f.Name
+		}
+		f.Name = member
+		if member == name {
+			return f, true
+		}
+		if !found && strings.EqualFold(member, name) {
+			folded, found = f, true
+		}
+	}
+	return folded, found
 }
 
 func serializationError(err error) error {

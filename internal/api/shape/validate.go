@@ -20,8 +20,19 @@ import (
 // "<list>.<n>.member" with n counted from 1, and map values
 // "<map>.<key>.member".
 type Validator struct {
-	errs Violations
+	errs  Violations
+	total int
 }
+
+// MaxViolations caps the violations a Validator keeps and renders. A
+// request can break a constraint in every element of a long list: rendered
+// in full, an 8 MB body of empty strings made a 450 MB message. The count in
+// the message stays exact; only the first MaxViolations are listed.
+const MaxViolations = 100
+
+// MaxRenderedElements caps how many elements of a list Structs renders in a
+// message; longer lists end with "...".
+const MaxRenderedElements = 1000
 
 // Constraint names the kind of model constraint a value failed.
 type Constraint string
@@ -63,19 +74,27 @@ func (vs Violations) Error() string {
 }
 
 // Err returns the collected violations as a ValidationException, or nil.
+// Its cause (Err) holds the first MaxViolations of them.
 func (v *Validator) Err() error {
-	switch len(v.errs) {
+	switch v.total {
 	case 0:
 		return nil
 	case 1:
 		return &apierr.Error{Code: "ValidationException", Message: "1 validation error detected: " + v.errs.Error(), Err: v.errs}
 	}
 	return &apierr.Error{Code: "ValidationException",
-		Message: strconv.Itoa(len(v.errs)) + " validation errors detected: " + v.errs.Error(), Err: v.errs}
+		Message: strconv.Itoa(v.total) + " validation errors detected: " + v.errs.Error(), Err: v.errs}
 }
 
 // Count returns the number of violations found so far.
-func (v *Validator) Count() int { return len(v.errs) }
+func (v *Validator) Count() int { return v.total }
+
+// keep counts a violation and reports whether to record it: the first
+// MaxViolations are recorded, so a value is rendered only for those.
+func (v *Validator) keep() bool {
+	v.total++
+	return len(v.errs) < MaxViolations
+}
 
 func (v *Validator) add(kind Constraint, value, path, constraint string) {
 	v.errs = append(v.errs, Violation{Path: path, Constraint: kind,
@@ -86,7 +105,9 @@ func quote(s string) string { return "'" + s + "'" }
 
 // Null reports a missing required member.
 func (v *Validator) Null(path string) {
-	v.add(Required, "null", path, "Member must not be null")
+	if v.keep() {
+		v.add(Required, "null", path, "Member must not be null")
+	}
 }
 
 // Length checks a string's length. AWS counts UTF-16 code units, as Java
@@ -94,6 +115,7 @@ func (v *Validator) Null(path string) {
 func (v *Validator) Length(path, s string, min, max int) {
 	n := utf16Len(s)
 	switch {
+	case (n < min || max >= 0 && n > max) && !v.keep():
 	case n < min:
 		v.add(MinLength, quote(s), path, "Member must have length greater than or equal to "+strconv.Itoa(min))
 	case max >= 0 && n > max:
@@ -104,7 +126,7 @@ func (v *Validator) Length(path, s string, min, max int) {
 // Pattern checks that the whole of s matches re. src is the model's pattern,
 // quoted as-is in the message.
 func (v *Validator) Pattern(path, s string, re *regexp.Regexp, src string) {
-	if !re.MatchString(s) {
+	if !re.MatchString(s) && v.keep() {
 		v.add(Pattern, quote(s), path, "Member must satisfy regular expression pattern: "+src)
 	}
 }
@@ -116,12 +138,15 @@ func (v *Validator) Enum(path, s string, values []string) {
 			return
 		}
 	}
-	v.add(Enum, quote(s), path, "Member must satisfy enum value set: ["+strings.Join(values, ", ")+"]")
+	if v.keep() {
+		v.add(Enum, quote(s), path, "Member must satisfy enum value set: ["+strings.Join(values, ", ")+"]")
+	}
 }
 
 // Range checks an integer. hasMin and hasMax say which bounds the model sets.
 func (v *Validator) Range(path string, n int64, min int64, hasMin bool, max int64, hasMax bool) {
 	switch {
+	case (hasMin && n < min || hasMax && n > max) && !v.keep():
 	case hasMin && n < min:
 		v.add(MinValue, quote(strconv.FormatInt(n, 10)), path, "Member must have value greater than or equal to "+strconv.FormatInt(min, 10))
 	case hasMax && n > max:
@@ -133,6 +158,7 @@ func (v *Validator) Range(path string, n int64, min int64, hasMin bool, max int6
 func (v *Validator) FloatRange(path string, f float64, min float64, hasMin bool, max float64, hasMax bool) {
 	s := strconv.FormatFloat(f, 'f', -1, 64)
 	switch {
+	case (hasMin && f < min || hasMax && f > max) && !v.keep():
 	case hasMin && f < min:
 		v.add(MinValue, quote(s), path, "Member must have value greater than or equal to "+strconv.FormatFloat(min, 'f', -1, 64))
 	case hasMax && f > max:
@@ -145,6 +171,7 @@ func (v *Validator) FloatRange(path string, f float64, min float64, hasMin bool,
 // maximum.
 func (v *Validator) Size(path string, n, min, max int, render func() string) {
 	switch {
+	case (n < min || max >= 0 && n > max) && !v.keep():
 	case n < min:
 		v.add(MinSize, quote(render()), path, "Member must have length greater than or equal to "+strconv.Itoa(min))
 	case max >= 0 && n > max:
@@ -177,14 +204,18 @@ func Strings(list []string) func() string {
 
 // Structs renders a list of n structures of the model shape name as AWS
 // does, with Java object identities: [com.amazonaws.starling.dove.Tag@1a2b3c4d, ...].
-// The identities are made up but stable.
+// The identities are made up but stable. At most MaxRenderedElements are
+// rendered.
 func Structs(name string, n int) func() string {
 	return func() string {
-		parts := make([]string, n)
+		parts := make([]string, min(n, MaxRenderedElements), min(n, MaxRenderedElements)+1)
 		for i := range parts {
 			h := fnv.New32a()
 			fmt.Fprintf(h, "%s#%d", name, i)
 			parts[i] = "com.amazonaws.starling.dove." + name + "@" + strconv.FormatUint(uint64(h.Sum32()), 16)
+		}
+		if n > MaxRenderedElements {
+			parts = append(parts, "...")
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	}
