@@ -42,6 +42,9 @@ func (s *Server) callQuery(r *http.Request, rec *record) (api QueryAPI, action s
 			out, err = nil, apierr.Internal(fmt.Errorf("panic: %v", p))
 		}
 	}()
+	if err := checkSingleHeaders(r); err != nil {
+		return api, "", nil, err
+	}
 	service := scopeService(r)
 	for _, q := range s.queries {
 		if q.Name == service {

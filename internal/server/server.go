@@ -238,6 +238,9 @@ func (s *Server) call(r *http.Request, rec *record) (out any, err error) {
 			out, err = nil, apierr.Internal(fmt.Errorf("panic: %v", p))
 		}
 	}()
+	if err := checkSingleHeaders(r); err != nil {
+		return nil, err
+	}
 	target := r.Header.Get("X-Amz-Target")
 	if target == "" {
 		return nil, apierr.New("UnknownOperationException",
@@ -368,3 +371,17 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 }
 
 func statusText(code int) string { return strconv.Itoa(code) }
+
+// checkSingleHeaders refuses a request that repeats a header naming its
+// operation or its caller. Go reads the first of repeated headers and a
+// proxy in front may read the last, so such a request could mean one thing
+// to the proxy and another to Starling.
+func checkSingleHeaders(r *http.Request) error {
+	if len(r.Header.Values("X-Amz-Target")) > 1 {
+		return apierr.New("UnknownOperationException", "The request has more than one X-Amz-Target header.")
+	}
+	if len(r.Header.Values("Authorization")) > 1 {
+		return apierr.New("IncompleteSignatureException", "The request has more than one Authorization header.")
+	}
+	return nil
+}
