@@ -43,29 +43,33 @@ type Options struct {
 	Ready func(net.Addr)
 }
 
-// Run serves Starling as cfg says until ctx is done, then shuts down.
-func Run(ctx context.Context, cfg config.Config, opts Options) error {
-	start := time.Now()
+// App is an assembled Starling: its store, services and HTTP handler,
+// not yet listening.
+type App struct {
+	handler http.Handler
+	store   *sqlite.Store
+	log     *slog.Logger
+}
+
+// New opens the store in cfg.DataDir and builds the services and the
+// handler. Close releases them.
+func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	auth, err := authenticator(cfg, opts.Clock, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	st, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{})
 	if err != nil {
-		return fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
 	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			log.Error("close store", slog.String("error", err.Error()))
-		}
-	}()
 	key, err := pagetoken.LoadKey(ctx, st)
 	if err != nil {
-		return fmt.Errorf("load token key: %w", err)
+		_ = st.Close()
+		return nil, fmt.Errorf("load token key: %w", err)
 	}
 	tokens := pagetoken.NewCodec(key)
 	orgSvc := orgservice.New(orgservice.Options{Store: st, Tokens: tokens, Clock: opts.Clock})
@@ -117,6 +121,29 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		// nil in the default accept mode: the Resolver names the caller.
 		Authenticator: auth,
 	})
+	return &App{handler: handler, store: st, log: log}, nil
+}
+
+// Handler is the app's HTTP handler.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Close closes the store.
+func (a *App) Close() error { return a.store.Close() }
+
+// Run serves Starling as cfg says until ctx is done, then shuts down.
+func Run(ctx context.Context, cfg config.Config, opts Options) error {
+	start := time.Now()
+	a, err := New(ctx, cfg, opts)
+	if err != nil {
+		return err
+	}
+	log := a.log
+	defer func() {
+		if err := a.Close(); err != nil {
+			log.Error("close store", slog.String("error", err.Error()))
+		}
+	}()
+	handler := a.handler
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

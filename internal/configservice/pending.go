@@ -62,31 +62,34 @@ func (r *sourceRequest) covers(region string) bool {
 
 // indexSources brings the request index in line with an account
 // aggregator's sources: accounts it no longer lists lose their request,
-// accounts it newly lists get one made now, and the others keep theirs with
-// the new regions. A nil aggregator (deleted, or an organization
-// aggregator) lists no accounts.
+// accounts it newly lists get one made now, and accounts it keeps listing
+// keep theirs, rewritten only if the regions changed. A nil aggregator
+// (deleted, or an organization aggregator) lists no accounts.
 func indexSources(tx store.Tx, owner store.Tenant, name string, before, after *configapi.ConfigurationAggregator, now time.Time) error {
 	id := sourceRequestID(owner, name)
-	oldAccounts := listedAccounts(before)
-	for _, src := range accountSourcesOf(after) {
-		regions, all := src.AwsRegions, src.AllAwsRegions != nil && *src.AllAwsRegions
-		for _, account := range src.AccountIds {
-			req := sourceRequest{Regions: regions, AllRegions: all, RequestedAt: now}
-			var old sourceRequest
-			err := store.GetJSON(tx, sourceIndexTenant(account), kindSourceRequest, id, &old)
+	old := requestsOf(before)
+	for account, req := range requestsOf(after) {
+		prev, kept := old[account]
+		delete(old, account)
+		if kept && prev.AllRegions == req.AllRegions && slices.Equal(prev.Regions, req.Regions) {
+			continue // unchanged: no I/O
+		}
+		req.RequestedAt = now
+		if kept {
+			var stored sourceRequest
+			err := store.GetJSON(tx, sourceIndexTenant(account), kindSourceRequest, id, &stored)
 			switch {
 			case err == nil:
-				req.RequestedAt = old.RequestedAt
+				req.RequestedAt = stored.RequestedAt
 			case !errors.Is(err, store.ErrNotFound):
 				return err
 			}
-			if err := store.PutJSON(tx, sourceIndexTenant(account), kindSourceRequest, id, &req); err != nil {
-				return err
-			}
-			delete(oldAccounts, account)
+		}
+		if err := store.PutJSON(tx, sourceIndexTenant(account), kindSourceRequest, id, &req); err != nil {
+			return err
 		}
 	}
-	for account := range oldAccounts {
+	for account := range old {
 		if err := tx.Delete(sourceIndexTenant(account), kindSourceRequest, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -94,21 +97,24 @@ func indexSources(tx store.Tx, owner store.Tenant, name string, before, after *c
 	return nil
 }
 
+// requestsOf returns, for each account an aggregator lists, the regions it
+// requests (RequestedAt unset).
+func requestsOf(agg *configapi.ConfigurationAggregator) map[string]sourceRequest {
+	m := map[string]sourceRequest{}
+	for _, src := range accountSourcesOf(agg) {
+		req := sourceRequest{Regions: src.AwsRegions, AllRegions: src.AllAwsRegions != nil && *src.AllAwsRegions}
+		for _, a := range src.AccountIds {
+			m[a] = req
+		}
+	}
+	return m
+}
+
 func accountSourcesOf(agg *configapi.ConfigurationAggregator) []configapi.AccountAggregationSource {
 	if agg == nil {
 		return nil
 	}
 	return agg.AccountAggregationSources
-}
-
-func listedAccounts(agg *configapi.ConfigurationAggregator) map[string]bool {
-	m := map[string]bool{}
-	for _, src := range accountSourcesOf(agg) {
-		for _, a := range src.AccountIds {
-			m[a] = true
-		}
-	}
-	return m
 }
 
 // requestState is where an aggregator's request for a source account and
