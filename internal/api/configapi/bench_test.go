@@ -12,7 +12,7 @@ import (
 // against the model.
 func BenchmarkDecodeValidate(b *testing.B) {
 	bodies := map[string]string{
-		"PutConfigurationAggregator": `{"ConfigurationAggregatorName":"agg-42","AccountAggregationSources":[{"AccountIds":["222222222222","333333333333"],"AllAwsRegions":true}],"Tags":[{"Key":"env","Value":"prod"}]}`,
+		"PutConfigurationAggregator":       `{"ConfigurationAggregatorName":"agg-42","AccountAggregationSources":[{"AccountIds":["222222222222","333333333333"],"AllAwsRegions":true}],"Tags":[{"Key":"env","Value":"prod"}]}`,
 		"DescribeConfigurationAggregators": `{"ConfigurationAggregatorNames":["a","b","c"],"Limit":10}`,
 	}
 	noop := func(context.Context, *PutConfigurationAggregatorRequest) (*PutConfigurationAggregatorResponse, error) {

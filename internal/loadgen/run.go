@@ -1,0 +1,107 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// RunOptions shape a closed-loop run.
+type RunOptions struct {
+	// Concurrency is the number of workers, each with one request in
+	// flight at all times.
+	Concurrency int
+	// Warmup is how long the workers send before requests are measured.
+	Warmup time.Duration
+	// Duration is how long requests are measured after the warmup.
+	Duration time.Duration
+}
+
+// Result is what a run measured.
+type Result struct {
+	Summary
+	// FirstError describes the first measured failure: the HTTP status and
+	// the start of the body, or the transport error.
+	FirstError string `json:"first_error,omitempty"`
+	// Elapsed is the measured time: from the end of the warmup until the
+	// last worker's last request finished.
+	Elapsed time.Duration `json:"-"`
+	// Sent counts every request sent, the warmup's included.
+	Sent uint64 `json:"-"`
+}
+
+// Run drives c in a closed loop: o.Concurrency workers each sign and send
+// the next request of next as soon as their previous one is answered, for
+// o.Warmup and then o.Duration. Requests sent during the warmup are not
+// measured. A request's latency is the time from handing it to the HTTP
+// client until its whole response body has been read; signing it is not
+// part of it (but is part of the loop, so it does count against req/s,
+// equally for every server). Any status other than 200 is an error.
+func Run(ctx context.Context, c *Client, next func(i uint64) Request, o RunOptions) Result {
+	workers := max(1, o.Concurrency)
+	var seq atomic.Uint64
+	start := time.Now()
+	measureFrom := start.Add(o.Warmup)
+	deadline := measureFrom.Add(o.Duration)
+
+	type workerResult struct {
+		latencies []time.Duration
+		errors    int
+		firstErr  string
+	}
+	results := make([]workerResult, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			r := &results[w]
+			var buf bytes.Buffer
+			for ctx.Err() == nil {
+				if !time.Now().Before(deadline) {
+					return
+				}
+				call := next(seq.Add(1) - 1)
+				req, err := c.NewRequest(ctx, call.Op, call.Body)
+				var status int
+				t0 := time.Now()
+				if err == nil {
+					status, err = c.Do(req, &buf)
+				}
+				d := time.Since(t0)
+				if t0.Before(measureFrom) {
+					continue
+				}
+				r.latencies = append(r.latencies, d)
+				if err == nil && status == http.StatusOK {
+					continue
+				}
+				r.errors++
+				if r.firstErr == "" {
+					if err != nil {
+						r.firstErr = err.Error()
+					} else {
+						r.firstErr = fmt.Sprintf("HTTP %d: %s", status, Truncate(buf.Bytes(), 300))
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(measureFrom)
+
+	var all []time.Duration
+	res := Result{Elapsed: elapsed, Sent: seq.Load()}
+	errors := 0
+	for _, r := range results {
+		all = append(all, r.latencies...)
+		errors += r.errors
+		if res.FirstError == "" {
+			res.FirstError = r.firstErr
+		}
+	}
+	res.Summary = Summarize(all, errors, elapsed)
+	return res
+}
