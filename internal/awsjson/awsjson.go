@@ -20,9 +20,18 @@ const (
 	HeaderErrorType = "X-Amzn-ErrorType"
 )
 
+// rawBody is an output that is already its JSON body (shape.RawJSON).
+type rawBody interface {
+	RawJSONBody() []byte
+}
+
 // WriteResponse writes a 200 response with v as its JSON body. If v cannot be
 // encoded it writes an internal failure instead and returns the cause.
 func WriteResponse(w http.ResponseWriter, requestID string, v any) error {
+	if raw, ok := v.(rawBody); ok {
+		write(w, requestID, http.StatusOK, raw.RawJSONBody())
+		return nil
+	}
 	body, err := json.Marshal(v)
 	if err != nil {
 		WriteError(w, requestID, apierr.Internal(err))

@@ -2,6 +2,7 @@ package configservice
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -14,15 +15,73 @@ import (
 	"github.com/starlingcfg/starling/internal/store"
 )
 
-// kindAggregator holds aggregatorRecords keyed by aggregator name.
+// kindAggregator holds aggregators keyed by name. Each document is the
+// aggregator exactly as the API returns it, so that Describe can send stored
+// documents without decoding and encoding them again.
 const kindAggregator store.Kind = "ConfigurationAggregator"
 
-// aggregatorRecord is the stored form of a configuration aggregator.
+// kindAggregatorOrganization holds, for each organization aggregator, the
+// organization it was created in, keyed by aggregator name.
+const kindAggregatorOrganization store.Kind = "ConfigurationAggregatorOrganization"
+
+// aggregatorRecord is a configuration aggregator with what Starling keeps
+// about it beside its API form.
 type aggregatorRecord struct {
-	Aggregator configapi.ConfigurationAggregator `json:"aggregator"`
+	Aggregator configapi.ConfigurationAggregator
 	// OrganizationID is the organization an organization aggregator was
 	// created in, so that later updates can tell whether it changed.
-	OrganizationID string `json:"organizationId,omitempty"`
+	OrganizationID string
+}
+
+// aggregatorOrganization is the stored form of kindAggregatorOrganization.
+type aggregatorOrganization struct {
+	OrganizationID string `json:"organizationId"`
+}
+
+// loadAggregator reads the tenant's aggregator; store.ErrNotFound when absent.
+func loadAggregator(tx store.Tx, t store.Tenant, name string) (*aggregatorRecord, error) {
+	var rec aggregatorRecord
+	if err := store.GetJSON(tx, t, kindAggregator, name, &rec.Aggregator); err != nil {
+		return nil, err
+	}
+	if rec.Aggregator.OrganizationAggregationSource != nil {
+		var org aggregatorOrganization
+		if err := store.GetJSON(tx, t, kindAggregatorOrganization, name, &org); err != nil {
+			return nil, err
+		}
+		rec.OrganizationID = org.OrganizationID
+	}
+	return &rec, nil
+}
+
+// saveAggregator writes the aggregator and returns its stored document,
+// which is also its API form.
+func saveAggregator(tx store.Tx, t store.Tenant, rec *aggregatorRecord) ([]byte, error) {
+	name := *rec.Aggregator.ConfigurationAggregatorName
+	doc, err := json.Marshal(&rec.Aggregator)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Put(t, kindAggregator, name, doc); err != nil {
+		return nil, err
+	}
+	if rec.Aggregator.OrganizationAggregationSource != nil {
+		if err := store.PutJSON(tx, t, kindAggregatorOrganization, name, &aggregatorOrganization{rec.OrganizationID}); err != nil {
+			return nil, err
+		}
+	}
+	return doc, nil
+}
+
+// deleteAggregator removes the aggregator's records.
+func deleteAggregator(tx store.Tx, t store.Tenant, rec *aggregatorRecord) error {
+	name := *rec.Aggregator.ConfigurationAggregatorName
+	if rec.Aggregator.OrganizationAggregationSource != nil {
+		if err := tx.Delete(t, kindAggregatorOrganization, name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return tx.Delete(t, kindAggregator, name)
 }
 
 // Messages of the aggregator rules. The texts come from AWS or moto as
@@ -49,6 +108,12 @@ const describeAggregatorsMax = 100
 
 // PutConfigurationAggregator creates or updates an aggregator (seed document).
 func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.PutConfigurationAggregatorRequest) (*configapi.PutConfigurationAggregatorResponse, error) {
+	return decodeRaw[configapi.PutConfigurationAggregatorResponse](s.putAggregatorRaw(ctx, in))
+}
+
+// putAggregatorRaw is PutConfigurationAggregator answering with its encoded
+// response, built from the stored document.
+func (s *Service) putAggregatorRaw(ctx context.Context, in *configapi.PutConfigurationAggregatorRequest) (shape.RawJSON, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
@@ -66,12 +131,14 @@ func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.
 	if err != nil {
 		return nil, err
 	}
-	var out configapi.ConfigurationAggregator
+	var out shape.RawJSON
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		var rec aggregatorRecord
-		err := store.GetJSON(tx, t, kindAggregator, name, &rec)
+		loaded, err := loadAggregator(tx, t, name)
 		exists := err == nil
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if exists {
+			rec = *loaded
+		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		if exists && (rec.Aggregator.OrganizationAggregationSource != nil) != (in.OrganizationAggregationSource != nil) {
@@ -126,16 +193,36 @@ func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.
 				return err
 			}
 		}
-		out = rec.Aggregator
 		if err := indexSources(tx, t, name, before, &rec.Aggregator, nowTime); err != nil {
 			return err
 		}
-		return store.PutJSON(tx, t, kindAggregator, name, &rec)
+		doc, err := saveAggregator(tx, t, &rec)
+		out = wrapJSON(`{"ConfigurationAggregator":`, doc, `}`)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &configapi.PutConfigurationAggregatorResponse{ConfigurationAggregator: &out}, nil
+	return out, nil
+}
+
+// wrapJSON returns prefix, doc and suffix in one new slice.
+func wrapJSON(prefix string, doc []byte, suffix string) shape.RawJSON {
+	out := make([]byte, 0, len(prefix)+len(doc)+len(suffix))
+	return append(append(append(out, prefix...), doc...), suffix...)
+}
+
+// decodeRaw decodes an operation's encoded response into its typed form,
+// for the typed methods of operations that are served raw.
+func decodeRaw[Out any](raw shape.RawJSON, err error) (*Out, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := new(Out)
+	if err := json.Unmarshal(raw, out); err != nil {
+		return nil, apierr.Internal(err)
+	}
+	return out, nil
 }
 
 // checkSources applies the source rules of the seed document and spec §2.A
@@ -242,6 +329,12 @@ const msgPreviousOrganization = "The configuration aggregator is associated with
 // DescribeConfigurationAggregators lists the caller's aggregators in this
 // region, optionally only the named ones, sorted by name.
 func (s *Service) DescribeConfigurationAggregators(ctx context.Context, in *configapi.DescribeConfigurationAggregatorsRequest) (*configapi.DescribeConfigurationAggregatorsResponse, error) {
+	return decodeRaw[configapi.DescribeConfigurationAggregatorsResponse](s.describeAggregatorsRaw(ctx, in))
+}
+
+// describeAggregatorsRaw is DescribeConfigurationAggregators answering with
+// its encoded response, spliced from the stored documents.
+func (s *Service) describeAggregatorsRaw(ctx context.Context, in *configapi.DescribeConfigurationAggregatorsRequest) (shape.RawJSON, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
@@ -255,51 +348,52 @@ func (s *Service) DescribeConfigurationAggregators(ctx context.Context, in *conf
 		return nil, err
 	}
 	limit := pageLimit(in.Limit, describeAggregatorsMax)
-	out := &configapi.DescribeConfigurationAggregatorsResponse{ConfigurationAggregators: []configapi.ConfigurationAggregator{}}
+	var items []store.Item
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		var recs []aggregatorRecord
-		more := false
-		if len(names) > 0 {
-			all := make([]aggregatorRecord, 0, len(names))
-			for _, n := range names {
-				var rec aggregatorRecord
-				if err := store.GetJSON(tx, t, kindAggregator, n, &rec); err != nil {
-					if errors.Is(err, store.ErrNotFound) {
-						return noSuchAggregator(len(in.ConfigurationAggregatorNames))
-					}
-					return err
-				}
-				if n > after {
-					all = append(all, rec)
-				}
+		if len(names) == 0 {
+			items, err = tx.List(t, kindAggregator, after, limit+1)
+			return err
+		}
+		for _, n := range names {
+			doc, err := tx.Get(t, kindAggregator, n)
+			if errors.Is(err, store.ErrNotFound) {
+				return noSuchAggregator(len(in.ConfigurationAggregatorNames))
 			}
-			recs, more = all, len(all) > limit
-		} else {
-			items, err := tx.List(t, kindAggregator, after, limit+1)
 			if err != nil {
 				return err
 			}
-			more = len(items) > limit
-			if recs, err = store.DecodeItems[aggregatorRecord](items, kindAggregator); err != nil {
-				return err
+			if n > after {
+				items = append(items, store.Item{ID: n, Doc: doc})
 			}
-		}
-		if more {
-			recs = recs[:limit]
-		}
-		for _, r := range recs {
-			out.ConfigurationAggregators = append(out.ConfigurationAggregators, r.Aggregator)
-		}
-		if more {
-			tok := s.tokens.Encode(scope, *recs[len(recs)-1].Aggregator.ConfigurationAggregatorName)
-			out.NextToken = &tok
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	size := 64
+	for _, it := range items {
+		size += len(it.Doc) + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, `{"ConfigurationAggregators":[`...)
+	for i, it := range items {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, it.Doc...)
+	}
+	out = append(out, ']')
+	if more {
+		tok, _ := json.Marshal(s.tokens.Encode(scope, items[len(items)-1].ID))
+		out = append(append(append(out, `,"NextToken":`...), tok...), '}')
+		return out, nil
+	}
+	return append(out, '}'), nil
 }
 
 func noSuchAggregator(namesRequested int) *apierr.Error {
@@ -318,8 +412,8 @@ func (s *Service) DeleteConfigurationAggregator(ctx context.Context, in *configa
 	}
 	name := *in.ConfigurationAggregatorName
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		var rec aggregatorRecord
-		if err := store.GetJSON(tx, t, kindAggregator, name, &rec); err != nil {
+		rec, err := loadAggregator(tx, t, name)
+		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return noSuchAggregator(1)
 			}
@@ -331,7 +425,7 @@ func (s *Service) DeleteConfigurationAggregator(ctx context.Context, in *configa
 		if err := indexSources(tx, t, name, &rec.Aggregator, nil, s.clock.Now()); err != nil {
 			return err
 		}
-		return tx.Delete(t, kindAggregator, name)
+		return deleteAggregator(tx, t, rec)
 	})
 	if err != nil {
 		return nil, err

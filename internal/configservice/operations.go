@@ -20,6 +20,9 @@ import (
 // less than or equal to 100" (spec §2.0 and Appendix B #4).
 func Operations(svc *Service) map[string]shape.Handler {
 	ops := configapi.Operations(svc)
+	// The hot aggregator operations answer with stored JSON as it is.
+	ops["PutConfigurationAggregator"] = shape.HandleRaw(svc.putAggregatorRaw)
+	ops["DescribeConfigurationAggregators"] = shape.HandleRaw(svc.describeAggregatorsRaw)
 	for name, h := range ops {
 		if slices.Contains(configapi.OperationErrors[name], configapi.CodeInvalidLimit) {
 			ops[name] = limitErrors(h)

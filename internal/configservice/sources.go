@@ -275,15 +275,15 @@ func (s *Service) DescribeConfigurationAggregatorSourcesStatus(ctx context.Conte
 	now := shape.NewTimestamp(s.clock.Now())
 	out := &configapi.DescribeConfigurationAggregatorSourcesStatusResponse{AggregatedSourceStatusList: []configapi.AggregatedSourceStatus{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		var rec aggregatorRecord
-		if err := store.GetJSON(tx, t, kindAggregator, name, &rec); err != nil {
+		rec, err := loadAggregator(tx, t, name)
+		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return noSuchAggregator(1)
 			}
 			return err
 		}
 		var last string
-		return s.walkSources(tx, t, &rec, after, func(row sourceRow, v verdict) (bool, error) {
+		return s.walkSources(tx, t, rec, after, func(row sourceRow, v verdict) (bool, error) {
 			st := configapi.AggregatedSourceStatus{
 				SourceId: ptr(row.id), SourceType: ptr(row.typ), AwsRegion: ptr(row.region),
 				LastUpdateStatus: ptr(statusSucceeded), LastUpdateTime: now,

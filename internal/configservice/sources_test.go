@@ -97,11 +97,11 @@ func TestReadableSources(t *testing.T) {
 		t.Helper()
 		var got []string
 		err := s.store.View(ctx, func(tx store.Tx) error {
-			var rec aggregatorRecord
-			if err := store.GetJSON(tx, owner, kindAggregator, "agg", &rec); err != nil {
+			rec, err := loadAggregator(tx, owner, "agg")
+			if err != nil {
 				return err
 			}
-			tenants, err := s.readableSources(tx, owner, &rec)
+			tenants, err := s.readableSources(tx, owner, rec)
 			for _, tn := range tenants {
 				got = append(got, tn.AccountID+"/"+tn.Region)
 			}

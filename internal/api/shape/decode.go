@@ -31,14 +31,9 @@ type Handler func(ctx context.Context, body []byte) (any, error)
 // the model (ValidationException), then calls fn. A nil output encodes as {}.
 func Handle[In, Out any](fn func(context.Context, *In) (*Out, error)) Handler {
 	return func(ctx context.Context, body []byte) (any, error) {
-		in := new(In)
-		if err := Decode(body, in); err != nil {
+		in, err := decodeValid[In](body)
+		if err != nil {
 			return nil, err
-		}
-		if v, ok := any(in).(Validatable); ok {
-			if err := v.Validate(); err != nil {
-				return nil, err
-			}
 		}
 		out, err := fn(ctx, in)
 		if err != nil {
@@ -49,6 +44,39 @@ func Handle[In, Out any](fn func(context.Context, *In) (*Out, error)) Handler {
 		}
 		return out, nil
 	}
+}
+
+// RawJSON is an operation's output already encoded as its JSON body. The
+// response writer sends it as it is, without encoding it again.
+type RawJSON []byte
+
+// RawJSONBody returns the body to send.
+func (r RawJSON) RawJSONBody() []byte { return r }
+
+// HandleRaw is Handle for an operation that encodes its own output, so that
+// a hot path can send stored JSON without decoding and re-encoding it.
+func HandleRaw[In any](fn func(context.Context, *In) (RawJSON, error)) Handler {
+	return func(ctx context.Context, body []byte) (any, error) {
+		in, err := decodeValid[In](body)
+		if err != nil {
+			return nil, err
+		}
+		return fn(ctx, in)
+	}
+}
+
+// decodeValid decodes body into a new In and validates it.
+func decodeValid[In any](body []byte) (*In, error) {
+	in := new(In)
+	if err := Decode(body, in); err != nil {
+		return nil, err
+	}
+	if v, ok := any(in).(Validatable); ok {
+		if err := v.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
 // Decode decodes an awsJson1_1 request body into v. An empty body is read as
