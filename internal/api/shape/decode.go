@@ -30,8 +30,9 @@ type Handler func(ctx context.Context, body []byte) (any, error)
 // into a new In (SerializationException on failure), validates it against
 // the model (ValidationException), then calls fn. A nil output encodes as {}.
 func Handle[In, Out any](fn func(context.Context, *In) (*Out, error)) Handler {
+	names := newMemberChecker(reflect.TypeFor[In]())
 	return func(ctx context.Context, body []byte) (any, error) {
-		in, err := decodeValid[In](body)
+		in, err := decodeValid[In](body, names)
 		if err != nil {
 			return nil, err
 		}
@@ -56,8 +57,9 @@ func (r RawJSON) RawJSONBody() []byte { return r }
 // HandleRaw is Handle for an operation that encodes its own output, so that
 // a hot path can send stored JSON without decoding and re-encoding it.
 func HandleRaw[In any](fn func(context.Context, *In) (RawJSON, error)) Handler {
+	names := newMemberChecker(reflect.TypeFor[In]())
 	return func(ctx context.Context, body []byte) (any, error) {
-		in, err := decodeValid[In](body)
+		in, err := decodeValid[In](body, names)
 		if err != nil {
 			return nil, err
 		}
@@ -65,10 +67,11 @@ func HandleRaw[In any](fn func(context.Context, *In) (RawJSON, error)) Handler {
 	}
 }
 
-// decodeValid decodes body into a new In and validates it.
-func decodeValid[In any](body []byte) (*In, error) {
+// decodeValid decodes body into a new In, checking member names with
+// names, and validates it.
+func decodeValid[In any](body []byte, names *memberChecker) (*In, error) {
 	in := new(In)
-	if err := Decode(body, in); err != nil {
+	if err := decode(body, in, names); err != nil {
 		return nil, err
 	}
 	if v, ok := any(in).(Validatable); ok {
@@ -82,8 +85,13 @@ func decodeValid[In any](body []byte) (*In, error) {
 // Decode decodes an awsJson1_1 request body into v. An empty body is read as
 // {}. Members v does not know are ignored, so that newer SDKs keep working
 // (spec §1.1.5). Anything that is not a JSON object, or a member of the wrong
-// JSON type, is a SerializationException.
+// JSON type, is a SerializationException; so is a member whose name matches
+// a modelled member only when case is ignored.
 func Decode(body []byte, v any) error {
+	return decode(body, v, newMemberChecker(reflect.TypeOf(v)))
+}
+
+func decode(body []byte, v any, names *memberChecker) error {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil
@@ -104,100 +112,7 @@ func Decode(body []byte, v any) error {
 	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return apierr.Serialization("Unexpected content after the JSON object in the request body.")
 	}
-	return checkMemberNames(body, reflect.TypeOf(v))
-}
-
-// checkMemberNames refuses a member whose name matches a modeled member only
-// when case is ignored. encoding/json binds such names (and of duplicates
-// that differ in case, the last one wins), where AWS matches names exactly
-// and ignores unknown ones; refusing keeps a request from meaning one thing
-// to Starling and another to AWS or to a proxy in front of it. raw has
-// already been decoded into a value of type t.
-func checkMemberNames(raw []byte, t reflect.Type) error {
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t == nil || len(raw) == 0 || raw[0] == 'n' { // null
-		return nil
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if t == reflect.TypeOf(Timestamp{}) || raw[0] != '{' {
-			return nil
-		}
-		var members map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &members); err != nil {
-			return serializationError(err)
-		}
-		for name, value := range members {
-			f, ok := memberField(t, name)
-			if !ok {
-				continue
-			}
-			if f.Name != name {
-				return apierr.Serialization("Member '" + name + "' is not '" + f.Name + "': member names are case-sensitive.")
-			}
-			if err := checkMemberNames(value, f.Type); err != nil {
-				return err
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		if raw[0] != '[' {
-			return nil
-		}
-		var elems []json.RawMessage
-		if err := json.Unmarshal(raw, &elems); err != nil {
-			return serializationError(err)
-		}
-		for _, e := range elems {
-			if err := checkMemberNames(e, t.Elem()); err != nil {
-				return err
-			}
-		}
-	case reflect.Map:
-		if raw[0] != '{' {
-			return nil
-		}
-		var values map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &values); err != nil {
-			return serializationError(err)
-		}
-		for _, e := range values {
-			if err := checkMemberNames(e, t.Elem()); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// memberField returns the field of struct t whose JSON member name equals
-// name ignoring case, as encoding/json matches it, with Name set to the
-// member name.
-func memberField(t reflect.Type, name string) (reflect.StructField, bool) {
-	var folded reflect.StructField
-	found := false
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		member, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if member == "-" {
-			continue
-		}
-		if member == "" {
-			member = f.Name
-		}
-		f.Name = member
-		if member == name {
-			return f, true
-		}
-		if !found && strings.EqualFold(member, name) {
-			folded, found = f, true
-		}
-	}
-	return folded, found
+	return names.check(body)
 }
 
 func serializationError(err error) error {
