@@ -18,21 +18,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 	rec := newRecord()
 	defer s.finish(r.Context(), rec, start)
 	api, action, out, err := s.callQuery(r, rec)
-	if err == nil {
-		if werr := awsquery.WriteResponse(w, rec.requestID, api.Namespace, action, out); werr != nil {
-			s.logInternal(r.Context(), rec, werr)
-			rec.status, rec.errCode = http.StatusInternalServerError, "InternalFailure"
-			return
-		}
-		rec.status = http.StatusOK
-		return
-	}
-	e := apierr.From(err)
-	if e.Fault == apierr.Server {
-		s.logInternal(r.Context(), rec, e)
-	}
-	rec.status, rec.errCode = e.HTTPStatus(), e.Code
-	awsquery.WriteError(w, rec.requestID, api.Namespace, e)
+	s.respond(r.Context(), rec, err,
+		func() error { return awsquery.WriteResponse(w, rec.requestID, api.Namespace, action, out) },
+		func(e *apierr.Error) { awsquery.WriteError(w, rec.requestID, api.Namespace, e) })
 }
 
 func (s *Server) callQuery(r *http.Request, rec *record) (api QueryAPI, action string, out any, err error) {

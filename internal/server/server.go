@@ -213,9 +213,18 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	rec := newRecord()
 	defer s.finish(r.Context(), rec, start)
 	out, err := s.call(r, rec)
+	s.respond(r.Context(), rec, err,
+		func() error { return awsjson.WriteResponse(w, rec.requestID, out) },
+		func(e *apierr.Error) { awsjson.WriteError(w, rec.requestID, e) })
+}
+
+// respond writes a request's outcome with the protocol's writers and
+// records it for the access log and the metrics: the output when err is
+// nil, otherwise err as an API error, logging the cause of server faults.
+func (s *Server) respond(ctx context.Context, rec *record, err error, writeOK func() error, writeErr func(*apierr.Error)) {
 	if err == nil {
-		if werr := awsjson.WriteResponse(w, rec.requestID, out); werr != nil {
-			s.logInternal(r.Context(), rec, werr)
+		if werr := writeOK(); werr != nil {
+			s.logInternal(ctx, rec, werr)
 			rec.status, rec.errCode = http.StatusInternalServerError, "InternalFailure"
 			return
 		}
@@ -224,10 +233,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	e := apierr.From(err)
 	if e.Fault == apierr.Server {
-		s.logInternal(r.Context(), rec, e)
+		s.logInternal(ctx, rec, e)
 	}
 	rec.status, rec.errCode = e.HTTPStatus(), e.Code
-	awsjson.WriteError(w, rec.requestID, e)
+	writeErr(e)
 }
 
 // call resolves the operation, authenticates the caller, reads the body and
