@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/starlingcfg/starling/internal/app"
+	"github.com/starlingcfg/starling/internal/apptest"
 	"github.com/starlingcfg/starling/internal/config"
 	"github.com/starlingcfg/starling/internal/credentials"
 	"github.com/starlingcfg/starling/internal/loadgen"
@@ -32,29 +32,12 @@ func TestMain(m *testing.M) {
 func startStarling(t *testing.T, opts ...func(*config.Config)) string {
 	t.Helper()
 	cfg := config.Defaults()
-	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, cfg, app.Options{Ready: func(a net.Addr) { ready <- a }}) }()
-	select {
-	case a := <-ready:
-		t.Cleanup(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("app.Run() = %v on shutdown", err)
-			}
-		})
-		return "http://" + a.String()
-	case err := <-done:
-		cancel()
-		t.Fatalf("app.Run() = %v before it was ready", err)
-		return ""
-	}
+	url, _ := apptest.Start(t, cfg, app.Options{})
+	return url
 }
 
 // runCLI runs starling-load with args and returns its standard output.

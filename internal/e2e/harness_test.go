@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/starlingcfg/starling/internal/app"
+	"github.com/starlingcfg/starling/internal/apptest"
 	"github.com/starlingcfg/starling/internal/clock"
 	"github.com/starlingcfg/starling/internal/config"
 )
@@ -46,35 +44,12 @@ func startServer(t *testing.T, opts ...func(*config.Config)) *server {
 func launch(t *testing.T, logger *slog.Logger, clk *clock.Fake, opts ...func(*config.Config)) *server {
 	t.Helper()
 	cfg := config.Defaults()
-	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, cfg, app.Options{Clock: clk, Logger: logger, Ready: func(a net.Addr) { ready <- a }})
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("app.Run() = %v before it was ready", err)
-	}
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("app.Run() = %v on shutdown", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return &server{t: t, url: "http://" + addr.String(), clock: clk, dataDir: cfg.DataDir, stop: stop}
+	url, stop := apptest.Start(t, cfg, app.Options{Clock: clk, Logger: logger})
+	return &server{t: t, url: url, clock: clk, dataDir: cfg.DataDir, stop: stop}
 }
 
 // restart stops the server and starts a new one on the same data directory.
