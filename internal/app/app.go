@@ -62,7 +62,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{})
+	sync := sqlite.SyncFull
+	if cfg.Sync == config.SyncNormal {
+		sync = sqlite.SyncNormal
+	}
+	st, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{Sync: sync})
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
 	}
@@ -95,6 +99,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			return pagetoken.SaveKey(ctx, st, key)
 		}
 	}
+	reg := prometheus.NewRegistry()
+	registerStoreMetrics(reg, st)
 	handler := server.New(server.Options{
 		APIs: []server.API{{
 			Name:         "config",
@@ -116,12 +122,29 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Reset:        reset,
 		Logger:       log,
-		Registry:     prometheus.NewRegistry(),
+		Registry:     reg,
 		Version:      opts.Version,
 		// nil in the default accept mode: the Resolver names the caller.
 		Authenticator: auth,
 	})
 	return &App{handler: handler, store: st, log: log}, nil
+}
+
+// registerStoreMetrics exports the store's group-commit counters, from which
+// an operator reads the average batch (updates per commit) and how many
+// commits one fsync covered.
+func registerStoreMetrics(reg prometheus.Registerer, st *sqlite.Store) {
+	for _, c := range []struct {
+		name, help string
+		get        func(sqlite.Stats) int64
+	}{
+		{"starling_store_commits_total", "SQLite transactions committed by the store's writer.", func(s sqlite.Stats) int64 { return s.Commits }},
+		{"starling_store_updates_total", "Updates committed; divided by commits, the average group-commit batch.", func(s sqlite.Stats) int64 { return s.Updates }},
+		{"starling_store_syncs_total", "fsyncs of the write-ahead log; commits divided by syncs is how many commits one fsync made durable.", func(s sqlite.Stats) int64 { return s.Syncs }},
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+			func() float64 { return float64(c.get(st.Stats())) }))
+	}
 }
 
 // Handler is the app's HTTP handler.

@@ -45,7 +45,19 @@ type Config struct {
 	// CredentialsFile is the AWS shared-credentials file of the principals
 	// that AuthVerify accepts.
 	CredentialsFile string
+	// Sync is what an acknowledged write survives: SyncFull or SyncNormal.
+	Sync string
 }
+
+// Durability modes of the store (--sync).
+const (
+	// SyncFull fsyncs the write-ahead log before acknowledging a write, so
+	// the write survives power loss.
+	SyncFull = "full"
+	// SyncNormal acknowledges a write once it is in the write-ahead log (the
+	// operating system's page cache): it survives kill -9, not power loss.
+	SyncNormal = "normal"
+)
 
 // Authentication modes.
 const (
@@ -83,6 +95,7 @@ func Defaults() Config {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		Auth:              AuthAccept,
+		Sync:              SyncFull,
 		Quotas: Quotas{
 			AggregatorsPerRegion:  50,
 			AccountsPerAggregator: 10000,
@@ -117,6 +130,7 @@ func Load(name string, args []string, getenv func(string) string, output io.Writ
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file; with --tls-cert, serve HTTPS")
 	fs.StringVar(&c.Auth, "auth", c.Auth, "request authentication: accept (trust the access key, check no signature) or verify (check SigV4 signatures against --credentials)")
 	fs.StringVar(&c.CredentialsFile, "credentials", c.CredentialsFile, "AWS shared-credentials file of the principals --auth verify accepts: a [profile] per principal with aws_access_key_id, aws_secret_access_key and aws_account_id")
+	fs.StringVar(&c.Sync, "sync", c.Sync, "what an acknowledged write survives: full (fsync first: power loss too) or normal (kill -9, not power loss; faster)")
 	fs.IntVar(&c.Quotas.AggregatorsPerRegion, "max-aggregators", c.Quotas.AggregatorsPerRegion, "configuration aggregators per account per region")
 	fs.IntVar(&c.Quotas.AccountsPerAggregator, "max-aggregator-accounts", c.Quotas.AccountsPerAggregator, "source accounts per configuration aggregator")
 	fs.Func("regions", "comma-separated regions that AllAwsRegions covers (default: AWS's commercial regions)", func(v string) error {
@@ -173,6 +187,9 @@ func (c Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format: %q is not text or json", c.LogFormat))
+	}
+	if c.Sync != SyncFull && c.Sync != SyncNormal {
+		errs = append(errs, fmt.Errorf("sync: %q is not full or normal", c.Sync))
 	}
 	if c.Quotas.AggregatorsPerRegion < 1 {
 		errs = append(errs, errors.New("max-aggregators: must be at least 1"))

@@ -56,6 +56,12 @@ type Report struct {
 	// per request sent.
 	ServerCPUCores        float64 `json:"server_cpu_cores,omitempty"`
 	ServerCPUPerRequestUS float64 `json:"server_cpu_us_per_req,omitempty"`
+	// UpdatesPerCommit and CommitsPerSync describe the store's group commit
+	// during the run (warmup included): the average batch, and how many
+	// commits one fsync of the log made durable. Zero when nothing was
+	// written.
+	UpdatesPerCommit float64 `json:"updates_per_commit,omitempty"`
+	CommitsPerSync   float64 `json:"commits_per_sync,omitempty"`
 	// MetricsError says why the server's metrics could not be read.
 	MetricsError string `json:"metrics_error,omitempty"`
 }
@@ -118,6 +124,13 @@ func Load(ctx context.Context, o LoadOptions) (*Report, error) {
 		if rep.Starling.Sent > 0 {
 			rep.ServerCPUPerRequestUS = cpu / float64(rep.Starling.Sent) * 1e6
 		}
+		delta := func(name string) float64 { return after[name] - before[name] }
+		if c := delta(MetricCommits); c > 0 {
+			rep.UpdatesPerCommit = delta(MetricUpdates) / c
+			if n := delta(MetricSyncs); n > 0 {
+				rep.CommitsPerSync = c / n
+			}
+		}
 	}
 	if rep.Ceiling != nil {
 		rep.Ratio = Ratio(rep.Starling.ReqPerSec, rep.Ceiling.ReqPerSec)
@@ -155,6 +168,9 @@ func (r *Report) WriteText(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "server: RSS %.1f MB at the end of the load; CPU %.2f cores, %.0f µs per request\n",
 			float64(r.ServerRSSBytes)/1e6, r.ServerCPUCores, r.ServerCPUPerRequestUS)
+		if r.UpdatesPerCommit > 0 {
+			fmt.Fprintf(w, "store: %.1f updates per commit, %.1f commits per fsync\n", r.UpdatesPerCommit, r.CommitsPerSync)
+		}
 	}
 	if r.Ceiling != nil && r.Ceiling.FirstError != "" {
 		fmt.Fprintf(w, "first error (ceiling): %s\n", oneLine(r.Ceiling.FirstError))

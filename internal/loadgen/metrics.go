@@ -16,6 +16,13 @@ const (
 	MetricCPU = "process_cpu_seconds_total"
 )
 
+// Group-commit counters of Starling's store.
+const (
+	MetricCommits = "starling_store_commits_total"
+	MetricUpdates = "starling_store_updates_total"
+	MetricSyncs   = "starling_store_syncs_total"
+)
+
 // Scrape reads the Prometheus text exposition at endpoint/metrics and
 // returns its series without labels by name; labelled series are skipped.
 func Scrape(ctx context.Context, hc *http.Client, endpoint string) (map[string]float64, error) {

@@ -2,26 +2,36 @@
 // (modernc.org/sqlite, pure Go), kept in the file starling.db of one
 // directory.
 //
-// Durability: the database runs in WAL mode with synchronous=FULL, so COMMIT
-// returns only after SQLite has fsynced the write-ahead log, and Update
-// returns nil only after that COMMIT. An acknowledged write therefore survives
-// kill -9 and power loss. WAL also gives readers their own snapshot, so View
-// never waits for Update, nor Update for View.
+// Memory: every record is held in memory, loaded once by Open, and every
+// read (View, and the reads of an Update) is served from there; SQLite is the
+// durable copy that the writer keeps in step. The memory table keeps a
+// version of a partition (one tenant's records of one kind) per commit for as
+// long as a running View may need it, so a View sees one consistent snapshot,
+// the commit that was newest when it began, and never waits for the writer,
+// nor the writer for it. The records are the service's control-plane
+// documents (aggregators, authorizations, organizations), small in number and
+// size; memory use grows with them.
 //
-// Group commit: that fsync is what a durable write costs, and SQLite admits
-// one writer at a time, so one transaction per Update would cap throughput at
-// one fsync per write. Instead Updates are queued to one writer goroutine that
-// owns the only read-write connection. It takes every waiting Update (at most
-// [Options.MaxBatch]), opens one BEGIN IMMEDIATE transaction, runs each fn in
-// its own SAVEPOINT (rolled back on its own if fn fails or panics), COMMITs
-// once and only then answers the callers: N concurrent writers share one
-// fsync. The fns run one after another inside the transaction, so Updates
-// stay serializable. Each fn runs on its caller's goroutine while the writer
-// waits, so a panic or runtime.Goexit in fn unwinds its caller with its own
-// stack and leaves the store working.
+// Durability: Update returns nil only once its writes are in the write-ahead
+// log and the log is fsynced, so an acknowledged write survives kill -9 and
+// power loss.
 //
-// Reads: View runs on a separate pool of query_only connections, inside a
-// read transaction, so it sees one consistent snapshot.
+// Group commit: SQLite admits one writer at a time and a durable write costs
+// an fsync, so Updates are queued to one writer goroutine that owns the only
+// connection. It takes every waiting Update (at most [Options.MaxBatch]),
+// runs their fns one after another against memory (so Updates stay
+// serializable; a failed fn's writes are dropped), writes the batch's changes
+// in one SQLite transaction, installs them in memory, and hands the callers
+// to a syncer goroutine. The syncer fsyncs the log once for every commit made
+// since its last fsync and then answers them: the writer runs the next batch
+// while the disk flushes the last one. Each fn runs on its caller's goroutine
+// while the writer waits, so a panic or runtime.Goexit in fn unwinds its
+// caller with its own stack and leaves the store working.
+//
+// A reader may see a committed write up to one fsync (well under a
+// millisecond) before its writer is answered; only a power loss inside that
+// window can take such a write away, and its writer will not have been told
+// it succeeded.
 //
 // Schema: numbered SQL files embedded from migrations/ are applied in order,
 // in one transaction, by Open; the version is kept in PRAGMA user_version and
@@ -36,7 +46,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,7 +64,6 @@ const FileName = "starling.db"
 const (
 	DefaultMaxBatch    = 256
 	DefaultBusyTimeout = 5 * time.Second
-	minReadConns       = 4
 )
 
 var (
@@ -66,6 +74,9 @@ var (
 	// ErrNewerSchema is returned by Open for a database whose schema version
 	// is newer than this build knows: it was written by a newer Starling.
 	ErrNewerSchema = errors.New("sqlite: database schema is newer than this build supports")
+	// ErrInUse is returned by Open when another process has the database
+	// open: a Store keeps its database to itself while it is open.
+	ErrInUse = errors.New("sqlite: database is in use by another process (is another Starling running on this data directory?)")
 )
 
 // Options tunes a Store. The zero value is ready to use.
@@ -75,22 +86,48 @@ type Options struct {
 	// make one batch, and so its slowest caller, take longer. Zero or less
 	// means DefaultMaxBatch (256).
 	MaxBatch int
-	// ReadConns is the number of read-only connections serving View, so the
-	// number of Views that can run at once; further Views wait for one to
-	// finish. Zero or less means GOMAXPROCS, but at least 4.
-	ReadConns int
+	// Sync is when an Update counts as durable: SyncFull (the zero value)
+	// or SyncNormal.
+	Sync SyncMode
 	// BusyTimeout is how long a statement waits for a lock held by another
 	// process on the same file (a second Starling, a backup tool) before
 	// failing. Zero or less means DefaultBusyTimeout (5s).
 	BusyTimeout time.Duration
 }
 
+// SyncMode says what an acknowledged Update survives. Either way it
+// survives the process being killed: only the operating system's crash or a
+// power loss tells them apart.
+type SyncMode int
+
+const (
+	// SyncFull answers an Update once the write-ahead log holding it is
+	// fsynced: it survives power loss. Updates that arrive while one fsync
+	// runs share the next.
+	SyncFull SyncMode = iota
+	// SyncNormal answers an Update once its commit is in the write-ahead
+	// log, that is, handed to the operating system, which writes it to disk
+	// within seconds; SQLite fsyncs at each checkpoint. It survives kill -9,
+	// but a power loss or kernel crash can take the last seconds of writes
+	// (SQLite's synchronous=NORMAL in WAL mode). It saves an fsync, tens to
+	// hundreds of microseconds, per commit.
+	SyncNormal
+)
+
+// String returns the mode's name as the --sync flag spells it.
+func (m SyncMode) String() string {
+	switch m {
+	case SyncFull:
+		return "full"
+	case SyncNormal:
+		return "normal"
+	}
+	return fmt.Sprintf("SyncMode(%d)", int(m))
+}
+
 func (o Options) withDefaults() Options {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = DefaultMaxBatch
-	}
-	if o.ReadConns <= 0 {
-		o.ReadConns = max(minReadConns, runtime.GOMAXPROCS(0))
 	}
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = DefaultBusyTimeout
@@ -105,6 +142,9 @@ type Stats struct {
 	// Updates is the number of Updates committed; Updates/Commits is the
 	// average size of a group commit.
 	Updates int64
+	// Syncs is the number of fsyncs of the write-ahead log; Commits/Syncs is
+	// how many commits one fsync made durable.
+	Syncs int64
 }
 
 // Store is a store.Store backed by SQLite. It is safe for concurrent use.
@@ -115,13 +155,10 @@ type Stats struct {
 type Store struct {
 	opts Options
 
-	wdb *sql.DB // holds the one writer connection
-	w   *conn   // the writer connection, used only by the writer loop and the fns it runs
-	rdb *sql.DB
-	// readers holds the idle read connections; View takes one and gives it
-	// back.
-	readers  chan *conn
-	nreaders int // read connections owned, idle or in a View
+	wdb  *sql.DB // holds the one connection
+	w    *conn   // the connection, used only by the writer loop
+	mem  *table  // every record, served to View and to the fns of Update
+	sync *syncer // makes commits durable and answers their callers
 
 	mu      sync.Mutex
 	pending []*request // queued Updates, oldest first; guarded by mu
@@ -129,9 +166,11 @@ type Store struct {
 
 	wake       chan struct{} // buffered(1): tells the writer that pending grew or closed changed
 	closing    chan struct{} // closed by Close
-	writerDone chan struct{} // closed when the writer loop has answered everything and exited
+	writerDone chan struct{} // closed when the writer loop and the syncer have answered everything and exited
 
-	ran []ranReq // the writer loop's scratch space, reused by every batch
+	// The writer loop's own state.
+	seq  uint64    // the newest commit
+	open openBatch // the batch being filled, reused by every batch
 
 	commits atomic.Int64
 	updates atomic.Int64
@@ -165,12 +204,10 @@ func open(ctx context.Context, dir string, opts Options, migs []migration) (_ *S
 		return nil, fmt.Errorf("sqlite: create directory: %w", err)
 	}
 	path := filepath.Join(abs, FileName)
-	_, statErr = os.Stat(path)
-	newFile := errors.Is(statErr, os.ErrNotExist)
 
 	s := &Store{
 		opts:       opts,
-		readers:    make(chan *conn, opts.ReadConns),
+		mem:        newTable(),
 		wake:       make(chan struct{}, 1),
 		closing:    make(chan struct{}),
 		writerDone: make(chan struct{}),
@@ -178,71 +215,100 @@ func open(ctx context.Context, dir string, opts Options, migs []migration) (_ *S
 	defer func() {
 		if err != nil {
 			s.closeConns()
+			if busy(err) {
+				err = fmt.Errorf("%w: %s: %v", ErrInUse, path, err)
+			}
 		}
 	}()
 
 	busy := fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds())
-	s.wdb, err = sql.Open("sqlite", dsn(path, busy, "journal_mode(WAL)", "synchronous(FULL)"))
+	// locking_mode=EXCLUSIVE: this process is the database's only user
+	// (every read is served from memory), so the connection takes its locks
+	// once and keeps the WAL index in its own memory instead of taking file
+	// locks on the -shm file for every transaction. It also keeps a second
+	// Starling, or any other process, from opening the database while this
+	// one runs. It must be set before journal_mode=WAL to skip the -shm file.
+	s.wdb, err = sql.Open("sqlite", dsn(path, busy, "locking_mode(EXCLUSIVE)", "journal_mode(WAL)", "synchronous(NORMAL)"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	s.wdb.SetMaxOpenConns(1)
 	s.wdb.SetMaxIdleConns(1)
-	s.w, err = newConn(ctx, s.wdb, true)
+	s.w, err = newConn(ctx, s.wdb)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	if err := checkPragma(ctx, s.w.c, "journal_mode", "wal"); err != nil {
 		return nil, err
 	}
-	if err := checkPragma(ctx, s.w.c, "synchronous", "2"); err != nil {
+	if err := checkPragma(ctx, s.w.c, "synchronous", "1"); err != nil {
 		return nil, err
 	}
 	if err := migrate(ctx, s.w.c, migs); err != nil {
 		return nil, err
 	}
-	if err := s.w.prepareRecords(ctx, true); err != nil {
+	if err := s.w.prepareRecords(ctx); err != nil {
 		return nil, err
 	}
-	if newFile {
-		// Make the new file's directory entry durable too (SQLite syncs the
-		// directory for its -wal file but not for the database file). Best
-		// effort: not every platform can fsync a directory.
-		syncDir(abs)
-		if newDir {
-			syncDir(filepath.Dir(abs))
-		}
+	if err := s.load(ctx); err != nil {
+		return nil, err
 	}
-
-	s.rdb, err = sql.Open("sqlite", dsn(path, busy, "query_only(1)"))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	// The log now exists (migrate and load ran in WAL mode). Make it and a
+	// new database file durable, directory entries included: SQLite does not
+	// sync the directory for either. Best effort: not every platform can
+	// fsync a directory.
+	if s.sync, err = newSyncer(path, s.signal); err != nil {
+		return nil, err
 	}
-	s.rdb.SetMaxOpenConns(opts.ReadConns)
-	s.rdb.SetMaxIdleConns(opts.ReadConns)
-	for range opts.ReadConns {
-		c, err := newReader(ctx, s.rdb)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-		}
-		s.readers <- c
-		s.nreaders++
+	if err := s.sync.fsync(); err != nil {
+		s.sync.stop()
+		return nil, fmt.Errorf("sqlite: fsync %s: %w", path, err)
+	}
+	syncDir(abs)
+	if newDir {
+		syncDir(filepath.Dir(abs))
 	}
 
 	go s.writeLoop()
 	return s, nil
 }
 
-func newReader(ctx context.Context, db *sql.DB) (*conn, error) {
-	c, err := newConn(ctx, db, false)
+// load reads every record into the memory table.
+func (s *Store) load(ctx context.Context) error {
+	rows, err := s.w.c.QueryContext(ctx, qLoad)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("sqlite: load records: %w", err)
 	}
-	if err := c.prepareRecords(ctx, false); err != nil {
-		_ = c.close()
-		return nil, err
+	defer rows.Close()
+	var (
+		cur   partKey
+		items []store.Item
+	)
+	flush := func() {
+		if len(items) > 0 {
+			s.mem.load(cur, items)
+		}
+		items = nil
 	}
-	return c, nil
+	for rows.Next() {
+		var (
+			p  partKey
+			it store.Item
+		)
+		if err := rows.Scan(&p.account, &p.region, &p.kind, &it.ID, &it.Doc); err != nil {
+			return fmt.Errorf("sqlite: load records: %w", err)
+		}
+		if p != cur {
+			flush()
+			cur = p
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: load records: %w", err)
+	}
+	flush()
+	return nil
 }
 
 // dsn returns a modernc.org/sqlite data source name for the file at path,
@@ -269,6 +335,20 @@ func checkPragma(ctx context.Context, c *sql.Conn, name, want string) error {
 		return fmt.Errorf("sqlite: PRAGMA %s is %q, want %q (is the file system one SQLite supports WAL on?)", name, got, want)
 	}
 	return nil
+}
+
+// busy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED: another
+// connection holds a lock this one needs.
+func busy(err error) bool {
+	var coded interface{ Code() int }
+	if !errors.As(err, &coded) {
+		return false
+	}
+	switch coded.Code() & 0xff { // the primary code, without the extended bits
+	case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+		return true
+	}
+	return false
 }
 
 func syncDir(dir string) {
@@ -298,63 +378,36 @@ func (s *Store) Reset(ctx context.Context) error {
 	return s.update(ctx, func(t store.Tx) error { return t.(*tx).deleteAll() })
 }
 
-// View implements store.View: fn runs in a read transaction on one of the
-// read connections and sees one consistent snapshot. If ctx is done, the Tx
-// methods fail with ctx.Err() from their next call.
-func (s *Store) View(ctx context.Context, fn func(store.Tx) error) (err error) {
+// View implements store.View: fn reads the memory table as of the newest
+// commit when View began, one consistent snapshot, without waiting for any
+// Update. If ctx is done, the Tx methods fail with ctx.Err() from their next
+// call.
+func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var c *conn
-	select {
-	case c = <-s.readers:
-	case <-s.closing:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 	select {
 	case <-s.closing:
-		s.readers <- c // Close is waiting for it
 		return ErrClosed
 	default:
 	}
-	if _, err := c.st.begin.Exec(); err != nil {
-		s.putReader(c, false)
-		return fmt.Errorf("sqlite: begin read transaction: %w", err)
-	}
-	t := &tx{c: c, ctx: ctx}
+	seq := s.mem.beginView()
+	t := &tx{m: s.mem, ctx: ctx, seq: seq}
 	defer func() {
-		// Runs on panic too, so the connection goes back to the pool.
+		// Runs on panic too, so the versions fn read can be dropped.
 		t.finish()
-		_, rerr := c.st.rollback.Exec()
-		s.putReader(c, rerr == nil)
-		if rerr != nil && err == nil {
-			err = fmt.Errorf("sqlite: end read transaction: %w", rerr)
-		}
+		s.mem.endView(seq)
 	}()
 	return fn(t)
 }
 
-// putReader returns c to the pool. A connection that failed to end its
-// transaction is replaced by a fresh one, if one can be had.
-func (s *Store) putReader(c *conn, healthy bool) {
-	if !healthy {
-		if nc, err := newReader(context.Background(), s.rdb); err == nil {
-			c.close()
-			c = nc
-		}
-	}
-	s.readers <- c
-}
-
 // Stats reports the writer's work since Open.
 func (s *Store) Stats() Stats {
-	return Stats{Commits: s.commits.Load(), Updates: s.updates.Load()}
+	return Stats{Commits: s.commits.Load(), Updates: s.updates.Load(), Syncs: s.sync.syncs.Load()}
 }
 
-// Close runs and answers the Updates already queued, waits for running Views
-// to finish and closes the database. Every call after Close, Close included,
+// Close runs and answers the Updates already queued and closes the
+// database. Views already running go on reading memory. Every call after Close, Close included,
 // returns ErrClosed.
 func (s *Store) Close() error {
 	s.mu.Lock()
@@ -370,17 +423,10 @@ func (s *Store) Close() error {
 	return s.closeConns()
 }
 
-// closeConns closes the read connections, then the writer, so that the last
-// connection to close (which checkpoints the WAL) is the writer.
+// closeConns closes the database; SQLite checkpoints the log into the
+// database file as the last connection closes.
 func (s *Store) closeConns() error {
 	var errs []error
-	if s.rdb != nil {
-		for range s.nreaders {
-			c := <-s.readers
-			errs = append(errs, c.close())
-		}
-		errs = append(errs, s.rdb.Close())
-	}
 	if s.w != nil {
 		errs = append(errs, s.w.close())
 	}

@@ -1,45 +1,39 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"github.com/starlingcfg/starling/internal/store"
 )
 
-// The hot queries, prepared once per connection. TEXT columns compare with
-// memcmp, so "id > ? ORDER BY id" is byte order; LIMIT -1 means no limit.
+// The writer's statements, prepared once. LIMIT is not needed anywhere: every
+// read is served from memory.
 const (
-	qGet    = `SELECT doc FROM records WHERE account_id = ? AND region = ? AND kind = ? AND id = ?`
-	qCreate = `INSERT INTO records (account_id, region, kind, id, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
-	qPut    = `INSERT INTO records (account_id, region, kind, id, doc) VALUES (?, ?, ?, ?, ?)
+	qPut = `INSERT INTO records (account_id, region, kind, id, doc) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (account_id, region, kind, id) DO UPDATE SET doc = excluded.doc`
 	qDelete = `DELETE FROM records WHERE account_id = ? AND region = ? AND kind = ? AND id = ?`
-	qList   = `SELECT id, doc FROM records WHERE account_id = ? AND region = ? AND kind = ? AND id > ? ORDER BY id LIMIT ?`
-	qCount  = `SELECT count(*) FROM records WHERE account_id = ? AND region = ? AND kind = ?`
 	qReset  = `DELETE FROM records`
+	qLoad   = `SELECT account_id, region, kind, id, doc FROM records ORDER BY account_id, region, kind, id`
 )
 
 var errTxDone = errors.New("sqlite: Tx used after its View or Update callback returned")
 
-// conn is one database connection with its prepared statements. Writer-only
-// statements are nil on read connections.
+// conn is the writer's database connection with its prepared statements.
 type conn struct {
 	c  *sql.Conn
 	st struct {
-		get, list, count            *sql.Stmt
-		create, put, delete, reset  *sql.Stmt
-		begin, commit, rollback     *sql.Stmt
-		savepoint, release, undoSub *sql.Stmt
+		begin, commit, rollback *sql.Stmt
+		put, delete, reset      *sql.Stmt
 	}
 	all []*sql.Stmt
 }
 
-func newConn(ctx context.Context, db *sql.DB, writer bool) (_ *conn, err error) {
+func newConn(ctx context.Context, db *sql.DB) (_ *conn, err error) {
 	sc, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -50,59 +44,40 @@ func newConn(ctx context.Context, db *sql.DB, writer bool) (_ *conn, err error) 
 			_ = c.close()
 		}
 	}()
-	prep := func(dst **sql.Stmt, q string) {
-		if err != nil {
-			return
+	// Take the write lock at BEGIN, not at the first write, so a batch can
+	// never fail half-way with SQLITE_BUSY.
+	for _, x := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{{&c.st.begin, "BEGIN IMMEDIATE"}, {&c.st.commit, "COMMIT"}, {&c.st.rollback, "ROLLBACK"}} {
+		if err := c.prepare(ctx, x.dst, x.q); err != nil {
+			return nil, err
 		}
-		var st *sql.Stmt
-		if st, err = sc.PrepareContext(ctx, q); err != nil {
-			err = fmt.Errorf("prepare %q: %w", q, err)
-			return
-		}
-		*dst = st
-		c.all = append(c.all, st)
 	}
-	begin := "BEGIN"
-	if writer {
-		// Take the write lock at BEGIN, not at the first write, so a batch
-		// can never fail half-way with SQLITE_BUSY.
-		begin = "BEGIN IMMEDIATE"
-	}
-	prep(&c.st.begin, begin)
-	prep(&c.st.commit, "COMMIT")
-	prep(&c.st.rollback, "ROLLBACK")
-	if writer {
-		prep(&c.st.savepoint, "SAVEPOINT fn")
-		prep(&c.st.release, "RELEASE fn")
-		prep(&c.st.undoSub, "ROLLBACK TO fn")
-	}
-	if err != nil {
-		return nil, err
-	}
-	// The statements on the records table are prepared lazily (by
-	// prepareRecords) because the table does not exist before migrate.
+	// The statements on the records table are prepared by prepareRecords,
+	// once migrate has created it.
 	return c, nil
 }
 
+func (c *conn) prepare(ctx context.Context, dst **sql.Stmt, q string) error {
+	st, err := c.c.PrepareContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("sqlite: prepare %q: %w", q, err)
+	}
+	*dst = st
+	c.all = append(c.all, st)
+	return nil
+}
+
 // prepareRecords prepares the statements on the records table.
-func (c *conn) prepareRecords(ctx context.Context, writer bool) error {
-	qs := []struct {
+func (c *conn) prepareRecords(ctx context.Context) error {
+	for _, x := range []struct {
 		dst **sql.Stmt
 		q   string
-	}{{&c.st.get, qGet}, {&c.st.list, qList}, {&c.st.count, qCount}}
-	if writer {
-		qs = append(qs, []struct {
-			dst **sql.Stmt
-			q   string
-		}{{&c.st.create, qCreate}, {&c.st.put, qPut}, {&c.st.delete, qDelete}, {&c.st.reset, qReset}}...)
-	}
-	for _, x := range qs {
-		st, err := c.c.PrepareContext(ctx, x.q)
-		if err != nil {
-			return fmt.Errorf("sqlite: prepare %q: %w", x.q, err)
+	}{{&c.st.put, qPut}, {&c.st.delete, qDelete}, {&c.st.reset, qReset}} {
+		if err := c.prepare(ctx, x.dst, x.q); err != nil {
+			return err
 		}
-		*x.dst = st
-		c.all = append(c.all, st)
 	}
 	return nil
 }
@@ -116,21 +91,27 @@ func (c *conn) close() error {
 	return errors.Join(errs...)
 }
 
-// tx implements store.Tx on one connection, for the duration of one View or
-// Update callback.
+// tx implements store.Tx over the memory table, for the duration of one View
+// or Update callback.
+//
+// In a View it reads the versions as of commit seq. In an Update it reads the
+// newest committed versions, overlaid with the writes of the earlier
+// callbacks of its batch (batch) and with its own (local); its writes go to
+// local, which the writer adds to the batch if the callback succeeds.
 type tx struct {
-	c        *conn
+	m        *table
 	ctx      context.Context
 	writable bool
 	done     atomic.Bool // set when the callback has returned
 
-	mu     sync.Mutex
-	broken error // first database error; later calls fail with it
+	seq   uint64   // View: the commit it reads at
+	batch *changes // Update: the earlier callbacks' writes, not yet committed
+	local changes  // Update: this callback's writes
 }
 
 func (t *tx) finish() { t.done.Store(true) }
 
-// check reports why t may not run a statement now.
+// check reports why t may not be used now.
 func (t *tx) check(write bool) error {
 	if t.done.Load() {
 		return errTxDone
@@ -138,27 +119,60 @@ func (t *tx) check(write bool) error {
 	if write && !t.writable {
 		return ErrReadOnly
 	}
-	t.mu.Lock()
-	err := t.broken
-	t.mu.Unlock()
-	if err != nil {
-		return err
-	}
 	return t.ctx.Err()
 }
 
-// fail records a database error. After one, SQLite may have rolled back the
-// whole transaction, and any further statement would run outside it, in
-// autocommit mode; so every later call on t fails too, and the writer
-// finds out from its SAVEPOINT bookkeeping whether the batch survived.
-func (t *tx) fail(op string, err error) error {
-	err = fmt.Errorf("sqlite: %s: %w", op, err)
-	t.mu.Lock()
-	if t.broken == nil {
-		t.broken = err
+// lookup finds id in partition p as t sees it.
+func (t *tx) lookup(p partKey, id string) ([]byte, bool) {
+	if !t.writable {
+		v := t.m.at(p, t.seq)
+		if i, ok := v.find(id); ok {
+			return v.items[i].Doc, true
+		}
+		return nil, false
 	}
-	t.mu.Unlock()
-	return err
+	if ch, ok := t.local.lookup(p, id); ok {
+		return ch.doc, !ch.deleted
+	}
+	if t.local.reset {
+		return nil, false
+	}
+	if ch, ok := t.batch.lookup(p, id); ok {
+		return ch.doc, !ch.deleted
+	}
+	if t.batch.reset {
+		return nil, false
+	}
+	v := t.m.head(p)
+	if i, ok := v.find(id); ok {
+		return v.items[i].Doc, true
+	}
+	return nil, false
+}
+
+// items returns partition p as t sees it, sorted by ID. The slice and the
+// documents are shared: callers copy what they hand out.
+func (t *tx) items(p partKey) []store.Item {
+	if !t.writable {
+		if v := t.m.at(p, t.seq); v != nil {
+			return v.items
+		}
+		return nil
+	}
+	if !t.local.touches(p) && !t.batch.touches(p) {
+		if v := t.m.head(p); v != nil {
+			return v.items
+		}
+		return nil
+	}
+	var cur *version
+	if !t.local.reset {
+		if !t.batch.reset {
+			cur = t.m.head(p)
+		}
+		cur = &version{items: merge(cur, t.batch.parts[p])}
+	}
+	return merge(cur, t.local.parts[p])
 }
 
 // Get implements store.Tx. The returned slice is the caller's own copy.
@@ -166,19 +180,11 @@ func (t *tx) Get(tn store.Tenant, k store.Kind, id string) ([]byte, error) {
 	if err := t.check(false); err != nil {
 		return nil, err
 	}
-	var doc []byte
-	// database/sql's Scan into *[]byte copies the bytes.
-	err := t.c.st.get.QueryRow(tn.AccountID, tn.Region, string(k), id).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
+	doc, ok := t.lookup(keyOf(tn, k), id)
+	if !ok {
 		return nil, store.ErrNotFound
 	}
-	if err != nil {
-		return nil, t.fail("get", err)
-	}
-	if doc == nil {
-		doc = []byte{}
-	}
-	return doc, nil
+	return clone(doc), nil
 }
 
 // Create implements store.Tx.
@@ -186,17 +192,11 @@ func (t *tx) Create(tn store.Tenant, k store.Kind, id string, doc []byte) error 
 	if err := t.check(true); err != nil {
 		return err
 	}
-	res, err := t.c.st.create.Exec(tn.AccountID, tn.Region, string(k), id, blob(doc))
-	if err != nil {
-		return t.fail("create", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return t.fail("create", err)
-	}
-	if n == 0 {
+	p := keyOf(tn, k)
+	if _, ok := t.lookup(p, id); ok {
 		return store.ErrExists
 	}
+	t.local.set(p, id, change{doc: clone(doc)})
 	return nil
 }
 
@@ -205,9 +205,7 @@ func (t *tx) Put(tn store.Tenant, k store.Kind, id string, doc []byte) error {
 	if err := t.check(true); err != nil {
 		return err
 	}
-	if _, err := t.c.st.put.Exec(tn.AccountID, tn.Region, string(k), id, blob(doc)); err != nil {
-		return t.fail("put", err)
-	}
+	t.local.set(keyOf(tn, k), id, change{doc: clone(doc)})
 	return nil
 }
 
@@ -216,52 +214,36 @@ func (t *tx) Delete(tn store.Tenant, k store.Kind, id string) error {
 	if err := t.check(true); err != nil {
 		return err
 	}
-	res, err := t.c.st.delete.Exec(tn.AccountID, tn.Region, string(k), id)
-	if err != nil {
-		return t.fail("delete", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return t.fail("delete", err)
-	}
-	if n == 0 {
+	p := keyOf(tn, k)
+	if _, ok := t.lookup(p, id); !ok {
 		return store.ErrNotFound
 	}
+	t.local.set(p, id, change{deleted: true})
 	return nil
 }
 
 // List implements store.Tx. The documents are the caller's own copies.
-func (t *tx) List(tn store.Tenant, k store.Kind, after string, limit int) (_ []store.Item, err error) {
+func (t *tx) List(tn store.Tenant, k store.Kind, after string, limit int) ([]store.Item, error) {
 	if err := t.check(false); err != nil {
 		return nil, err
 	}
-	if limit <= 0 {
-		limit = -1
+	v := &version{items: t.items(keyOf(tn, k))}
+	i, found := v.find(after)
+	if found {
+		i++
 	}
-	rows, err := t.c.st.list.Query(tn.AccountID, tn.Region, string(k), after, limit)
-	if err != nil {
-		return nil, t.fail("list", err)
+	rest := v.items[i:]
+	if limit > 0 && len(rest) > limit {
+		rest = rest[:limit]
 	}
-	defer func() {
-		if cerr := rows.Close(); cerr != nil && err == nil {
-			err = t.fail("list", cerr)
-		}
-	}()
-	var items []store.Item
-	for rows.Next() {
-		var it store.Item
-		if err := rows.Scan(&it.ID, &it.Doc); err != nil {
-			return nil, t.fail("list", err)
-		}
-		if it.Doc == nil {
-			it.Doc = []byte{}
-		}
-		items = append(items, it)
+	if len(rest) == 0 {
+		return nil, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, t.fail("list", err)
+	out := make([]store.Item, len(rest))
+	for j, it := range rest {
+		out[j] = store.Item{ID: it.ID, Doc: clone(it.Doc)}
 	}
-	return items, nil
+	return out, nil
 }
 
 // Count implements store.Tx.
@@ -269,11 +251,7 @@ func (t *tx) Count(tn store.Tenant, k store.Kind) (int, error) {
 	if err := t.check(false); err != nil {
 		return 0, err
 	}
-	var n int
-	if err := t.c.st.count.QueryRow(tn.AccountID, tn.Region, string(k)).Scan(&n); err != nil {
-		return 0, t.fail("count", err)
-	}
-	return n, nil
+	return len(t.items(keyOf(tn, k))), nil
 }
 
 // deleteAll removes every record; Reset runs it as an Update.
@@ -281,17 +259,15 @@ func (t *tx) deleteAll() error {
 	if err := t.check(true); err != nil {
 		return err
 	}
-	if _, err := t.c.st.reset.Exec(); err != nil {
-		return t.fail("reset", err)
-	}
+	t.local = changes{reset: true}
 	return nil
 }
 
-// blob makes a nil document an empty one: the driver binds nil as NULL,
-// which the NOT NULL doc column refuses.
-func blob(doc []byte) []byte {
-	if doc == nil {
+// clone copies doc; a nil or empty document becomes an empty, non-nil one
+// (the driver would bind nil as NULL, which the NOT NULL doc column refuses).
+func clone(doc []byte) []byte {
+	if len(doc) == 0 {
 		return []byte{}
 	}
-	return doc
+	return bytes.Clone(doc)
 }

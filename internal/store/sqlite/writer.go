@@ -23,7 +23,7 @@ type request struct {
 	fn    func(store.Tx) error
 	state atomic.Int32
 
-	turn chan *tx      // writer → caller: run fn now, in this transaction
+	turn chan *tx      // writer → caller: run fn now, with this Tx
 	ran  chan fnResult // caller → writer: fn has returned, or unwound
 	res  chan error    // writer → caller: the final answer
 }
@@ -74,7 +74,7 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 
 // run calls fn on the caller's goroutine and reports to the writer how it
 // ended. A panic is not recovered: it goes on unwinding the caller once the
-// deferred report is sent, and the writer rolls fn's savepoint back.
+// deferred report is sent, and the writer drops fn's writes.
 func (r *request) run(t *tx) {
 	var res fnResult
 	defer func() { r.ran <- res }()
@@ -90,30 +90,52 @@ func (s *Store) signal() {
 	}
 }
 
-// writeLoop is the writer goroutine: it runs queued Updates in batches until
-// the store is closed and nothing is left in the queue.
+// writeLoop is the writer goroutine. It runs queued Updates one after
+// another into an open batch, and commits the batch when the syncer is idle
+// (or the batch is full, or the store is closing), so that the batch is
+// everything that arrived while the last fsync ran: one commit and one fsync
+// for all of it. When the store is closed and nothing is left, it lets the
+// syncer answer the last batches and stop.
 func (s *Store) writeLoop() {
 	defer close(s.writerDone)
+	defer s.sync.stop()
 	var buf []*request
 	for {
 		var ok bool
-		buf, ok = s.nextBatch(buf[:0])
+		buf, ok = s.nextRequests(buf[:0])
 		if !ok {
 			return
 		}
-		for rest := buf; len(rest) > 0; {
-			rest = s.runTxn(rest)
+		for _, r := range buf {
+			s.runFn(r)
 		}
 		clear(buf) // drop references for the garbage collector
+		if len(s.open.ran) > 0 && (len(s.open.ran) >= s.opts.MaxBatch || s.sync.idle() || s.isClosed()) {
+			s.commitOpen()
+		}
 	}
 }
 
-// nextBatch waits for queued requests and moves up to MaxBatch of them into
-// buf, leaving out those whose callers withdrew. It returns false once the
-// store is closed and the queue is empty.
-func (s *Store) nextBatch(buf []*request) ([]*request, bool) {
+// openBatch is the batch the writer is filling: the fns that have run and
+// their writes, not yet committed.
+type openBatch struct {
+	changes   changes
+	ran       []ranReq
+	committed int // fns that returned nil
+}
+
+// nextRequests waits until there is something to do and moves up to
+// MaxBatch queued requests into buf (fewer once the open batch holds some),
+// leaving out those whose callers withdrew. It returns with an empty buf when
+// the open batch should be committed now (the syncer went idle), and false
+// once the store is closed and nothing is left to do.
+func (s *Store) nextRequests(buf []*request) ([]*request, bool) {
 	s.mu.Lock()
 	for len(s.pending) == 0 {
+		if len(s.open.ran) > 0 && (s.closed || s.sync.idle()) {
+			s.mu.Unlock()
+			return buf, true
+		}
 		if s.closed {
 			s.mu.Unlock()
 			return buf, false
@@ -122,9 +144,8 @@ func (s *Store) nextBatch(buf []*request) ([]*request, bool) {
 		<-s.wake
 		s.mu.Lock()
 	}
-	n := min(len(s.pending), s.opts.MaxBatch)
-	taken := s.pending[:n]
-	for _, r := range taken {
+	n := min(len(s.pending), max(1, s.opts.MaxBatch-len(s.open.ran)))
+	for _, r := range s.pending[:n] {
 		if r.state.CompareAndSwap(stateQueued, stateTaken) {
 			buf = append(buf, r)
 		}
@@ -136,86 +157,132 @@ func (s *Store) nextBatch(buf []*request) ([]*request, bool) {
 	return buf, true
 }
 
-// runTxn runs reqs in one transaction and answers them: each fn in its own
-// savepoint, then one COMMIT. Every caller whose fn ran is answered only after
-// that COMMIT: with nil (its writes are durable) or with its fn's error. The
-// error waits too, because fn may have failed on what an earlier fn of the
-// batch wrote (ErrExists, say), which is only true once committed. If the
-// COMMIT fails, every caller gets that failure.
+func (s *Store) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// runFn runs r's fn, on its caller's goroutine, against the memory table: it
+// sees the committed records overlaid with the writes of the fns before it in
+// the open batch, and its own writes join the batch only if it returns nil.
+func (s *Store) runFn(r *request) {
+	if err := r.ctx.Err(); err != nil {
+		r.res <- err // ctx ended before its turn: fn does not run
+		return
+	}
+	t := &tx{m: s.mem, ctx: r.ctx, writable: true, batch: &s.open.changes}
+	r.turn <- t
+	res := <-r.ran
+	t.finish()
+	if res.returned && res.err == nil {
+		s.open.changes.absorb(&t.local)
+		s.open.committed++
+	}
+	if res.returned { // after a panic nobody is listening
+		s.open.ran = append(s.open.ran, ranReq{r, res.err})
+	} else {
+		// Nobody waits for a panicked caller's answer, but the batch still
+		// has to be committed for the callers after it.
+		s.open.ran = append(s.open.ran, ranReq{r: nil})
+	}
+}
+
+// commitOpen writes the open batch's changes to SQLite in one transaction,
+// installs them in the memory table as the next commit, and hands the
+// callers to the syncer, which answers them once the write-ahead log holding
+// that commit is on disk.
 //
-// If the transaction breaks part-way (SQLite rolls the whole transaction back
-// on some I/O errors, say), the callers whose fns ran in it get an error, and
-// runTxn returns the requests it has not run yet, for a new transaction.
-func (s *Store) runTxn(reqs []*request) (rest []*request) {
+// Every caller whose fn ran waits for that fsync, even one whose fn failed:
+// the failure may rest on what an earlier, not yet durable write made true
+// (ErrExists, say). If the SQLite transaction fails, nothing of the batch is
+// kept and every caller whose fn ran gets that failure; so does every caller
+// once an fsync has failed.
+func (s *Store) commitOpen() {
+	b := &s.open
+	ran := make([]ranReq, 0, len(b.ran))
+	for _, x := range b.ran {
+		if x.r != nil {
+			ran = append(ran, x)
+		}
+	}
+	defer func() {
+		b.changes.clear()
+		clear(b.ran)
+		b.ran = b.ran[:0]
+		b.committed = 0
+	}()
+	if err := s.sync.failure(); err != nil {
+		for _, x := range ran {
+			x.r.res <- err
+		}
+		return
+	}
+	if b.changes.empty() {
+		s.sync.enqueue(ran, 0) // nothing to write
+		return
+	}
+	if err := s.write(&b.changes); err != nil {
+		err = fmt.Errorf("sqlite: group commit failed, nothing written: %w", err)
+		for _, x := range ran {
+			x.r.res <- err
+		}
+		return
+	}
+	s.seq++
+	s.mem.apply(s.seq, &b.changes)
+	s.commits.Add(1)
+	s.updates.Add(int64(b.committed))
+	if s.opts.Sync == SyncNormal {
+		for _, x := range ran {
+			x.r.res <- x.err
+		}
+		return
+	}
+	s.sync.enqueue(ran, s.seq)
+}
+
+// write writes the changes to SQLite in one transaction. COMMIT hands the
+// frames to the operating system (synchronous=NORMAL), which is enough to
+// survive the process being killed; the syncer's fsync makes them survive
+// power loss.
+func (s *Store) write(c *changes) (err error) {
 	w := &s.w.st
 	if _, err := w.begin.Exec(); err != nil {
-		err = fmt.Errorf("sqlite: begin transaction: %w", err)
 		_, _ = w.rollback.Exec()
-		for _, r := range reqs {
-			r.res <- err
-		}
-		return nil
+		return fmt.Errorf("begin transaction: %w", err)
 	}
-	ran := s.ran[:0]
-	defer func() { s.ran = ran[:0]; clear(ran[:cap(ran)]) }()
-	committed := 0
-	for i, r := range reqs {
-		if err := r.ctx.Err(); err != nil {
-			r.res <- err // ctx ended before its turn: fn does not run
-			continue
-		}
-		if _, err := w.savepoint.Exec(); err != nil {
-			r.res <- fmt.Errorf("sqlite: savepoint: %w", err)
-			s.abort(ran, err)
-			return reqs[i+1:]
-		}
-		t := &tx{c: s.w, ctx: r.ctx, writable: true}
-		r.turn <- t
-		res := <-r.ran
-		t.finish()
-		var err error
-		if res.returned && res.err == nil {
-			_, err = w.release.Exec()
-			committed++
-		} else {
-			// fn failed or panicked: undo its writes, and only its writes.
-			if _, err = w.undoSub.Exec(); err == nil {
-				_, err = w.release.Exec()
-			}
-		}
-		if res.returned { // after a panic nobody is listening
-			ran = append(ran, ranReq{r, res.err})
-		}
+	defer func() {
 		if err != nil {
-			s.abort(ran, fmt.Errorf("sqlite: end savepoint: %w", err))
-			return reqs[i+1:]
+			_, _ = w.rollback.Exec() // fails harmlessly if SQLite already rolled back
+		}
+	}()
+	if c.reset {
+		if _, err := w.reset.Exec(); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	for p, byID := range c.parts {
+		for id, ch := range byID {
+			if ch.deleted {
+				_, err = w.delete.Exec(p.account, p.region, string(p.kind), id)
+			} else {
+				_, err = w.put.Exec(p.account, p.region, string(p.kind), id, ch.doc)
+			}
+			if err != nil {
+				return fmt.Errorf("write %s %q: %w", p.kind, id, err)
+			}
 		}
 	}
 	if _, err := w.commit.Exec(); err != nil {
-		s.abort(ran, fmt.Errorf("sqlite: commit: %w", err))
-		return nil
-	}
-	s.commits.Add(1)
-	s.updates.Add(int64(committed))
-	for _, x := range ran {
-		x.r.res <- x.err
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
 
-// ranReq is a request whose fn has run in the open transaction, and fn's
-// result, to be answered after the COMMIT.
+// ranReq is a request whose fn has run, and fn's result, to be answered once
+// the batch is durable.
 type ranReq struct {
 	r   *request
 	err error
-}
-
-// abort rolls back the open transaction, if SQLite has not already done so,
-// and fails the callers whose fns ran in it.
-func (s *Store) abort(ran []ranReq, cause error) {
-	_, _ = s.w.st.rollback.Exec() // fails harmlessly if no transaction is open
-	err := fmt.Errorf("sqlite: group commit failed, nothing written: %w", cause)
-	for _, x := range ran {
-		x.r.res <- err
-	}
 }

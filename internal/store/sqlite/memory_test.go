@@ -1,0 +1,212 @@
+package sqlite
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/starlingcfg/starling/internal/store"
+)
+
+func items(kv ...string) []store.Item {
+	var out []store.Item
+	for i := 0; i < len(kv); i += 2 {
+		out = append(out, store.Item{ID: kv[i], Doc: []byte(kv[i+1])})
+	}
+	return out
+}
+
+func TestMerge(t *testing.T) {
+	put := func(doc string) change { return change{doc: []byte(doc)} }
+	del := change{deleted: true}
+	for _, tt := range []struct {
+		name string
+		base []store.Item
+		byID map[string]change
+		want []store.Item
+	}{
+		{"no changes", items("a", "1"), nil, items("a", "1")},
+		{"into nothing", nil, map[string]change{"b": put("2"), "a": put("1")}, items("a", "1", "b", "2")},
+		{"insert between", items("a", "1", "c", "3"), map[string]change{"b": put("2")}, items("a", "1", "b", "2", "c", "3")},
+		{"insert first and last", items("b", "2"), map[string]change{"a": put("1"), "c": put("3")}, items("a", "1", "b", "2", "c", "3")},
+		{"replace", items("a", "1", "b", "2"), map[string]change{"b": put("9")}, items("a", "1", "b", "9")},
+		{"delete", items("a", "1", "b", "2", "c", "3"), map[string]change{"b": del}, items("a", "1", "c", "3")},
+		{"delete the absent", items("a", "1"), map[string]change{"z": del}, items("a", "1")},
+		{"delete all", items("a", "1", "b", "2"), map[string]change{"a": del, "b": del}, nil},
+		{"byte order", items("B", "1"), map[string]change{"a": put("2"), "A": put("3")}, items("A", "3", "B", "1", "a", "2")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base := &version{items: tt.base}
+			before := fmt.Sprint(tt.base)
+			got := merge(base, tt.byID)
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("merge: got %s, want %s", got, tt.want)
+			}
+			if fmt.Sprint(base.items) != before {
+				t.Errorf("merge changed its input: got %s, want %s", base.items, before)
+			}
+		})
+	}
+}
+
+// chainLen is how many versions of p the table keeps.
+func chainLen(m *table, p partKey) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for v := m.parts[p]; v != nil; v = v.prev {
+		n++
+	}
+	return n
+}
+
+// TestVersionsKeptForViews checks that the table keeps an old version exactly
+// as long as a View that began before it was replaced is running, and that a
+// partition emptied with no View running is gone from the map.
+func TestVersionsKeptForViews(t *testing.T) {
+	s := openT(t, t.TempDir(), Options{})
+	defer s.Close()
+	p := keyOf(tn, kind)
+	if err := s.Update(t.Context(), put("a", "1")); err != nil {
+		t.Fatal(err)
+	}
+	if n := chainLen(s.mem, p); n != 1 {
+		t.Fatalf("versions with no View running: got %d, want 1", n)
+	}
+	inView, endView := make(chan struct{}), make(chan struct{})
+	viewDone := make(chan error, 1)
+	go func() {
+		viewDone <- s.View(t.Context(), func(tx store.Tx) error {
+			close(inView)
+			<-endView
+			doc, err := tx.Get(tn, kind, "a")
+			if string(doc) != "1" || err != nil {
+				return fmt.Errorf("Get in the old View: got %q, %v; want %q, nil", doc, err, "1")
+			}
+			return nil
+		})
+	}()
+	<-inView
+	for i := 2; i <= 4; i++ {
+		if err := s.Update(t.Context(), put("a", strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The newest, and the one the View reads; the two between are no
+	// View's.
+	if n := chainLen(s.mem, p); n != 2 {
+		t.Errorf("versions while an old View runs: got %d, want 2", n)
+	}
+	close(endView)
+	if err := <-viewDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(t.Context(), put("a", "5")); err != nil {
+		t.Fatal(err)
+	}
+	if n := chainLen(s.mem, p); n != 1 {
+		t.Errorf("versions once the View ended: got %d, want 1", n)
+	}
+	if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.Delete(tn, kind, "a") }); err != nil {
+		t.Fatal(err)
+	}
+	if n := chainLen(s.mem, p); n != 0 {
+		t.Errorf("versions of an emptied partition: got %d, want 0", n)
+	}
+}
+
+// TestViewSnapshotAcrossPartitions moves a token between two partitions (two
+// tenants) while Views check that they always see it in exactly one: a View
+// that saw one partition before a move and the other after it would see two
+// or none.
+func TestViewSnapshotAcrossPartitions(t *testing.T) {
+	s := openT(t, t.TempDir(), Options{})
+	defer s.Close()
+	other := store.Tenant{AccountID: "222222222222", Region: "us-east-1"}
+	tenants := []store.Tenant{tn, other}
+	if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.Put(tn, kind, "token", []byte("x")) }); err != nil {
+		t.Fatal(err)
+	}
+	const moves = 300
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range moves {
+			from, to := tenants[i%2], tenants[(i+1)%2]
+			err := s.Update(t.Context(), func(tx store.Tx) error {
+				if err := tx.Delete(from, kind, "token"); err != nil {
+					return err
+				}
+				return tx.Create(to, kind, "token", []byte("x"))
+			})
+			if err != nil {
+				t.Errorf("move %d: %v", i, err)
+				return
+			}
+		}
+	})
+	for range 4 {
+		wg.Go(func() {
+			for range moves {
+				err := s.View(t.Context(), func(tx store.Tx) error {
+					seen := 0
+					for _, tnt := range tenants {
+						_, err := tx.Get(tnt, kind, "token")
+						switch {
+						case err == nil:
+							seen++
+						case !errors.Is(err, store.ErrNotFound):
+							return err
+						}
+						n, err := tx.Count(tnt, kind)
+						if err != nil {
+							return err
+						}
+						seen += 10 * n
+					}
+					if seen != 11 {
+						return fmt.Errorf("token seen %d times by Get and %d by Count, want once each", seen%10, seen/10)
+					}
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestFailedFsync makes the fsync fail: the Updates waiting for it must get
+// the error, and so must every later Update, while Views go on working.
+func TestFailedFsync(t *testing.T) {
+	s := openT(t, t.TempDir(), Options{})
+	defer s.Close()
+	if err := s.Update(t.Context(), put("a", "1")); err != nil {
+		t.Fatal(err)
+	}
+	errDisk := errors.New("disk on fire")
+	blocked := make(chan struct{})
+	s.sync.mu.Lock() // the loop reads flush only after taking mu
+	s.sync.flush = func() error { <-blocked; return errDisk }
+	s.sync.mu.Unlock()
+	done := make(chan error, 1)
+	go func() { done <- s.Update(t.Context(), put("b", "2")) }()
+	close(blocked)
+	if err := <-done; !errors.Is(err, errDisk) {
+		t.Errorf("Update whose fsync failed: got %v, want %v", err, errDisk)
+	}
+	if err := s.Update(t.Context(), put("c", "3")); !errors.Is(err, errDisk) {
+		t.Errorf("Update after a failed fsync: got %v, want %v", err, errDisk)
+	}
+	if got := mustGet(t, s, "a"); got != "1" {
+		t.Errorf("View after a failed fsync: got %q, want %q", got, "1")
+	}
+}
+
+func TestConformanceSyncNormal(t *testing.T) {
+	storetestRun(t, Options{Sync: SyncNormal})
+}
