@@ -95,7 +95,7 @@ func Defaults() Config {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		Auth:              AuthAccept,
-		Sync:              SyncFull,
+		Sync:              SyncNormal,
 		Quotas: Quotas{
 			AggregatorsPerRegion:  50,
 			AccountsPerAggregator: 10000,

@@ -79,14 +79,22 @@ func startProcess(t *testing.T, bin, dataDir string, args ...string) *process {
 
 // TestCrash_AcknowledgedWritesSurviveKill9 kills the server with SIGKILL in
 // the middle of a write load and checks, after a restart on the same data
-// directory, that every write the server acknowledged is there.
+// directory, that every write the server acknowledged is there, in both
+// --sync modes (both promise to survive kill -9).
 func TestCrash_AcknowledgedWritesSurviveKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
+	for _, mode := range []string{"normal", "full"} {
+		t.Run("sync="+mode, func(t *testing.T) { crashAndCheck(t, bin, "--sync", mode) })
+	}
+}
+
+func crashAndCheck(t *testing.T, bin string, args ...string) {
 	data := t.TempDir()
-	p := startProcess(t, bin, data, "--max-aggregators", "1000000")
+	args = append(args, "--max-aggregators", "1000000")
+	p := startProcess(t, bin, data, args...)
 	s := &server{t: t, url: p.url}
 	c := s.config(acctA, "us-east-1")
 
@@ -130,7 +138,7 @@ func TestCrash_AcknowledgedWritesSurviveKill9(t *testing.T) {
 	wg.Wait()
 	_ = p.cmd.Wait()
 
-	p2 := startProcess(t, bin, data, "--max-aggregators", "1000000")
+	p2 := startProcess(t, bin, data, args...)
 	c2 := (&server{t: t, url: p2.url}).config(acctA, "us-east-1")
 	found := map[string]bool{}
 	pg := configservice.NewDescribeConfigurationAggregatorsPaginator(c2, &configservice.DescribeConfigurationAggregatorsInput{})
