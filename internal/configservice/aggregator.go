@@ -2,12 +2,12 @@ package configservice
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
 
+	json "github.com/segmentio/encoding/json"
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/api/shape"
 	"github.com/starlingcfg/starling/internal/apierr"

@@ -1,9 +1,10 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+
+	json "github.com/segmentio/encoding/json"
 )
 
 // Helpers over Tx for services that keep their records as JSON documents.

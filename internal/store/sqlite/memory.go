@@ -47,6 +47,9 @@ type table struct {
 	parts   map[partKey]*version // newest version of each partition
 	applied uint64               // the newest commit installed
 	views   map[uint64]int       // running Views, by the commit they read at
+	// pending are the batches handed to the committer and not yet installed,
+	// oldest first. Views never see them; the writer's fns read through them.
+	pending []*changes
 }
 
 func newTable() *table {
@@ -82,11 +85,76 @@ func (m *table) at(p partKey, seq uint64) *version {
 	return v
 }
 
-// head returns the newest version of partition p, or nil if it is empty.
-func (m *table) head(p partKey) *version {
+// addPending adds a batch handed to the committer.
+func (m *table) addPending(c *changes) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.parts[p]
+	m.pending = append(m.pending, c)
+}
+
+// dropPending forgets a pending batch that will not be installed.
+func (m *table) dropPending(c *changes) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.removePending(c)
+}
+
+func (m *table) removePending(c *changes) {
+	if i := slices.Index(m.pending, c); i >= 0 {
+		m.pending = slices.Delete(m.pending, i, i+1)
+	}
+}
+
+// latest finds id in partition p as the writer sees it: in the newest
+// pending batch that changes it, else in the newest committed version.
+func (m *table) latest(p partKey, id string) ([]byte, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := len(m.pending) - 1; i >= 0; i-- {
+		c := m.pending[i]
+		if ch, ok := c.lookup(p, id); ok {
+			return ch.doc, !ch.deleted
+		}
+		if c.reset {
+			return nil, false
+		}
+	}
+	v := m.parts[p]
+	if i, ok := v.find(id); ok {
+		return v.items[i].Doc, true
+	}
+	return nil, false
+}
+
+// latestItems returns partition p as the writer sees it: the newest
+// committed version with the pending batches applied. The slice is shared
+// when no pending batch changes p.
+func (m *table) latestItems(p partKey) []store.Item {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	from := 0 // the pending batches that matter start here
+	touched := false
+	for i, c := range m.pending {
+		if c.reset {
+			from, touched = i, true
+		} else if len(c.parts[p]) > 0 {
+			touched = true
+		}
+	}
+	cur := m.parts[p]
+	if !touched {
+		if cur == nil {
+			return nil
+		}
+		return cur.items
+	}
+	if from < len(m.pending) && m.pending[from].reset {
+		cur = nil
+	}
+	for _, c := range m.pending[from:] {
+		cur = &version{items: merge(cur, c.parts[p])}
+	}
+	return cur.items
 }
 
 // load installs a partition read from the database at Open, before any
@@ -95,8 +163,9 @@ func (m *table) load(p partKey, items []store.Item) {
 	m.parts[p] = &version{items: items}
 }
 
-// apply installs a committed batch of changes as commit number seq, and drops
-// the versions no running View can need any more.
+// apply installs a committed batch of changes as commit number seq, in place
+// of the pending batch it was, and drops the versions no running View can
+// need any more.
 func (m *table) apply(seq uint64, c *changes) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -140,6 +209,7 @@ func (m *table) apply(seq uint64, c *changes) {
 		install(p, merge(m.parts[p], byID))
 	}
 	m.applied = seq
+	m.removePending(c)
 }
 
 // change is one record's new document, or its deletion.
@@ -191,8 +261,6 @@ func (c *changes) absorb(o *changes) {
 		}
 	}
 }
-
-func (c *changes) clear() { *c = changes{} }
 
 // merge returns the items of v with the changes applied, sorted by ID, in a
 // new slice; v is left as it was.

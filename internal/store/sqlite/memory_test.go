@@ -3,9 +3,12 @@ package sqlite
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/starlingcfg/starling/internal/store"
 )
@@ -190,9 +193,9 @@ func TestFailedFsync(t *testing.T) {
 	}
 	errDisk := errors.New("disk on fire")
 	blocked := make(chan struct{})
-	s.sync.mu.Lock() // the loop reads flush only after taking mu
-	s.sync.flush = func() error { <-blocked; return errDisk }
-	s.sync.mu.Unlock()
+	s.commit.mu.Lock() // the loop reads flush only after taking mu
+	s.commit.flush = func() error { <-blocked; return errDisk }
+	s.commit.mu.Unlock()
 	done := make(chan error, 1)
 	go func() { done <- s.Update(t.Context(), put("b", "2")) }()
 	close(blocked)
@@ -209,4 +212,92 @@ func TestFailedFsync(t *testing.T) {
 
 func TestConformanceSyncNormal(t *testing.T) {
 	storetestRun(t, Options{Sync: SyncNormal})
+}
+
+// TestDependentOfFailedWrite hands the committer a batch that SQLite refuses
+// and, behind it, a batch whose fn read the first one's write: both must
+// fail, and an Update after them must not see either.
+func TestDependentOfFailedWrite(t *testing.T) {
+	s := openT(t, t.TempDir(), Options{MaxBatch: 1}) // hand every Update over at once
+	defer s.Close()
+	_, err := s.w.c.ExecContext(t.Context(),
+		`CREATE TEMP TRIGGER refuse BEFORE INSERT ON records WHEN NEW.id = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Hold the committer in the fsync of a first write, so the next two
+	// batches queue up behind it.
+	inFlush, release := make(chan struct{}), make(chan struct{})
+	s.commit.mu.Lock()
+	s.commit.flush = func() error {
+		select {
+		case <-inFlush:
+		default:
+			close(inFlush)
+			<-release
+		}
+		return nil
+	}
+	s.commit.mu.Unlock()
+	first := make(chan error, 1)
+	go func() { first <- s.Update(t.Context(), put("a", "1")) }()
+	<-inFlush
+
+	refused := make(chan error, 1)
+	go func() { refused <- s.Update(t.Context(), put("boom", "1")) }()
+	waitPending(t, s.mem, 1)
+	dependent := make(chan error, 1)
+	go func() {
+		dependent <- s.Update(t.Context(), func(tx store.Tx) error {
+			doc, err := tx.Get(tn, kind, "boom")
+			if err != nil {
+				return fmt.Errorf("the pending write is not visible: %w", err)
+			}
+			return tx.Put(tn, kind, "derived", doc)
+		})
+	}()
+	waitPending(t, s.mem, 2)
+	close(release)
+
+	if err := <-first; err != nil {
+		t.Errorf("first Update: got %v, want nil", err)
+	}
+	if err := <-refused; err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("refused Update: got %v, want SQLite's refusal", err)
+	}
+	if err := <-dependent; err == nil || !strings.Contains(err.Error(), "earlier write") {
+		t.Errorf("dependent Update: got %v, want a failure naming the earlier write", err)
+	}
+	err = s.Update(t.Context(), func(tx store.Tx) error {
+		for _, id := range []string{"boom", "derived"} {
+			if _, err := tx.Get(tn, kind, id); !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("Get(%q) in a later Update: got %v, want ErrNotFound", id, err)
+			}
+		}
+		return tx.Put(tn, kind, "later", []byte("1"))
+	})
+	if err != nil {
+		t.Error(err)
+	}
+	if got := mustGet(t, s, "later"); got != "1" {
+		t.Errorf("later write: got %q, want %q", got, "1")
+	}
+}
+
+// waitPending waits until the table holds n batches handed to the committer.
+func waitPending(t *testing.T, m *table, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m.mu.Lock()
+		got := len(m.pending)
+		m.mu.Unlock()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pending batches: got %d, want %d", got, n)
+		}
+		runtime.Gosched()
+	}
 }

@@ -12,21 +12,23 @@
 // documents (aggregators, authorizations, organizations), small in number and
 // size; memory use grows with them.
 //
-// Durability: Update returns nil only once its writes are in the write-ahead
-// log and the log is fsynced, so an acknowledged write survives kill -9 and
-// power loss.
+// Durability ([Options.Sync]): with SyncFull, Update returns nil only once
+// its writes are in the write-ahead log and the log is fsynced, so an
+// acknowledged write survives kill -9 and power loss; with SyncNormal, once
+// they are in the log (handed to the operating system), so it survives
+// kill -9 but not power loss.
 //
-// Group commit: SQLite admits one writer at a time and a durable write costs
-// an fsync, so Updates are queued to one writer goroutine that owns the only
-// connection. It takes every waiting Update (at most [Options.MaxBatch]),
-// runs their fns one after another against memory (so Updates stay
-// serializable; a failed fn's writes are dropped), writes the batch's changes
-// in one SQLite transaction, installs them in memory, and hands the callers
-// to a syncer goroutine. The syncer fsyncs the log once for every commit made
-// since its last fsync and then answers them: the writer runs the next batch
-// while the disk flushes the last one. Each fn runs on its caller's goroutine
-// while the writer waits, so a panic or runtime.Goexit in fn unwinds its
-// caller with its own stack and leaves the store working.
+// Group commit: SQLite admits one writer at a time and a commit (with its
+// fsync) costs the same for one write as for many, so Updates are queued to
+// a pipeline of two goroutines. The writer takes every waiting Update (at
+// most [Options.MaxBatch]) and runs their fns one after another against
+// memory, so Updates stay serializable; a failed fn's writes are dropped. It
+// hands the batch to the committer as soon as the committer is idle; until
+// then it goes on running fns into the batch. The committer writes a batch to
+// SQLite in one transaction (the only connection is its own), installs it in
+// memory, fsyncs the log (SyncFull) and answers the callers. A batch is thus
+// everything that arrived while the last commit ran, and the writer runs the
+// next fns while the committer commits.
 //
 // A reader may see a committed write up to one fsync (well under a
 // millisecond) before its writer is answered; only a power loss inside that
@@ -149,16 +151,19 @@ type Stats struct {
 
 // Store is a store.Store backed by SQLite. It is safe for concurrent use.
 //
-// fn passed to Update must not call Update on the same Store: the writer is
-// busy running fn, so the inner call would wait forever. View inside Update
-// is fine; it does not see the Update's uncommitted writes.
+// fn passed to Update runs on the store's writer goroutine, not the
+// caller's. It must not call Update on the same Store: the writer is busy
+// running fn, so the inner call would wait forever. View inside Update is
+// fine; it does not see the Update's uncommitted writes. If fn panics, Update
+// panics with the same value on the caller's goroutine; if fn calls
+// runtime.Goexit, so does Update.
 type Store struct {
 	opts Options
 
-	wdb  *sql.DB // holds the one connection
-	w    *conn   // the connection, used only by the writer loop
-	mem  *table  // every record, served to View and to the fns of Update
-	sync *syncer // makes commits durable and answers their callers
+	wdb    *sql.DB    // holds the one connection
+	w      *conn      // the connection, used only by the writer loop
+	mem    *table     // every record, served to View and to the fns of Update
+	commit *committer // writes batches to SQLite, makes them durable, answers their callers
 
 	mu      sync.Mutex
 	pending []*request // queued Updates, oldest first; guarded by mu
@@ -168,9 +173,10 @@ type Store struct {
 	closing    chan struct{} // closed by Close
 	writerDone chan struct{} // closed when the writer loop and the syncer have answered everything and exited
 
-	// The writer loop's own state.
-	seq  uint64    // the newest commit
-	open openBatch // the batch being filled, reused by every batch
+	open  *batch     // the batch the writer is filling, or nil; the writer's own
+	taken []*request // requests the writer has taken; the writer's own
+	next  int        // the first of taken not yet run; the writer's own
+	seq   uint64     // the newest commit; the committer's own
 
 	commits atomic.Int64
 	updates atomic.Int64
@@ -257,11 +263,11 @@ func open(ctx context.Context, dir string, opts Options, migs []migration) (_ *S
 	// new database file durable, directory entries included: SQLite does not
 	// sync the directory for either. Best effort: not every platform can
 	// fsync a directory.
-	if s.sync, err = newSyncer(path, s.signal); err != nil {
+	if s.commit, err = newCommitter(s, path); err != nil {
 		return nil, err
 	}
-	if err := s.sync.fsync(); err != nil {
-		s.sync.stop()
+	if err := s.commit.fsync(); err != nil {
+		s.commit.close()
 		return nil, fmt.Errorf("sqlite: fsync %s: %w", path, err)
 	}
 	syncDir(abs)
@@ -269,6 +275,7 @@ func open(ctx context.Context, dir string, opts Options, migs []migration) (_ *S
 		syncDir(filepath.Dir(abs))
 	}
 
+	s.commit.start()
 	go s.writeLoop()
 	return s, nil
 }
@@ -362,7 +369,7 @@ func syncDir(dir string) {
 
 // Update implements store.Update: fn runs in a read-write transaction, grouped
 // with other waiting Updates into one database transaction (group commit), and
-// Update returns nil only once that transaction is durable.
+// Update returns nil only once that transaction is durable ([Options.Sync]).
 //
 // If ctx is done while the call is still queued, Update returns ctx.Err() and
 // fn never runs. Once the writer has taken the call, Update waits for the
@@ -403,7 +410,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 
 // Stats reports the writer's work since Open.
 func (s *Store) Stats() Stats {
-	return Stats{Commits: s.commits.Load(), Updates: s.updates.Load(), Syncs: s.sync.syncs.Load()}
+	return Stats{Commits: s.commits.Load(), Updates: s.updates.Load(), Syncs: s.commit.syncs.Load()}
 }
 
 // Close runs and answers the Updates already queued and closes the

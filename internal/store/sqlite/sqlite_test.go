@@ -450,6 +450,44 @@ func TestGoexitInFn(t *testing.T) {
 	}
 }
 
+// TestGoexitMidBatch calls runtime.Goexit from the first fn of a batch: the
+// fns queued behind it in the same batch must still run and commit.
+func TestGoexitMidBatch(t *testing.T) {
+	s := openT(t, t.TempDir(), Options{})
+	defer s.Close()
+	release, wait := blockWriter(t, s)
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		_ = s.Update(t.Context(), func(tx store.Tx) error {
+			_ = tx.Put(tn, kind, "goexit", nil)
+			runtime.Goexit()
+			return nil
+		})
+	}()
+	waitQueued(t, s, 1)
+	errs := make(chan error, 2)
+	for i, id := range []string{"b", "c"} {
+		go func() { errs <- s.Update(t.Context(), put(id, "1")) }()
+		waitQueued(t, s, i+2)
+	}
+	release()
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("Update queued behind a Goexit: got %v, want nil", err)
+		}
+	}
+	for _, id := range []string{"b", "c"} {
+		if got := mustGet(t, s, id); got != "1" {
+			t.Errorf("Get(%q): got %q, want %q", id, got, "1")
+		}
+	}
+}
+
 // TestCloseDrainsQueue checks that Close answers, and commits, the Updates
 // queued before it, and refuses new ones at once.
 func TestCloseDrainsQueue(t *testing.T) {

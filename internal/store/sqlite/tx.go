@@ -95,9 +95,10 @@ func (c *conn) close() error {
 // or Update callback.
 //
 // In a View it reads the versions as of commit seq. In an Update it reads the
-// newest committed versions, overlaid with the writes of the earlier
-// callbacks of its batch (batch) and with its own (local); its writes go to
-// local, which the writer adds to the batch if the callback succeeds.
+// newest committed versions, overlaid with the batches handed to the
+// committer (the table's pending), with the writes of the earlier callbacks
+// of its own batch (batch) and with its own (local); its writes go to local,
+// which the writer adds to the batch if the callback succeeds.
 type tx struct {
 	m        *table
 	ctx      context.Context
@@ -143,11 +144,7 @@ func (t *tx) lookup(p partKey, id string) ([]byte, bool) {
 	if t.batch.reset {
 		return nil, false
 	}
-	v := t.m.head(p)
-	if i, ok := v.find(id); ok {
-		return v.items[i].Doc, true
-	}
-	return nil, false
+	return t.m.latest(p, id)
 }
 
 // items returns partition p as t sees it, sorted by ID. The slice and the
@@ -160,15 +157,12 @@ func (t *tx) items(p partKey) []store.Item {
 		return nil
 	}
 	if !t.local.touches(p) && !t.batch.touches(p) {
-		if v := t.m.head(p); v != nil {
-			return v.items
-		}
-		return nil
+		return t.m.latestItems(p)
 	}
 	var cur *version
 	if !t.local.reset {
 		if !t.batch.reset {
-			cur = t.m.head(p)
+			cur = &version{items: t.m.latestItems(p)}
 		}
 		cur = &version{items: merge(cur, t.batch.parts[p])}
 	}

@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/starlingcfg/starling/internal/store"
@@ -16,23 +16,22 @@ const (
 	stateWithdrawn
 )
 
-// request is one queued Update. The writer and the caller talk over three
+// request is one queued Update. The writer and the caller talk over two
 // one-slot channels, so neither ever blocks on a send.
 type request struct {
 	ctx   context.Context
 	fn    func(store.Tx) error
 	state atomic.Int32
 
-	turn chan *tx      // writer → caller: run fn now, with this Tx
-	ran  chan fnResult // caller → writer: fn has returned, or unwound
-	res  chan error    // writer → caller: the final answer
+	res     chan error     // the final answer, once the batch is durable
+	unwound chan unwinding // fn panicked or called runtime.Goexit
 }
 
-// fnResult is how fn ended. returned is false if fn panicked or called
+// unwinding is how fn left without returning: a panic with its value, or
 // runtime.Goexit.
-type fnResult struct {
-	err      error
-	returned bool
+type unwinding struct {
+	panicked bool
+	value    any
 }
 
 func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
@@ -40,11 +39,10 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 		return err
 	}
 	r := &request{
-		ctx:  ctx,
-		fn:   fn,
-		turn: make(chan *tx, 1),
-		ran:  make(chan fnResult, 1),
-		res:  make(chan error, 1),
+		ctx:     ctx,
+		fn:      fn,
+		res:     make(chan error, 1),
+		unwound: make(chan unwinding, 1),
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -58,10 +56,14 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 	done := ctx.Done()
 	for {
 		select {
-		case t := <-r.turn:
-			r.run(t)
 		case err := <-r.res:
 			return err
+		case u := <-r.unwound:
+			// Unwind the caller as fn unwound the writer.
+			if u.panicked {
+				panic(u.value)
+			}
+			runtime.Goexit()
 		case <-done:
 			if r.state.CompareAndSwap(stateQueued, stateWithdrawn) {
 				return ctx.Err() // the writer will skip it
@@ -70,16 +72,6 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 			done = nil
 		}
 	}
-}
-
-// run calls fn on the caller's goroutine and reports to the writer how it
-// ended. A panic is not recovered: it goes on unwinding the caller once the
-// deferred report is sent, and the writer drops fn's writes.
-func (r *request) run(t *tx) {
-	var res fnResult
-	defer func() { r.ran <- res }()
-	err := r.fn(t)
-	res = fnResult{err: err, returned: true}
 }
 
 // signal wakes the writer loop if it is waiting.
@@ -91,48 +83,44 @@ func (s *Store) signal() {
 }
 
 // writeLoop is the writer goroutine. It runs queued Updates one after
-// another into an open batch, and commits the batch when the syncer is idle
-// (or the batch is full, or the store is closing), so that the batch is
-// everything that arrived while the last fsync ran: one commit and one fsync
-// for all of it. When the store is closed and nothing is left, it lets the
-// syncer answer the last batches and stop.
+// another into an open batch, and hands the batch to the committer when the
+// committer is idle (or the batch is full, or the store is closing), so that
+// a batch is everything that arrived while the last commit ran. When the
+// store is closed and nothing is left, it lets the committer finish and stop.
 func (s *Store) writeLoop() {
-	defer close(s.writerDone)
-	defer s.sync.stop()
-	var buf []*request
 	for {
-		var ok bool
-		buf, ok = s.nextRequests(buf[:0])
-		if !ok {
-			return
+		if s.next == len(s.taken) {
+			clear(s.taken) // drop references for the garbage collector
+			var ok bool
+			if s.taken, ok = s.nextRequests(s.taken[:0]); !ok {
+				break
+			}
+			s.next = 0
 		}
-		for _, r := range buf {
+		for s.next < len(s.taken) {
+			r := s.taken[s.next]
+			s.next++
 			s.runFn(r)
 		}
-		clear(buf) // drop references for the garbage collector
-		if len(s.open.ran) > 0 && (len(s.open.ran) >= s.opts.MaxBatch || s.sync.idle() || s.isClosed()) {
-			s.commitOpen()
+		if s.open != nil && (s.open.size >= s.opts.MaxBatch || s.commit.idle() || s.isClosed()) {
+			s.handOff()
 		}
 	}
-}
-
-// openBatch is the batch the writer is filling: the fns that have run and
-// their writes, not yet committed.
-type openBatch struct {
-	changes   changes
-	ran       []ranReq
-	committed int // fns that returned nil
+	// Not deferred: if fn calls runtime.Goexit, the writer goroutine unwinds
+	// through here, and a new one carries on (see runFn).
+	s.commit.stop()
+	close(s.writerDone)
 }
 
 // nextRequests waits until there is something to do and moves up to
 // MaxBatch queued requests into buf (fewer once the open batch holds some),
 // leaving out those whose callers withdrew. It returns with an empty buf when
-// the open batch should be committed now (the syncer went idle), and false
-// once the store is closed and nothing is left to do.
+// the open batch should be handed over now (the committer went idle), and
+// false once the store is closed and nothing is left to do.
 func (s *Store) nextRequests(buf []*request) ([]*request, bool) {
 	s.mu.Lock()
 	for len(s.pending) == 0 {
-		if len(s.open.ran) > 0 && (s.closed || s.sync.idle()) {
+		if s.open != nil && (s.closed || s.commit.idle()) {
 			s.mu.Unlock()
 			return buf, true
 		}
@@ -144,7 +132,11 @@ func (s *Store) nextRequests(buf []*request) ([]*request, bool) {
 		<-s.wake
 		s.mu.Lock()
 	}
-	n := min(len(s.pending), max(1, s.opts.MaxBatch-len(s.open.ran)))
+	room := s.opts.MaxBatch
+	if s.open != nil {
+		room = max(1, room-s.open.size)
+	}
+	n := min(len(s.pending), room)
 	for _, r := range s.pending[:n] {
 		if r.state.CompareAndSwap(stateQueued, stateTaken) {
 			buf = append(buf, r)
@@ -163,121 +155,59 @@ func (s *Store) isClosed() bool {
 	return s.closed
 }
 
-// runFn runs r's fn, on its caller's goroutine, against the memory table: it
-// sees the committed records overlaid with the writes of the fns before it in
-// the open batch, and its own writes join the batch only if it returns nil.
+// runFn runs r's fn on the writer goroutine against the memory table: fn
+// sees the committed records overlaid with the writes of the batches handed
+// to the committer and of the fns before it in the open batch, and its own
+// writes join the open batch only if it returns nil.
+//
+// If fn panics, its caller panics with the same value; if fn calls
+// runtime.Goexit, its caller does too, and since that ends the writer
+// goroutine, a new one takes over the requests this one had taken.
 func (s *Store) runFn(r *request) {
 	if err := r.ctx.Err(); err != nil {
 		r.res <- err // ctx ended before its turn: fn does not run
 		return
 	}
-	t := &tx{m: s.mem, ctx: r.ctx, writable: true, batch: &s.open.changes}
-	r.turn <- t
-	res := <-r.ran
-	t.finish()
-	if res.returned && res.err == nil {
-		s.open.changes.absorb(&t.local)
-		s.open.committed++
+	if s.open == nil {
+		s.open = &batch{failGen: s.commit.failures.Load()}
 	}
-	if res.returned { // after a panic nobody is listening
-		s.open.ran = append(s.open.ran, ranReq{r, res.err})
-	} else {
-		// Nobody waits for a panicked caller's answer, but the batch still
-		// has to be committed for the callers after it.
-		s.open.ran = append(s.open.ran, ranReq{r: nil})
+	b := s.open
+	b.size++
+	t := &tx{m: s.mem, ctx: r.ctx, writable: true, batch: &b.changes}
+	returned := false
+	defer func() {
+		t.finish()
+		if returned {
+			return
+		}
+		if v := recover(); v != nil {
+			r.unwound <- unwinding{panicked: true, value: v}
+			return // the writer goes on; fn's writes are dropped
+		}
+		r.unwound <- unwinding{}
+		go s.writeLoop() // this goroutine is ending: hand over to a new one
+	}()
+	err := r.fn(t)
+	returned = true
+	if err == nil {
+		b.changes.absorb(&t.local)
+		b.committed++
 	}
+	// Even a failed fn's caller waits for the batch: its failure may rest on
+	// what an earlier, not yet durable write made true (ErrExists, say).
+	b.ran = append(b.ran, ranReq{r, err})
 }
 
-// commitOpen writes the open batch's changes to SQLite in one transaction,
-// installs them in the memory table as the next commit, and hands the
-// callers to the syncer, which answers them once the write-ahead log holding
-// that commit is on disk.
-//
-// Every caller whose fn ran waits for that fsync, even one whose fn failed:
-// the failure may rest on what an earlier, not yet durable write made true
-// (ErrExists, say). If the SQLite transaction fails, nothing of the batch is
-// kept and every caller whose fn ran gets that failure; so does every caller
-// once an fsync has failed.
-func (s *Store) commitOpen() {
-	b := &s.open
-	ran := make([]ranReq, 0, len(b.ran))
-	for _, x := range b.ran {
-		if x.r != nil {
-			ran = append(ran, x)
-		}
+// handOff gives the open batch to the committer. Its changes stay visible to
+// the writer's later fns (as pending in the memory table) until the committer
+// has installed them, or dropped them because they could not be written.
+func (s *Store) handOff() {
+	b := s.open
+	s.open = nil
+	if !b.changes.empty() {
+		s.mem.addPending(&b.changes)
 	}
-	defer func() {
-		b.changes.clear()
-		clear(b.ran)
-		b.ran = b.ran[:0]
-		b.committed = 0
-	}()
-	if err := s.sync.failure(); err != nil {
-		for _, x := range ran {
-			x.r.res <- err
-		}
-		return
-	}
-	if b.changes.empty() {
-		s.sync.enqueue(ran, 0) // nothing to write
-		return
-	}
-	if err := s.write(&b.changes); err != nil {
-		err = fmt.Errorf("sqlite: group commit failed, nothing written: %w", err)
-		for _, x := range ran {
-			x.r.res <- err
-		}
-		return
-	}
-	s.seq++
-	s.mem.apply(s.seq, &b.changes)
-	s.commits.Add(1)
-	s.updates.Add(int64(b.committed))
-	if s.opts.Sync == SyncNormal {
-		for _, x := range ran {
-			x.r.res <- x.err
-		}
-		return
-	}
-	s.sync.enqueue(ran, s.seq)
-}
-
-// write writes the changes to SQLite in one transaction. COMMIT hands the
-// frames to the operating system (synchronous=NORMAL), which is enough to
-// survive the process being killed; the syncer's fsync makes them survive
-// power loss.
-func (s *Store) write(c *changes) (err error) {
-	w := &s.w.st
-	if _, err := w.begin.Exec(); err != nil {
-		_, _ = w.rollback.Exec()
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_, _ = w.rollback.Exec() // fails harmlessly if SQLite already rolled back
-		}
-	}()
-	if c.reset {
-		if _, err := w.reset.Exec(); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
-	}
-	for p, byID := range c.parts {
-		for id, ch := range byID {
-			if ch.deleted {
-				_, err = w.delete.Exec(p.account, p.region, string(p.kind), id)
-			} else {
-				_, err = w.put.Exec(p.account, p.region, string(p.kind), id, ch.doc)
-			}
-			if err != nil {
-				return fmt.Errorf("write %s %q: %w", p.kind, id, err)
-			}
-		}
-	}
-	if _, err := w.commit.Exec(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	s.commit.enqueue(b)
 }
 
 // ranReq is a request whose fn has run, and fn's result, to be answered once
