@@ -5,7 +5,7 @@
 //
 //	starling-load run --endpoint URL --op put|describe|tag [--concurrency 8]
 //	    [--duration 10s] [--warmup 2s] [--names K] [--access-key 111111111111]
-//	    [--secret x] [--region us-east-1] [--ceiling] [--label TEXT]
+//	    [--secret x] [--region us-east-1] [--ceiling] [--rounds 1] [--label TEXT]
 //	starling-load startup --binary PATH --data DIR [--aggregators 10000] [--runs 5]
 //	starling-load credentials --out FILE [--access-key 111111111111] [--secret x]
 //
@@ -118,6 +118,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.Secret, "secret", "x", "secret key to sign with (must match the credentials file of a verify-mode server)")
 	fs.StringVar(&o.Region, "region", "us-east-1", "region to sign for")
 	fs.BoolVar(&ceiling, "ceiling", false, "first run the same load against a trivial fixed-response server and report the ratio")
+	fs.IntVar(&o.Rounds, "rounds", 1, "split --duration into this many rounds, each with its own --warmup; with --ceiling each round runs the ceiling, then Starling, so both see the same drift of a shared machine")
 	fs.StringVar(&o.Label, "label", "", "free text copied into the report, e.g. verify")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -125,8 +126,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch {
 	case !slices.Contains(loadgen.Ops, o.Op):
 		return fmt.Errorf("--op %q: want one of %s", o.Op, strings.Join(loadgen.Ops, ", "))
-	case o.Concurrency < 1 || o.Names < 1:
-		return errors.New("--concurrency and --names must be at least 1")
+	case o.Concurrency < 1 || o.Names < 1 || o.Rounds < 1:
+		return errors.New("--concurrency, --names and --rounds must be at least 1")
 	case o.Duration <= 0 || o.Warmup < 0:
 		return errors.New("--duration must be positive and --warmup not negative")
 	}

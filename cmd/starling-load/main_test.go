@@ -68,7 +68,7 @@ func TestRun_Smoke(t *testing.T) {
 	for _, op := range loadgen.Ops {
 		t.Run(op, func(t *testing.T) {
 			out, err := runCLI(t, "run", "--endpoint", url, "--op", op, "--concurrency", "4",
-				"--duration", "300ms", "--warmup", "50ms", "--names", "5", "--ceiling")
+				"--duration", "300ms", "--warmup", "50ms", "--names", "5", "--ceiling", "--rounds", "2")
 			if err != nil {
 				t.Fatalf("run: %v\n%s", err, out)
 			}
@@ -90,7 +90,7 @@ func TestRun_Smoke(t *testing.T) {
 					t.Errorf("%s: percentiles out of order: %+v", name, r.Summary)
 				}
 			}
-			if rep.Op != op || rep.Concurrency != 4 || rep.Names != 5 || rep.ResponseBytes < 2 {
+			if rep.Op != op || rep.Concurrency != 4 || rep.Names != 5 || rep.Rounds != 2 || rep.ResponseBytes < 2 {
 				t.Errorf("report settings = %+v", rep)
 			}
 			if rep.Ratio <= 0 || rep.ServerRSSBytes <= 0 || rep.MetricsError != "" {
@@ -142,6 +142,7 @@ func TestRun_BadFlags(t *testing.T) {
 		{"frobnicate"},
 		{"run", "--op", "delete"},
 		{"run", "--concurrency", "0"},
+		{"run", "--rounds", "0"},
 		{"run", "extra"},
 		{"startup"},
 		{"credentials"},

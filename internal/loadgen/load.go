@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -25,6 +26,11 @@ type LoadOptions struct {
 	// CeilingExe, if set, is the starling-load binary whose ceiling-server
 	// subcommand serves the ceiling that the same load runs against first.
 	CeilingExe string
+	// Rounds splits the measured time into that many rounds; with a
+	// ceiling, each round runs the ceiling and then Starling, so that both
+	// see the same drift of a shared machine. Each round has its own warmup.
+	// Zero or less means one.
+	Rounds int
 	// Label is copied into the report, to tell runs apart ("verify").
 	Label string
 	// Progress receives a line per phase; nil discards them.
@@ -39,6 +45,7 @@ type Report struct {
 	Concurrency int     `json:"concurrency"`
 	DurationS   float64 `json:"duration_s"`
 	WarmupS     float64 `json:"warmup_s"`
+	Rounds      int     `json:"rounds"`
 	Names       int     `json:"names"`
 	// Aggregators is how many aggregators each describe returned.
 	Aggregators int `json:"aggregators,omitempty"`
@@ -67,9 +74,10 @@ type Report struct {
 }
 
 // Load runs `starling-load run`: it prepares the workload on Starling,
-// captures Starling's answer to it, runs the load against a ceiling server
-// sending that answer (if o.CeilingExe is set) and then against Starling,
-// and reads Starling's resident memory and CPU from its /metrics.
+// captures Starling's answer to it, and runs o.Rounds rounds, each of the
+// load against a ceiling server sending that answer (if o.CeilingExe is set)
+// and then against Starling. It pools each target's rounds, and reads
+// Starling's resident memory and CPU from its /metrics around its rounds.
 func Load(ctx context.Context, o LoadOptions) (*Report, error) {
 	progress := o.Progress
 	if progress == nil {
@@ -86,45 +94,76 @@ func Load(ctx context.Context, o LoadOptions) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("probe %s: %w", o.Endpoint, err)
 	}
+	rounds := max(1, o.Rounds)
 	rep := &Report{
 		Label: o.Label, Op: o.Op, Endpoint: starling.Endpoint(), Concurrency: o.Concurrency,
-		DurationS: o.Duration.Seconds(), WarmupS: o.Warmup.Seconds(), Names: o.Names,
+		DurationS: o.Duration.Seconds(), WarmupS: o.Warmup.Seconds(), Rounds: rounds, Names: o.Names,
 		Aggregators: plan.Aggregators, ResponseBytes: len(answer),
 	}
 
+	var ceiling *Client
 	if o.CeilingExe != "" {
 		child, err := StartCeiling(ctx, o.CeilingExe, answer)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(progress, "ceiling  %s: %s warmup + %s\n", child.URL, o.Warmup, o.Duration)
-		ceiling := NewClient(child.URL, NewHTTPClient(o.Concurrency), o.AccessKey, o.Secret, o.Region)
-		res := Run(ctx, ceiling, plan.Request, o.RunOptions)
-		if err := child.Stop(); err != nil {
-			fmt.Fprintf(progress, "ceiling server: %v\n", err)
-		}
-		rep.Ceiling = &res
+		defer func() {
+			if err := child.Stop(); err != nil {
+				fmt.Fprintf(progress, "ceiling server: %v\n", err)
+			}
+		}()
+		ceiling = NewClient(child.URL, NewHTTPClient(o.Concurrency), o.AccessKey, o.Secret, o.Region)
 	}
-
-	before, berr := Scrape(ctx, hc, o.Endpoint)
-	fmt.Fprintf(progress, "starling %s: %s warmup + %s\n", starling.Endpoint(), o.Warmup, o.Duration)
-	runStart := time.Now()
-	rep.Starling = Run(ctx, starling, plan.Request, o.RunOptions)
-	wall := time.Since(runStart)
-	after, aerr := Scrape(ctx, hc, o.Endpoint)
-	switch {
-	case berr != nil:
-		rep.MetricsError = berr.Error()
-	case aerr != nil:
-		rep.MetricsError = aerr.Error()
-	default:
-		rep.ServerRSSBytes = int64(after[MetricRSS])
-		cpu := after[MetricCPU] - before[MetricCPU]
+	round := o.RunOptions
+	round.Duration = o.Duration / time.Duration(rounds)
+	var (
+		ceilingRuns, starlingRuns []Result
+		cpu                       float64
+		wall                      time.Duration
+		metricsErr                error
+		startM, endM              map[string]float64
+	)
+	for i := range rounds {
+		if ctx.Err() != nil {
+			break
+		}
+		if ceiling != nil {
+			fmt.Fprintf(progress, "round %d/%d: ceiling  %s: %s warmup + %s\n", i+1, rounds, ceiling.Endpoint(), round.Warmup, round.Duration)
+			ceilingRuns = append(ceilingRuns, Run(ctx, ceiling, plan.Request, round))
+		}
+		before, berr := Scrape(ctx, hc, o.Endpoint)
+		fmt.Fprintf(progress, "round %d/%d: starling %s: %s warmup + %s\n", i+1, rounds, starling.Endpoint(), round.Warmup, round.Duration)
+		start := time.Now()
+		starlingRuns = append(starlingRuns, Run(ctx, starling, plan.Request, round))
+		took := time.Since(start)
+		after, aerr := Scrape(ctx, hc, o.Endpoint)
+		if err := errors.Join(berr, aerr); err != nil {
+			metricsErr = err
+			continue
+		}
+		cpu += after[MetricCPU] - before[MetricCPU]
+		wall += took
+		if startM == nil {
+			startM = before
+		}
+		endM = after
+	}
+	rep.Starling = Pool(starlingRuns...)
+	if ceiling != nil {
+		c := Pool(ceilingRuns...)
+		rep.Ceiling = &c
+	}
+	if metricsErr != nil {
+		rep.MetricsError = metricsErr.Error()
+	} else if endM != nil {
+		rep.ServerRSSBytes = int64(endM[MetricRSS])
 		rep.ServerCPUCores = cpu / wall.Seconds()
 		if rep.Starling.Sent > 0 {
 			rep.ServerCPUPerRequestUS = cpu / float64(rep.Starling.Sent) * 1e6
 		}
-		delta := func(name string) float64 { return after[name] - before[name] }
+		// Ceiling rounds write nothing, so the counters' change over all
+		// rounds is Starling's.
+		delta := func(name string) float64 { return endM[name] - startM[name] }
 		if c := delta(MetricCommits); c > 0 {
 			rep.UpdatesPerCommit = delta(MetricUpdates) / c
 			if n := delta(MetricSyncs); n > 0 {

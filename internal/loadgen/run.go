@@ -32,6 +32,28 @@ type Result struct {
 	Elapsed time.Duration `json:"-"`
 	// Sent counts every request sent, the warmup's included.
 	Sent uint64 `json:"-"`
+
+	latencies []time.Duration // of the measured requests, sorted
+}
+
+// Pool combines the results of several runs against one target into one:
+// requests and time add up, and the percentiles are those of all the
+// requests together.
+func Pool(rs ...Result) Result {
+	var out Result
+	var all []time.Duration
+	for _, r := range rs {
+		all = append(all, r.latencies...)
+		out.Elapsed += r.Elapsed
+		out.Sent += r.Sent
+		out.Errors += r.Errors
+		if out.FirstError == "" {
+			out.FirstError = r.FirstError
+		}
+	}
+	out.Summary = Summarize(all, out.Errors, out.Elapsed)
+	out.latencies = all
+	return out
 }
 
 // Run drives c in a closed loop: o.Concurrency workers each sign and send
@@ -103,5 +125,6 @@ func Run(ctx context.Context, c *Client, next func(i uint64) Request, o RunOptio
 		}
 	}
 	res.Summary = Summarize(all, errors, elapsed)
+	res.latencies = all
 	return res
 }

@@ -166,3 +166,36 @@ garbage
 		}
 	}
 }
+
+func TestPool(t *testing.T) {
+	ms := func(n ...int) []time.Duration {
+		var out []time.Duration
+		for _, v := range n {
+			out = append(out, time.Duration(v)*time.Millisecond)
+		}
+		return out
+	}
+	run := func(elapsed time.Duration, errors int, firstErr string, lat ...int) Result {
+		r := Result{Elapsed: elapsed, Sent: uint64(len(lat) + 1), FirstError: firstErr, latencies: ms(lat...)}
+		r.Summary = Summarize(r.latencies, errors, elapsed)
+		return r
+	}
+	a := run(time.Second, 0, "", 1, 2, 3, 4)
+	b := run(time.Second, 1, "HTTP 500", 5, 6, 7, 8, 9, 10)
+	got := Pool(a, b)
+	if got.Requests != 10 || got.Errors != 1 || got.Elapsed != 2*time.Second || got.Sent != 12 {
+		t.Errorf("Pool: %d requests, %d errors, %v, %d sent; want 10, 1, 2s, 12", got.Requests, got.Errors, got.Elapsed, got.Sent)
+	}
+	if got.ReqPerSec != 5 {
+		t.Errorf("Pool req/s: got %v, want 5 (10 requests in 2 s, not the mean of 4 and 6)", got.ReqPerSec)
+	}
+	if got.P50 != Millis(5*time.Millisecond) || got.Max != Millis(10*time.Millisecond) {
+		t.Errorf("Pool percentiles: p50 %v, max %v; want 5ms, 10ms (of all requests together)", got.P50, got.Max)
+	}
+	if got.FirstError != "HTTP 500" {
+		t.Errorf("Pool first error: got %q, want %q", got.FirstError, "HTTP 500")
+	}
+	if one := Pool(a); one.Summary != a.Summary {
+		t.Errorf("Pool of one run: got %+v, want %+v", one.Summary, a.Summary)
+	}
+}
