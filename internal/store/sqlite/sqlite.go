@@ -173,10 +173,11 @@ type Store struct {
 	closing    chan struct{} // closed by Close
 	writerDone chan struct{} // closed when the writer loop and the syncer have answered everything and exited
 
-	open  *batch     // the batch the writer is filling, or nil; the writer's own
-	taken []*request // requests the writer has taken; the writer's own
-	next  int        // the first of taken not yet run; the writer's own
-	seq   uint64     // the newest commit; the committer's own
+	open   *batch     // the batch the writer is filling, or nil; the writer's own
+	taken  []*request // requests the writer has taken; the writer's own
+	next   int        // the first of taken not yet run; the writer's own
+	yields int        // times in a row the writer yielded for more; its own
+	seq    uint64     // the newest commit; the committer's own
 
 	commits atomic.Int64
 	updates atomic.Int64

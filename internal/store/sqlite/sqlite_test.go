@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -200,9 +201,45 @@ func waitQueued(t *testing.T, s *Store, n int) {
 	}
 }
 
-// TestGroupCommit queues Updates behind a blocked writer, so they are sure to
-// share transactions, and checks the grouping and the per-Update outcomes:
-// failures and panics undo their own writes only.
+// holdCommitter starts an Update and holds the committer in its fsync until
+// release is called (SyncFull stores only). Meanwhile the writer runs the
+// fns of later Updates into batches that wait for the committer, so they are
+// sure to share transactions. wait returns the held Update's error.
+func holdCommitter(t *testing.T, s *Store) (release func(), wait func() error) {
+	t.Helper()
+	inFlush, unblock := make(chan struct{}), make(chan struct{})
+	s.commit.mu.Lock() // the committer reads flush only after taking mu
+	s.commit.flush = func() error {
+		select {
+		case <-inFlush:
+		default:
+			close(inFlush)
+			<-unblock
+		}
+		return nil
+	}
+	s.commit.mu.Unlock()
+	done := make(chan error, 1)
+	go func() { done <- s.Update(context.Background(), put("held", "x")) }()
+	<-inFlush
+	return sync.OnceFunc(func() { close(unblock) }), func() error { return <-done }
+}
+
+// waitCount waits until *n reaches want.
+func waitCount(t *testing.T, n *atomic.Int64, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for n.Load() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("fns run: got %d, want %d", n.Load(), want)
+		}
+		runtime.Gosched()
+	}
+}
+
+// TestGroupCommit runs Updates while the committer is held, so they are sure
+// to share transactions, and checks the grouping and the per-Update
+// outcomes: failures and panics undo their own writes only.
 func TestGroupCommit(t *testing.T) {
 	for _, tt := range []struct {
 		maxBatch, n, wantCommits int
@@ -215,8 +252,9 @@ func TestGroupCommit(t *testing.T) {
 		t.Run(fmt.Sprintf("MaxBatch=%d/n=%d", tt.maxBatch, tt.n), func(t *testing.T) {
 			s := openT(t, t.TempDir(), Options{MaxBatch: tt.maxBatch})
 			defer s.Close()
-			release, wait := blockWriter(t, s)
 			before := s.Stats()
+			release, wait := holdCommitter(t, s)
+			var ran atomic.Int64
 
 			errBoom := errors.New("boom")
 			results := make([]error, tt.n)
@@ -226,6 +264,7 @@ func TestGroupCommit(t *testing.T) {
 				wg.Go(func() {
 					defer func() { panics[i] = recover() }()
 					results[i] = s.Update(t.Context(), func(tx store.Tx) error {
+						ran.Add(1)
 						doc, err := tx.Get(tn, kind, "sum")
 						if err != nil && !errors.Is(err, store.ErrNotFound) {
 							return err
@@ -244,10 +283,10 @@ func TestGroupCommit(t *testing.T) {
 					})
 				})
 			}
-			waitQueued(t, s, tt.n)
+			waitCount(t, &ran, int64(tt.n))
 			release()
 			if err := wait(); err != nil {
-				t.Fatalf("blocking Update: got %v, want nil", err)
+				t.Fatalf("held Update: got %v, want nil", err)
 			}
 			wg.Wait()
 
@@ -279,7 +318,7 @@ func TestGroupCommit(t *testing.T) {
 			}
 			st := s.Stats()
 			if got := st.Commits - before.Commits; got != int64(tt.wantCommits)+2 {
-				t.Errorf("commits: got %d, want %d (the blocker's, the queued ones', the barrier's)", got, tt.wantCommits+2)
+				t.Errorf("commits: got %d, want %d (the held one's, the batches', the barrier's)", got, tt.wantCommits+2)
 			}
 			if got, want := st.Updates-before.Updates, int64((tt.n+2)/3)+2; got != want {
 				t.Errorf("committed Updates: got %d, want %d", got, want)
@@ -301,17 +340,23 @@ func TestFailedWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	release, wait := blockWriter(t, s)
+	release, wait := holdCommitter(t, s)
 	ids := []string{"a", "boom", "c"}
 	errs := make([]chan error, len(ids))
+	var ran atomic.Int64
 	for i, id := range ids {
 		errs[i] = make(chan error, 1)
-		go func() { errs[i] <- s.Update(t.Context(), put(id, "1")) }()
-		waitQueued(t, s, i+1)
+		go func() {
+			errs[i] <- s.Update(t.Context(), func(tx store.Tx) error {
+				ran.Add(1)
+				return tx.Put(tn, kind, id, []byte("1"))
+			})
+		}()
 	}
+	waitCount(t, &ran, int64(len(ids)))
 	release()
 	if err := wait(); err != nil {
-		t.Fatalf("blocking Update: got %v, want nil", err)
+		t.Fatalf("held Update: got %v, want nil", err)
 	}
 	for i, id := range ids {
 		if err := <-errs[i]; err == nil || !strings.Contains(err.Error(), "refused") {
