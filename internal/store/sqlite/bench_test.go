@@ -11,9 +11,11 @@ import (
 
 var benchDoc = bytes.Repeat([]byte(`{"k":"v"}`), 57) // ~512 bytes, a small JSON document
 
-func benchStore(b *testing.B) *Store {
+func benchStore(b *testing.B) *Store { return benchStoreOpts(b, Options{}) }
+
+func benchStoreOpts(b *testing.B, opts Options) *Store {
 	b.Helper()
-	s, err := Open(b.Context(), b.TempDir(), Options{})
+	s, err := Open(b.Context(), b.TempDir(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -127,6 +129,20 @@ func BenchmarkList(b *testing.B) {
 			return err
 		})
 		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUpdatePutNormal is BenchmarkUpdatePut/serial without the fsync
+// (SyncNormal): what one Update costs besides the disk.
+func BenchmarkUpdatePutNormal(b *testing.B) {
+	s := benchStoreOpts(b, Options{Sync: SyncNormal})
+	i := 0
+	for b.Loop() {
+		id := strconv.Itoa(i % 10000)
+		i++
+		if err := s.Update(b.Context(), func(tx store.Tx) error { return tx.Put(tn, kind, id, benchDoc) }); err != nil {
 			b.Fatal(err)
 		}
 	}

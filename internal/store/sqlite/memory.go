@@ -2,8 +2,9 @@ package sqlite
 
 import (
 	"slices"
-	"strings"
 	"sync"
+
+	"github.com/google/btree"
 
 	"github.com/starlingcfg/starling/internal/store"
 )
@@ -19,22 +20,91 @@ func keyOf(t store.Tenant, k store.Kind) partKey {
 	return partKey{account: t.AccountID, region: t.Region, kind: k}
 }
 
-// version is one partition as of one commit. Its items never change once it
-// is installed, so a View reads it without locks.
+// tree is one partition's records ordered by ID: a copy-on-write B-tree, so
+// a new version shares every node but those on the changed paths with the
+// version before, and a commit costs O(changes × log n), not a copy of the
+// partition. A nil *tree is an empty partition.
+type tree = btree.BTreeG[store.Item]
+
+// treeDegree is the B-tree's degree: nodes of 31 to 63 items.
+const treeDegree = 32
+
+func newTree() *tree {
+	return btree.NewG(treeDegree, func(a, b store.Item) bool { return a.ID < b.ID })
+}
+
+// get returns the document of id in d.
+func get(d *tree, id string) ([]byte, bool) {
+	if d == nil {
+		return nil, false
+	}
+	it, ok := d.Get(store.Item{ID: id})
+	return it.Doc, ok
+}
+
+// count returns the number of records in d.
+func count(d *tree) int {
+	if d == nil {
+		return 0
+	}
+	return d.Len()
+}
+
+// after returns up to limit records of d whose IDs sort after the given one
+// (no limit if limit <= 0), sharing their documents with d.
+func after(d *tree, id string, limit int) []store.Item {
+	if d == nil {
+		return nil
+	}
+	var out []store.Item
+	d.AscendGreaterOrEqual(store.Item{ID: id}, func(it store.Item) bool {
+		if it.ID == id {
+			return true
+		}
+		out = append(out, it)
+		return limit <= 0 || len(out) < limit
+	})
+	return out
+}
+
+// withChanges returns d with the changes applied, leaving d as it was. The
+// caller must hold table.mu unless d is its own: cloning a tree writes to it.
+func withChanges(d *tree, byID map[string]change) *tree {
+	if len(byID) == 0 {
+		return d
+	}
+	var out *tree
+	if d == nil {
+		out = newTree()
+	} else {
+		out = d.Clone()
+	}
+	for id, ch := range byID {
+		if ch.deleted {
+			out.Delete(store.Item{ID: id})
+		} else {
+			out.ReplaceOrInsert(store.Item{ID: id, Doc: ch.doc})
+		}
+	}
+	return out
+}
+
+// version is one partition as of one commit. Its records never change once
+// it is installed, so a View reads it without locks.
 type version struct {
-	seq   uint64       // the commit that made this version
-	items []store.Item // sorted by ID; never modified once installed
+	seq     uint64 // the commit that made this version
+	records *tree  // never modified once installed
 	// prev is an older version that a running View needs, if any; guarded
 	// by table.mu.
 	prev *version
 }
 
-// find returns the index of id in v.items, or where it would go.
-func (v *version) find(id string) (int, bool) {
+// recs returns v's records; nil for a nil version.
+func (v *version) recs() *tree {
 	if v == nil {
-		return 0, false
+		return nil
 	}
-	return slices.BinarySearchFunc(v.items, id, func(it store.Item, id string) int { return strings.Compare(it.ID, id) })
+	return v.records
 }
 
 // table is the whole records table in memory, versioned by commit sequence
@@ -119,17 +189,12 @@ func (m *table) latest(p partKey, id string) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	v := m.parts[p]
-	if i, ok := v.find(id); ok {
-		return v.items[i].Doc, true
-	}
-	return nil, false
+	return get(m.parts[p].recs(), id)
 }
 
-// latestItems returns partition p as the writer sees it: the newest
-// committed version with the pending batches applied. The slice is shared
-// when no pending batch changes p.
-func (m *table) latestItems(p partKey) []store.Item {
+// latestRecords returns partition p as the writer sees it: the newest
+// committed version with the pending batches applied.
+func (m *table) latestRecords(p partKey) *tree {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	from := 0 // the pending batches that matter start here
@@ -141,26 +206,35 @@ func (m *table) latestItems(p partKey) []store.Item {
 			touched = true
 		}
 	}
-	cur := m.parts[p]
+	cur := m.parts[p].recs()
 	if !touched {
-		if cur == nil {
-			return nil
-		}
-		return cur.items
+		return cur
 	}
 	if from < len(m.pending) && m.pending[from].reset {
 		cur = nil
 	}
 	for _, c := range m.pending[from:] {
-		cur = &version{items: merge(cur, c.parts[p])}
+		cur = withChanges(cur, c.parts[p])
 	}
-	return cur.items
+	return cur
 }
 
-// load installs a partition read from the database at Open, before any
-// View or Update runs. items must be sorted by ID.
-func (m *table) load(p partKey, items []store.Item) {
-	m.parts[p] = &version{items: items}
+// overlay returns d with the changes applied, leaving d as it was.
+func (m *table) overlay(d *tree, byID map[string]change) *tree {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return withChanges(d, byID)
+}
+
+// load adds a record read from the database at Open, before any View or
+// Update runs.
+func (m *table) load(p partKey, it store.Item) {
+	v := m.parts[p]
+	if v == nil {
+		v = &version{records: newTree()}
+		m.parts[p] = v
+	}
+	v.records.ReplaceOrInsert(it)
 }
 
 // apply installs a committed batch of changes as commit number seq, in place
@@ -177,8 +251,8 @@ func (m *table) apply(seq uint64, c *changes) {
 	}
 	slices.Sort(reading)
 	slices.Reverse(reading)
-	install := func(p partKey, items []store.Item) {
-		v := &version{seq: seq, items: items, prev: m.parts[p]}
+	install := func(p partKey, records *tree) {
+		v := &version{seq: seq, records: records, prev: m.parts[p]}
 		last, next := v, v.prev
 		for _, at := range reading {
 			for next != nil && next.seq > at {
@@ -192,7 +266,7 @@ func (m *table) apply(seq uint64, c *changes) {
 			}
 		}
 		last.prev = nil
-		if len(items) == 0 && v.prev == nil {
+		if count(records) == 0 && v.prev == nil {
 			delete(m.parts, p) // empty, and no View needs what it held
 			return
 		}
@@ -200,13 +274,13 @@ func (m *table) apply(seq uint64, c *changes) {
 	}
 	if c.reset {
 		for p, v := range m.parts {
-			if len(v.items) > 0 || v.prev != nil {
+			if count(v.records) > 0 || v.prev != nil {
 				install(p, nil)
 			}
 		}
 	}
 	for p, byID := range c.parts {
-		install(p, merge(m.parts[p], byID))
+		install(p, withChanges(m.parts[p].recs(), byID))
 	}
 	m.applied = seq
 	m.removePending(c)
@@ -260,36 +334,4 @@ func (c *changes) absorb(o *changes) {
 			c.set(p, id, ch)
 		}
 	}
-}
-
-// merge returns the items of v with the changes applied, sorted by ID, in a
-// new slice; v is left as it was.
-func merge(v *version, byID map[string]change) []store.Item {
-	var base []store.Item
-	if v != nil {
-		base = v.items
-	}
-	if len(byID) == 0 {
-		return base
-	}
-	ids := make([]string, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	out := make([]store.Item, 0, len(base)+len(ids))
-	i := 0
-	for _, id := range ids {
-		for i < len(base) && base[i].ID < id {
-			out = append(out, base[i])
-			i++
-		}
-		if i < len(base) && base[i].ID == id {
-			i++ // replaced or deleted
-		}
-		if ch := byID[id]; !ch.deleted {
-			out = append(out, store.Item{ID: id, Doc: ch.doc})
-		}
-	}
-	return append(out, base[i:]...)
 }

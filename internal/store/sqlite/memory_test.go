@@ -21,7 +21,19 @@ func items(kv ...string) []store.Item {
 	return out
 }
 
-func TestMerge(t *testing.T) {
+// treeOf builds a partition from items.
+func treeOf(items []store.Item) *tree {
+	if items == nil {
+		return nil
+	}
+	d := newTree()
+	for _, it := range items {
+		d.ReplaceOrInsert(it)
+	}
+	return d
+}
+
+func TestWithChanges(t *testing.T) {
 	put := func(doc string) change { return change{doc: []byte(doc)} }
 	del := change{deleted: true}
 	for _, tt := range []struct {
@@ -41,16 +53,55 @@ func TestMerge(t *testing.T) {
 		{"byte order", items("B", "1"), map[string]change{"a": put("2"), "A": put("3")}, items("A", "3", "B", "1", "a", "2")},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			base := &version{items: tt.base}
-			before := fmt.Sprint(tt.base)
-			got := merge(base, tt.byID)
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
-				t.Errorf("merge: got %s, want %s", got, tt.want)
+			base := treeOf(tt.base)
+			got := withChanges(base, tt.byID)
+			if fmt.Sprint(after(got, "", 0)) != fmt.Sprint(tt.want) {
+				t.Errorf("withChanges: got %s, want %s", after(got, "", 0), tt.want)
 			}
-			if fmt.Sprint(base.items) != before {
-				t.Errorf("merge changed its input: got %s, want %s", base.items, before)
+			if fmt.Sprint(after(base, "", 0)) != fmt.Sprint(tt.base) {
+				t.Errorf("withChanges changed its input: got %s, want %s", after(base, "", 0), tt.base)
 			}
 		})
+	}
+}
+
+// TestLargePartitionVersions writes to a partition of 20,000 records while a
+// View holds an old version: the View must keep seeing its version, and a
+// write must not copy the partition (its cost is checked by
+// BenchmarkUpdatePutNormal; here, that versions stay independent).
+func TestLargePartitionVersions(t *testing.T) {
+	d := newTree()
+	for i := range 20000 {
+		d.ReplaceOrInsert(store.Item{ID: fmt.Sprintf("%05d", i), Doc: []byte("old")})
+	}
+	v1 := d
+	v2 := withChanges(v1, map[string]change{"00042": {doc: []byte("new")}, "19999": {deleted: true}})
+	v3 := withChanges(v2, map[string]change{"00042": {deleted: true}, "zzz": {doc: []byte("x")}})
+	for _, tt := range []struct {
+		name   string
+		d      *tree
+		id     string
+		want   string
+		exists bool
+		n      int
+	}{
+		{"v1 keeps 00042", v1, "00042", "old", true, 20000},
+		{"v1 keeps 19999", v1, "19999", "old", true, 20000},
+		{"v2 replaced 00042", v2, "00042", "new", true, 19999},
+		{"v2 deleted 19999", v2, "19999", "", false, 19999},
+		{"v3 deleted 00042", v3, "00042", "", false, 19999},
+		{"v3 added zzz", v3, "zzz", "x", true, 19999},
+	} {
+		doc, ok := get(tt.d, tt.id)
+		if string(doc) != tt.want || ok != tt.exists || count(tt.d) != tt.n {
+			t.Errorf("%s: got %q, %v, %d records; want %q, %v, %d", tt.name, doc, ok, count(tt.d), tt.want, tt.exists, tt.n)
+		}
+	}
+	if got := after(v3, "19997", 0); len(got) != 2 || got[0].ID != "19998" || got[1].ID != "zzz" {
+		t.Errorf("after(19997): got %v, want 19998 and zzz", got)
+	}
+	if got := after(v1, "00010", 3); len(got) != 3 || got[0].ID != "00011" || got[2].ID != "00013" {
+		t.Errorf("after(00010, 3): got %v, want 00011..00013", got)
 	}
 }
 

@@ -288,16 +288,6 @@ func (s *Store) load(ctx context.Context) error {
 		return fmt.Errorf("sqlite: load records: %w", err)
 	}
 	defer rows.Close()
-	var (
-		cur   partKey
-		items []store.Item
-	)
-	flush := func() {
-		if len(items) > 0 {
-			s.mem.load(cur, items)
-		}
-		items = nil
-	}
 	for rows.Next() {
 		var (
 			p  partKey
@@ -306,16 +296,11 @@ func (s *Store) load(ctx context.Context) error {
 		if err := rows.Scan(&p.account, &p.region, &p.kind, &it.ID, &it.Doc); err != nil {
 			return fmt.Errorf("sqlite: load records: %w", err)
 		}
-		if p != cur {
-			flush()
-			cur = p
-		}
-		items = append(items, it)
+		s.mem.load(p, it)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: load records: %w", err)
 	}
-	flush()
 	return nil
 }
 

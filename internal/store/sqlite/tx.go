@@ -126,11 +126,7 @@ func (t *tx) check(write bool) error {
 // lookup finds id in partition p as t sees it.
 func (t *tx) lookup(p partKey, id string) ([]byte, bool) {
 	if !t.writable {
-		v := t.m.at(p, t.seq)
-		if i, ok := v.find(id); ok {
-			return v.items[i].Doc, true
-		}
-		return nil, false
+		return get(t.m.at(p, t.seq).recs(), id)
 	}
 	if ch, ok := t.local.lookup(p, id); ok {
 		return ch.doc, !ch.deleted
@@ -147,26 +143,23 @@ func (t *tx) lookup(p partKey, id string) ([]byte, bool) {
 	return t.m.latest(p, id)
 }
 
-// items returns partition p as t sees it, sorted by ID. The slice and the
-// documents are shared: callers copy what they hand out.
-func (t *tx) items(p partKey) []store.Item {
+// records returns partition p as t sees it. The tree and its documents may
+// be shared: callers copy what they hand out.
+func (t *tx) records(p partKey) *tree {
 	if !t.writable {
-		if v := t.m.at(p, t.seq); v != nil {
-			return v.items
-		}
-		return nil
+		return t.m.at(p, t.seq).recs()
 	}
 	if !t.local.touches(p) && !t.batch.touches(p) {
-		return t.m.latestItems(p)
+		return t.m.latestRecords(p)
 	}
-	var cur *version
+	var cur *tree
 	if !t.local.reset {
 		if !t.batch.reset {
-			cur = &version{items: t.m.latestItems(p)}
+			cur = t.m.latestRecords(p)
 		}
-		cur = &version{items: merge(cur, t.batch.parts[p])}
+		cur = t.m.overlay(cur, t.batch.parts[p])
 	}
-	return merge(cur, t.local.parts[p])
+	return t.m.overlay(cur, t.local.parts[p])
 }
 
 // Get implements store.Tx. The returned slice is the caller's own copy.
@@ -217,25 +210,13 @@ func (t *tx) Delete(tn store.Tenant, k store.Kind, id string) error {
 }
 
 // List implements store.Tx. The documents are the caller's own copies.
-func (t *tx) List(tn store.Tenant, k store.Kind, after string, limit int) ([]store.Item, error) {
+func (t *tx) List(tn store.Tenant, k store.Kind, afterID string, limit int) ([]store.Item, error) {
 	if err := t.check(false); err != nil {
 		return nil, err
 	}
-	v := &version{items: t.items(keyOf(tn, k))}
-	i, found := v.find(after)
-	if found {
-		i++
-	}
-	rest := v.items[i:]
-	if limit > 0 && len(rest) > limit {
-		rest = rest[:limit]
-	}
-	if len(rest) == 0 {
-		return nil, nil
-	}
-	out := make([]store.Item, len(rest))
-	for j, it := range rest {
-		out[j] = store.Item{ID: it.ID, Doc: clone(it.Doc)}
+	out := after(t.records(keyOf(tn, k)), afterID, limit)
+	for i := range out {
+		out[i].Doc = clone(out[i].Doc)
 	}
 	return out, nil
 }
@@ -245,7 +226,7 @@ func (t *tx) Count(tn store.Tenant, k store.Kind) (int, error) {
 	if err := t.check(false); err != nil {
 		return 0, err
 	}
-	return len(t.items(keyOf(tn, k))), nil
+	return count(t.records(keyOf(tn, k))), nil
 }
 
 // deleteAll removes every record; Reset runs it as an Update.
