@@ -37,14 +37,7 @@ func BenchmarkUpdatePut(b *testing.B) {
 	b.Run("serial", func(b *testing.B) {
 		s := benchStore(b)
 		before := s.Stats()
-		i := 0
-		for b.Loop() {
-			id := strconv.Itoa(i % 10000)
-			i++
-			if err := s.Update(b.Context(), func(tx store.Tx) error { return tx.Put(tn, kind, id, benchDoc) }); err != nil {
-				b.Fatal(err)
-			}
-		}
+		serialPuts(b, s)
 		reportGroup(b, s, before)
 	})
 	for _, p := range []int{4, 32} {
@@ -137,7 +130,12 @@ func BenchmarkList(b *testing.B) {
 // BenchmarkUpdatePutNormal is BenchmarkUpdatePut/serial without the fsync
 // (SyncNormal): what one Update costs besides the disk.
 func BenchmarkUpdatePutNormal(b *testing.B) {
-	s := benchStoreOpts(b, Options{Sync: SyncNormal})
+	serialPuts(b, benchStoreOpts(b, Options{Sync: SyncNormal}))
+}
+
+// serialPuts runs one Put Update per iteration, cycling over 10,000 ids of
+// one partition.
+func serialPuts(b *testing.B, s *Store) {
 	i := 0
 	for b.Loop() {
 		id := strconv.Itoa(i % 10000)

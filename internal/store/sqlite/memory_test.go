@@ -3,12 +3,10 @@ package sqlite
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/starlingcfg/starling/internal/store"
 )
@@ -338,17 +336,36 @@ func TestDependentOfFailedWrite(t *testing.T) {
 // waitPending waits until the table holds n batches handed to the committer.
 func waitPending(t *testing.T, m *table, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	waitFor(t, "pending batches", n, func() int {
 		m.mu.Lock()
-		got := len(m.pending)
-		m.mu.Unlock()
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pending batches: got %d, want %d", got, n)
-		}
-		runtime.Gosched()
+		defer m.mu.Unlock()
+		return len(m.pending)
+	})
+}
+
+// TestSyncModes checks that SyncFull fsyncs the log once per commit when
+// Updates come one at a time, and that SyncNormal never does.
+func TestSyncModes(t *testing.T) {
+	for _, tt := range []struct {
+		mode      SyncMode
+		wantSyncs int64
+	}{{SyncFull, 3}, {SyncNormal, 0}} {
+		t.Run(tt.mode.String(), func(t *testing.T) {
+			s := openT(t, t.TempDir(), Options{Sync: tt.mode})
+			defer s.Close()
+			before := s.Stats()
+			for i := range 3 {
+				if err := s.Update(t.Context(), put(strconv.Itoa(i), "x")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := s.Stats()
+			if got := st.Syncs - before.Syncs; got != tt.wantSyncs {
+				t.Errorf("fsyncs for 3 Updates one after another: got %d, want %d", got, tt.wantSyncs)
+			}
+			if got := st.Commits - before.Commits; got != 3 {
+				t.Errorf("commits: got %d, want 3", got)
+			}
+		})
 	}
 }

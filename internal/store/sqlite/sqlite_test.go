@@ -181,24 +181,32 @@ func blockWriter(t *testing.T, s *Store) (release func(), wait func() error) {
 	return sync.OnceFunc(func() { close(unblock) }), func() error { return <-done }
 }
 
-// waitQueued waits until n Updates are queued behind the writer. The writer
-// is blocked (blockWriter), so the queue only grows; this spins on that
-// condition rather than sleeping for a guessed time.
-func waitQueued(t *testing.T, s *Store, n int) {
+// waitFor waits until get() reaches want, spinning on the condition rather
+// than sleeping for a guessed time; what names the count in the failure.
+func waitFor(t *testing.T, what string, want int, get func() int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s.mu.Lock()
-		got := len(s.pending)
-		s.mu.Unlock()
-		if got >= n {
+		got := get()
+		if got >= want {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("queued Updates: got %d, want %d", got, n)
+			t.Fatalf("%s: got %d, want %d", what, got, want)
 		}
 		runtime.Gosched()
 	}
+}
+
+// waitQueued waits until n Updates are queued behind the writer. The writer
+// is blocked (blockWriter), so the queue only grows.
+func waitQueued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	waitFor(t, "queued Updates", n, func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.pending)
+	})
 }
 
 // holdCommitter starts an Update and holds the committer in its fsync until
@@ -228,13 +236,7 @@ func holdCommitter(t *testing.T, s *Store) (release func(), wait func() error) {
 // waitCount waits until *n reaches want.
 func waitCount(t *testing.T, n *atomic.Int64, want int64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for n.Load() < want {
-		if time.Now().After(deadline) {
-			t.Fatalf("fns run: got %d, want %d", n.Load(), want)
-		}
-		runtime.Gosched()
-	}
+	waitFor(t, "fns run", int(want), func() int { return int(n.Load()) })
 }
 
 // TestGroupCommit runs Updates while the committer is held, so they are sure
