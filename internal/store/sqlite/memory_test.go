@@ -3,10 +3,14 @@ package sqlite
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/starlingcfg/starling/internal/store"
 )
@@ -367,5 +371,155 @@ func TestSyncModes(t *testing.T) {
 				t.Errorf("commits: got %d, want 3", got)
 			}
 		})
+	}
+}
+
+// TestRandomUpdatesMatchModel runs random Updates from many goroutines, with
+// the committer slowed so that batches pile up as pending, and checks every
+// read each fn makes against a model of the records: a map that each fn
+// copies, changes as it writes, and keeps only if it returns nil. fns run one
+// at a time on the writer goroutine, so the model needs no lock. At the end
+// a View, and the store reopened from disk, must hold exactly the model.
+func TestRandomUpdatesMatchModel(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{MaxBatch: 4})
+	s.commit.mu.Lock()
+	s.commit.flush = func() error { time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond); return nil }
+	s.commit.mu.Unlock()
+
+	tenants := []store.Tenant{tn, {AccountID: "222222222222", Region: "us-east-1"}, {AccountID: "222222222222"}}
+	type key struct {
+		t  store.Tenant
+		id string
+	}
+	model := map[key]string{}
+	errRollback := errors.New("rolled back")
+	listOf := func(m map[key]string, tnt store.Tenant, after string, limit int) []string {
+		var ids []string
+		for k := range m {
+			if k.t == tnt && k.id > after {
+				ids = append(ids, k.id)
+			}
+		}
+		slices.Sort(ids)
+		if limit > 0 && len(ids) > limit {
+			ids = ids[:limit]
+		}
+		for i, id := range ids {
+			ids[i] = id + "=" + m[key{tnt, id}]
+		}
+		return ids
+	}
+	fn := func(seed uint64) func(store.Tx) error {
+		return func(stx store.Tx) error {
+			w := stx.(*tx)
+			r := rand.New(rand.NewPCG(seed, seed))
+			m := maps.Clone(model)
+			for range 1 + r.IntN(6) {
+				tnt := tenants[r.IntN(len(tenants))]
+				id := strconv.Itoa(r.IntN(8))
+				k := key{tnt, id}
+				want, exists := m[k]
+				switch op := r.IntN(20); {
+				case op < 5:
+					doc := strconv.FormatUint(r.Uint64()%1000, 10)
+					if err := w.Put(tnt, kind, id, []byte(doc)); err != nil {
+						return err
+					}
+					m[k] = doc
+				case op < 8:
+					err := w.Create(tnt, kind, id, []byte("c"))
+					if exists != errors.Is(err, store.ErrExists) {
+						return fmt.Errorf("Create(%v): got %v with the record present: %v", k, err, exists)
+					}
+					if !exists {
+						m[k] = "c"
+					}
+				case op < 11:
+					err := w.Delete(tnt, kind, id)
+					if exists != (err == nil) {
+						return fmt.Errorf("Delete(%v): got %v with the record present: %v", k, err, exists)
+					}
+					delete(m, k)
+				case op < 14:
+					doc, err := w.Get(tnt, kind, id)
+					if exists != (err == nil) || string(doc) != want {
+						return fmt.Errorf("Get(%v): got %q, %v; want %q, present %v", k, doc, err, want, exists)
+					}
+				case op < 17:
+					after, limit := strconv.Itoa(r.IntN(8)-1), r.IntN(4)
+					items, err := w.List(tnt, kind, after, limit)
+					if err != nil {
+						return err
+					}
+					var got []string
+					for _, it := range items {
+						got = append(got, it.ID+"="+string(it.Doc))
+					}
+					if want := listOf(m, tnt, after, limit); !slices.Equal(got, want) {
+						return fmt.Errorf("List(%v, after %q, limit %d): got %v, want %v", tnt, after, limit, got, want)
+					}
+				case op < 19:
+					n, err := w.Count(tnt, kind)
+					if want := len(listOf(m, tnt, "", 0)); err != nil || n != want {
+						return fmt.Errorf("Count(%v): got %d, %v; want %d", tnt, n, err, want)
+					}
+				default:
+					if err := w.deleteAll(); err != nil {
+						return err
+					}
+					clear(m)
+				}
+			}
+			if r.IntN(4) == 0 {
+				return errRollback // the writes must vanish, the model stays
+			}
+			model = m
+			return nil
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 150 {
+				err := s.Update(t.Context(), fn(uint64(g*1000+i)))
+				if err != nil && !errors.Is(err, errRollback) {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	contents := func(s *Store) map[key]string {
+		got := map[key]string{}
+		err := s.View(t.Context(), func(tx store.Tx) error {
+			for _, tnt := range tenants {
+				items, err := tx.List(tnt, kind, "", 0)
+				if err != nil {
+					return err
+				}
+				for _, it := range items {
+					got[key{tnt, it.ID}] = string(it.Doc)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := contents(s); !maps.Equal(got, model) {
+		t.Errorf("View after the load: got %v, want %v", got, model)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openT(t, dir, Options{})
+	defer s.Close()
+	if got := contents(s); !maps.Equal(got, model) {
+		t.Errorf("after reopening: got %v, want %v", got, model)
 	}
 }
