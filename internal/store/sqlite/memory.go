@@ -175,13 +175,25 @@ func (m *table) removePending(c *changes) {
 	}
 }
 
-// latest finds id in partition p as the writer sees it: in the newest
-// pending batch that changes it, else in the newest committed version.
-func (m *table) latest(p partKey, id string) ([]byte, bool) {
+// The writer sees the newest committed version of a partition under layers
+// of changes not yet installed, oldest first: the batches pending at the
+// committer, then the layers its caller adds (the writer's open batch, then
+// the running fn's own writes). latest and latestRecords read through them.
+
+// layer returns layer i of m.pending followed by extra.
+func (m *table) layer(i int, extra []*changes) *changes {
+	if i < len(m.pending) {
+		return m.pending[i]
+	}
+	return extra[i-len(m.pending)]
+}
+
+// latest finds id in partition p as the writer sees it.
+func (m *table) latest(p partKey, id string, extra ...*changes) ([]byte, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i := len(m.pending) - 1; i >= 0; i-- {
-		c := m.pending[i]
+	for i := len(m.pending) + len(extra) - 1; i >= 0; i-- {
+		c := m.layer(i, extra)
 		if ch, ok := c.lookup(p, id); ok {
 			return ch.doc, !ch.deleted
 		}
@@ -192,38 +204,22 @@ func (m *table) latest(p partKey, id string) ([]byte, bool) {
 	return get(m.parts[p].recs(), id)
 }
 
-// latestRecords returns partition p as the writer sees it: the newest
-// committed version with the pending batches applied.
-func (m *table) latestRecords(p partKey) *tree {
+// latestRecords returns partition p as the writer sees it. The tree is
+// shared when no layer changes p.
+func (m *table) latestRecords(p partKey, extra ...*changes) *tree {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	from := 0 // the pending batches that matter start here
-	touched := false
-	for i, c := range m.pending {
-		if c.reset {
-			from, touched = i, true
-		} else if len(c.parts[p]) > 0 {
-			touched = true
+	n := len(m.pending) + len(extra)
+	cur, from := m.parts[p].recs(), 0
+	for i := range n {
+		if m.layer(i, extra).reset {
+			cur, from = nil, i // the writes in the resetting layer come after it
 		}
 	}
-	cur := m.parts[p].recs()
-	if !touched {
-		return cur
-	}
-	if from < len(m.pending) && m.pending[from].reset {
-		cur = nil
-	}
-	for _, c := range m.pending[from:] {
-		cur = withChanges(cur, c.parts[p])
+	for i := from; i < n; i++ {
+		cur = withChanges(cur, m.layer(i, extra).parts[p])
 	}
 	return cur
-}
-
-// overlay returns d with the changes applied, leaving d as it was.
-func (m *table) overlay(d *tree, byID map[string]change) *tree {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return withChanges(d, byID)
 }
 
 // load adds a record read from the database at Open, before any View or
@@ -314,11 +310,6 @@ func (c *changes) set(p partKey, id string, ch change) {
 func (c *changes) lookup(p partKey, id string) (change, bool) {
 	ch, ok := c.parts[p][id]
 	return ch, ok
-}
-
-// touches reports whether c changes partition p.
-func (c *changes) touches(p partKey) bool {
-	return c.reset || len(c.parts[p]) > 0
 }
 
 // empty reports whether c changes nothing.

@@ -128,19 +128,7 @@ func (t *tx) lookup(p partKey, id string) ([]byte, bool) {
 	if !t.writable {
 		return get(t.m.at(p, t.seq).recs(), id)
 	}
-	if ch, ok := t.local.lookup(p, id); ok {
-		return ch.doc, !ch.deleted
-	}
-	if t.local.reset {
-		return nil, false
-	}
-	if ch, ok := t.batch.lookup(p, id); ok {
-		return ch.doc, !ch.deleted
-	}
-	if t.batch.reset {
-		return nil, false
-	}
-	return t.m.latest(p, id)
+	return t.m.latest(p, id, t.batch, &t.local)
 }
 
 // records returns partition p as t sees it. The tree and its documents may
@@ -149,17 +137,7 @@ func (t *tx) records(p partKey) *tree {
 	if !t.writable {
 		return t.m.at(p, t.seq).recs()
 	}
-	if !t.local.touches(p) && !t.batch.touches(p) {
-		return t.m.latestRecords(p)
-	}
-	var cur *tree
-	if !t.local.reset {
-		if !t.batch.reset {
-			cur = t.m.latestRecords(p)
-		}
-		cur = t.m.overlay(cur, t.batch.parts[p])
-	}
-	return t.m.overlay(cur, t.local.parts[p])
+	return t.m.latestRecords(p, t.batch, &t.local)
 }
 
 // Get implements store.Tx. The returned slice is the caller's own copy.
