@@ -1,6 +1,7 @@
 // Package awsjson writes awsJson1_1 responses: the success body, the error
 // body {"__type": ..., "message": ...}, and the headers every AWS JSON
-// response carries (spec §1.1.2 and §1.1.4).
+// response carries (Smithy's "AWS JSON 1.1 protocol" page, sections
+// "Protocol behaviors" and "Operation error serialization").
 package awsjson
 
 import (
@@ -25,12 +26,24 @@ type rawBody interface {
 	RawJSONBody() []byte
 }
 
+// collections is an operation output with list or map members, which AWS
+// always sends: FillEmptyCollections turns the nil ones into empty ones, so
+// that they encode as [] or {} (the generated output types implement it).
+type collections interface {
+	FillEmptyCollections()
+}
+
 // WriteResponse writes a 200 response with v as its JSON body. If v cannot be
-// encoded it writes an internal failure instead and returns the cause.
+// encoded it writes an internal failure instead and returns the cause. The
+// list and map members of an output are sent even when empty, as [] or {};
+// v is changed to hold empty ones instead of nil.
 func WriteResponse(w http.ResponseWriter, requestID string, v any) error {
 	if raw, ok := v.(rawBody); ok {
 		write(w, requestID, http.StatusOK, raw.RawJSONBody())
 		return nil
+	}
+	if c, ok := v.(collections); ok {
+		c.FillEmptyCollections()
 	}
 	body, err := json.Marshal(v)
 	if err != nil {

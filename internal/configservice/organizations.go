@@ -3,15 +3,20 @@ package configservice
 import (
 	"time"
 
+	"github.com/starlingcfg/starling/internal/orgdir"
 	"github.com/starlingcfg/starling/internal/store"
 )
 
 // ConfigServicePrincipal is AWS Config's service principal in AWS
-// Organizations, the one organization aggregators need (spec §4.3).
+// Organizations, the one organization aggregators need (AWS Organizations
+// User Guide, page "AWS Config and AWS Organizations", sections "Service
+// principals used by the service-linked roles" and "Enabling trusted access
+// with AWS Config").
 const ConfigServicePrincipal = "config.amazonaws.com"
 
 // Organizations is what the Config service needs to know about, and do to,
-// AWS Organizations to serve organization aggregators. Every method reads or
+// AWS Organizations to serve organization aggregators; *orgservice.Service
+// implements it (the wiring in internal/app passes it in Options). Every method reads or
 // writes through the caller's transaction, so that an aggregator's checks
 // and its write see one consistent state.
 type Organizations interface {
@@ -34,13 +39,11 @@ type Organizations interface {
 	MemberAccounts(tx store.Tx, orgID string) ([]string, error)
 }
 
-// Organization describes an organization as the Config service sees it.
-type Organization struct {
-	ID                  string
-	ManagementAccountID string
-	// AllFeatures is true when the organization's feature set is ALL.
-	AllFeatures bool
-}
+// Organization describes an organization as the Config service sees it. It
+// is orgdir's, the type this package and orgservice share, so that
+// orgservice implements Organizations without importing this package and
+// this package does not import orgservice.
+type Organization = orgdir.Organization
 
 // noOrganizations is the directory of a deployment without Organizations:
 // no account belongs to any organization.

@@ -1,7 +1,8 @@
 // Package configservice implements the behaviour of the AWS Config API: one
 // method per operation on Service, grouped by resource family in files named
 // after them. Shape validation from the model has already run when a method
-// is called (configapi's Validate); the methods add the rules the model cannot
+// is called (configapi's; Operations has a request that fails it answered
+// as AWS Config does); the methods add the rules the model cannot
 // express, keep state in a store.Store, and return *apierr.Error values built
 // with configapi's constructors.
 package configservice
@@ -21,7 +22,8 @@ import (
 	"github.com/starlingcfg/starling/internal/store"
 )
 
-// Quotas are the limits the service enforces (spec §4.1).
+// Quotas are the limits the service enforces (AWS Config Developer Guide,
+// page "Service Limits", configlimits.html).
 type Quotas struct {
 	// AggregatorsPerRegion caps configuration aggregators per account and
 	// region (AWS default 50, adjustable).
@@ -107,7 +109,9 @@ func tenantOf(ctx context.Context) (store.Tenant, error) {
 }
 
 // randomID returns n characters of [a-z0-9], the alphabet of AWS Config
-// resource ids such as config-aggregator-floqpus3 (spec §4.5).
+// resource ids such as config-aggregator-floqpus3 (AWS Config Developer
+// Guide, page "Setting Up an Aggregator Using the AWS Command Line
+// Interface", set-up-aggregator-cli.html, the example output).
 func (s *Service) randomID(n int) (string, error) {
 	return randid.String(s.random, randid.LowerAlnum, n)
 }
@@ -121,6 +125,6 @@ func pageLimit(limit *int32, max int) int {
 }
 
 func invalidNextToken() *apierr.Error {
-	// Text observed from moto (spec §5.2).
+	// The text moto sends.
 	return configapi.InvalidNextToken("The nextToken provided is invalid")
 }

@@ -504,7 +504,7 @@ func TestHostile_LongNames(t *testing.T) {
 		}
 	}
 	// Nothing was stored.
-	if r := s.post(t, "StarlingDoveService.DescribeDeliveryChannels", `{}`); r.status != 200 || r.raw != `{}` {
+	if r := s.post(t, "StarlingDoveService.DescribeDeliveryChannels", `{}`); r.status != 200 || r.raw != `{"DeliveryChannels":[]}` {
 		t.Errorf("DescribeDeliveryChannels = %d %s; want none", r.status, r.raw)
 	}
 	if r := s.post(t, "StarlingDoveService.DescribeConfigurationRecorders", `{}`); r.status != 200 || strings.Contains(r.raw, "nnnn") || strings.Contains(r.raw, "aaaa") {

@@ -4,21 +4,24 @@ import (
 	"time"
 
 	"github.com/starlingcfg/starling/internal/api/orgapi"
-	"github.com/starlingcfg/starling/internal/configservice"
+	"github.com/starlingcfg/starling/internal/orgdir"
 	"github.com/starlingcfg/starling/internal/store"
 )
 
-// This file implements configservice.Organizations: what AWS Config reads
-// from, and does to, Organizations, inside Config's own transactions.
+// This file is the directory other services use: what AWS Config reads
+// from, and does to, Organizations, inside Config's own transactions. It
+// implements the interface AWS Config declares for it
+// (configservice.Organizations) without importing configservice: the
+// organization it describes is the shared orgdir.Organization.
 
 // OrganizationOf returns the organization the account belongs to, or
 // ok == false if it belongs to none.
-func (s *Service) OrganizationOf(tx store.Tx, accountID string) (configservice.Organization, bool, error) {
+func (s *Service) OrganizationOf(tx store.Tx, accountID string) (orgdir.Organization, bool, error) {
 	org, ok, err := orgOf(tx, accountID)
 	if err != nil || !ok {
-		return configservice.Organization{}, false, err
+		return orgdir.Organization{}, false, err
 	}
-	return configservice.Organization{
+	return orgdir.Organization{
 		ID:                  org.ID,
 		ManagementAccountID: org.ManagementAccountID,
 		AllFeatures:         org.FeatureSet == orgapi.OrganizationFeatureSetAll,

@@ -1,8 +1,6 @@
 package orgservice
 
 import (
-	"context"
-	"errors"
 	"strings"
 
 	"github.com/starlingcfg/starling/internal/api/orgapi"
@@ -11,34 +9,21 @@ import (
 )
 
 // Operations returns svc's operation table for the server: orgapi's
-// generated table, with one convention of Organizations applied on top.
-//
-// Organizations does not answer ValidationException: a request that breaks a
-// constraint of the model gets InvalidInputException, whose Reason names the
-// kind of constraint (INVALID_PATTERN, INPUT_REQUIRED, …). See
-// invalidInput.
+// generated table, with Organizations' answer to invalid requests
+// (invalidRequest).
 func Operations(svc *Service) map[string]shape.Handler {
-	ops := orgapi.Operations(svc)
-	for name, h := range ops {
-		ops[name] = invalidInputErrors(h)
-	}
-	return ops
+	return orgapi.Operations(svc, invalidRequest)
 }
 
-// invalidInputErrors turns the ValidationException of model validation into
-// InvalidInputException.
-func invalidInputErrors(h shape.Handler) shape.Handler {
-	return func(ctx context.Context, body []byte) (any, error) {
-		out, err := h(ctx, body)
-		var e *apierr.Error
-		var vs shape.Violations
-		if err != nil && errors.As(err, &e) && e.Code == "ValidationException" && errors.As(e.Err, &vs) && len(vs) > 0 {
-			ie := invalidInput(vs[0])
-			ie.Err = e // the violations, for the log
-			return nil, ie
-		}
-		return out, err
-	}
+// invalidRequest is Organizations' answer to a request that breaks the
+// model's constraints. Organizations does not answer ValidationException:
+// the request gets InvalidInputException, whose Reason names the kind of
+// constraint (INVALID_PATTERN, INPUT_REQUIRED, …) the first violation broke.
+// See invalidInput.
+func invalidRequest(_ string, v *shape.Validator) error {
+	ie := invalidInput(v.Violations()[0])
+	ie.Err = v.Err() // the ValidationException with every violation, for the log
+	return ie
 }
 
 // Messages of the InvalidInputException reasons that model validation

@@ -10,9 +10,9 @@ import (
 	"github.com/starlingcfg/starling/internal/store"
 )
 
-// Messages. Those marked "real AWS" are confirmed from AWS answers (spec
-// §5.2); "moto" ones come from moto; "model" ones are the model's own
-// description of the error; "ours" have no known AWS text.
+// Messages. Those marked "real AWS" are the texts of real AWS responses;
+// "moto" ones come from moto; "model" ones are the model's own description
+// of the error; "ours" have no known AWS text.
 const (
 	// real AWS
 	msgNotInUse = "Your account is not a member of an organization."

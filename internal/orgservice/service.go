@@ -3,10 +3,11 @@
 // handshakes, trusted service access and delegated administrators. One
 // method per operation on Service, grouped by family in files named after
 // them. Shape validation from the model has already run when a method is
-// called (orgapi's Validate; Operations turns its ValidationException into
-// the InvalidInputException Organizations answers); the methods add the rules
-// the model cannot express, keep state in a store.Store, and return
-// *apierr.Error values built with orgapi's constructors.
+// called (orgapi's; Operations has a request that fails it answered with
+// the InvalidInputException Organizations sends, not ValidationException);
+// the methods add the rules the model cannot express, keep state in a
+// store.Store, and return *apierr.Error values built with orgapi's
+// constructors.
 //
 // Organizations is a global service: its records live in store tenants with
 // an empty Region, which no AWS Config record uses. Each organization has a
@@ -15,8 +16,10 @@
 // organization it belongs to and the invitations it received, so that every
 // lookup by caller is a single read.
 //
-// Service also implements configservice.Organizations, through which AWS
-// Config reads and changes the same state inside its own transactions.
+// Service also serves as AWS Config's directory of organizations (the
+// interface configservice.Organizations, implemented in directory.go),
+// through which AWS Config reads and changes the same state inside its own
+// transactions.
 //
 // Deviations from AWS, by design:
 //   - Starling cannot know the email address and name of an account it did
@@ -49,7 +52,6 @@ import (
 	"github.com/starlingcfg/starling/internal/api/shape"
 	"github.com/starlingcfg/starling/internal/apierr"
 	"github.com/starlingcfg/starling/internal/clock"
-	"github.com/starlingcfg/starling/internal/configservice"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/pagetoken"
 	"github.com/starlingcfg/starling/internal/randid"
@@ -67,7 +69,8 @@ type Options struct {
 	Random io.Reader
 }
 
-// Service implements orgapi.Service and configservice.Organizations.
+// Service implements orgapi.Service, and AWS Config's
+// configservice.Organizations (see directory.go).
 // Operations it does not serve fall through to the embedded
 // UnimplementedService.
 type Service struct {
@@ -79,10 +82,7 @@ type Service struct {
 	random io.Reader
 }
 
-var (
-	_ orgapi.Service              = (*Service)(nil)
-	_ configservice.Organizations = (*Service)(nil)
-)
+var _ orgapi.Service = (*Service)(nil)
 
 // New returns a Service.
 func New(opts Options) *Service {
@@ -237,7 +237,9 @@ func (s *Service) newID(prefix string, n int) (string, error) {
 	return prefix + r, nil
 }
 
-// ARNs of Organizations resources (spec §6).
+// ARNs of Organizations resources (Service Authorization Reference, page
+// "Actions, resources, and condition keys for AWS Organizations", section
+// "Resource types defined by AWS Organizations").
 
 func organizationARN(mgmt, orgID string) string {
 	return "arn:aws:organizations::" + mgmt + ":organization/" + orgID

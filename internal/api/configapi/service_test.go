@@ -18,7 +18,7 @@ func TestServiceConstants(t *testing.T) {
 }
 
 func TestOperationsCoverOperationNames(t *testing.T) {
-	ops := Operations(UnimplementedService{})
+	ops := Operations(UnimplementedService{}, nil)
 	if len(ops) != len(OperationNames) {
 		t.Errorf("Operations has %d entries, OperationNames %d", len(ops), len(OperationNames))
 	}
@@ -45,7 +45,7 @@ func TestOperationsCoverOperationNames(t *testing.T) {
 }
 
 func TestHandlers(t *testing.T) {
-	ops := Operations(UnimplementedService{})
+	ops := Operations(UnimplementedService{}, nil)
 	tests := []struct {
 		op, body, code, message string
 	}{
@@ -80,7 +80,7 @@ func (partial) DeleteConfigurationAggregator(context.Context, *DeleteConfigurati
 }
 
 func TestEmbeddingUnimplementedService(t *testing.T) {
-	ops := Operations(partial{})
+	ops := Operations(partial{}, nil)
 	out, err := ops["DeleteConfigurationAggregator"](context.Background(), []byte(`{"ConfigurationAggregatorName":"agg"}`))
 	if err != nil {
 		t.Fatalf("implemented operation: %v", err)

@@ -343,10 +343,22 @@ type BatchGetAggregateResourceConfigRequest struct {
 // BatchGetAggregateResourceConfig operation.
 type BatchGetAggregateResourceConfigResponse struct {
 	// A list that contains the current configuration of one or more resources.
-	BaseConfigurationItems []BaseConfigurationItem `json:"BaseConfigurationItems,omitempty"`
+	BaseConfigurationItems []BaseConfigurationItem `json:"BaseConfigurationItems"`
 
 	// A list of resource identifiers that were not processed with current scope.
-	UnprocessedResourceIdentifiers []AggregateResourceIdentifier `json:"UnprocessedResourceIdentifiers,omitempty"`
+	UnprocessedResourceIdentifiers []AggregateResourceIdentifier `json:"UnprocessedResourceIdentifiers"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *BatchGetAggregateResourceConfigResponse) FillEmptyCollections() {
+	if s.BaseConfigurationItems == nil {
+		s.BaseConfigurationItems = []BaseConfigurationItem{}
+	}
+	if s.UnprocessedResourceIdentifiers == nil {
+		s.UnprocessedResourceIdentifiers = []AggregateResourceIdentifier{}
+	}
 }
 
 // BatchGetResourceConfigRequest is the input of the BatchGetResourceConfig
@@ -360,10 +372,22 @@ type BatchGetResourceConfigRequest struct {
 // operation.
 type BatchGetResourceConfigResponse struct {
 	// A list that contains the current configuration of one or more resources.
-	BaseConfigurationItems []BaseConfigurationItem `json:"baseConfigurationItems,omitempty"`
+	BaseConfigurationItems []BaseConfigurationItem `json:"baseConfigurationItems"`
 
 	// A list of resource keys that were not processed with the current response.
-	UnprocessedResourceKeys []ResourceKey `json:"unprocessedResourceKeys,omitempty"`
+	UnprocessedResourceKeys []ResourceKey `json:"unprocessedResourceKeys"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *BatchGetResourceConfigResponse) FillEmptyCollections() {
+	if s.BaseConfigurationItems == nil {
+		s.BaseConfigurationItems = []BaseConfigurationItem{}
+	}
+	if s.UnprocessedResourceKeys == nil {
+		s.UnprocessedResourceKeys = []ResourceKey{}
+	}
 }
 
 // Indicates whether an Amazon Web Services resource or Config rule is
@@ -1153,7 +1177,16 @@ type DeleteRemediationExceptionsRequest struct {
 // DeleteRemediationExceptions operation.
 type DeleteRemediationExceptionsResponse struct {
 	// Returns a list of failed delete remediation exceptions batch objects.
-	FailedBatches []FailedDeleteRemediationExceptionsBatch `json:"FailedBatches,omitempty"`
+	FailedBatches []FailedDeleteRemediationExceptionsBatch `json:"FailedBatches"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DeleteRemediationExceptionsResponse) FillEmptyCollections() {
+	if s.FailedBatches == nil {
+		s.FailedBatches = []FailedDeleteRemediationExceptionsBatch{}
+	}
 }
 
 // DeleteResourceConfigRequest is the input of the DeleteResourceConfig
@@ -1281,11 +1314,20 @@ type DescribeAggregateComplianceByConfigRulesRequest struct {
 // DescribeAggregateComplianceByConfigRules operation.
 type DescribeAggregateComplianceByConfigRulesResponse struct {
 	// Returns a list of AggregateComplianceByConfigRule object.
-	AggregateComplianceByConfigRules []AggregateComplianceByConfigRule `json:"AggregateComplianceByConfigRules,omitempty"`
+	AggregateComplianceByConfigRules []AggregateComplianceByConfigRule `json:"AggregateComplianceByConfigRules"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeAggregateComplianceByConfigRulesResponse) FillEmptyCollections() {
+	if s.AggregateComplianceByConfigRules == nil {
+		s.AggregateComplianceByConfigRules = []AggregateComplianceByConfigRule{}
+	}
 }
 
 // DescribeAggregateComplianceByConformancePacksRequest is the input of the
@@ -1310,11 +1352,20 @@ type DescribeAggregateComplianceByConformancePacksRequest struct {
 // DescribeAggregateComplianceByConformancePacks operation.
 type DescribeAggregateComplianceByConformancePacksResponse struct {
 	// Returns the AggregateComplianceByConformancePack object.
-	AggregateComplianceByConformancePacks []AggregateComplianceByConformancePack `json:"AggregateComplianceByConformancePacks,omitempty"`
+	AggregateComplianceByConformancePacks []AggregateComplianceByConformancePack `json:"AggregateComplianceByConformancePacks"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeAggregateComplianceByConformancePacksResponse) FillEmptyCollections() {
+	if s.AggregateComplianceByConformancePacks == nil {
+		s.AggregateComplianceByConformancePacks = []AggregateComplianceByConformancePack{}
+	}
 }
 
 // DescribeAggregationAuthorizationsRequest is the input of the
@@ -1333,11 +1384,20 @@ type DescribeAggregationAuthorizationsRequest struct {
 type DescribeAggregationAuthorizationsResponse struct {
 	// Returns a list of authorizations granted to various aggregator accounts and
 	// regions.
-	AggregationAuthorizations []AggregationAuthorization `json:"AggregationAuthorizations,omitempty"`
+	AggregationAuthorizations []AggregationAuthorization `json:"AggregationAuthorizations"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeAggregationAuthorizationsResponse) FillEmptyCollections() {
+	if s.AggregationAuthorizations == nil {
+		s.AggregationAuthorizations = []AggregationAuthorization{}
+	}
 }
 
 // DescribeComplianceByConfigRuleRequest is the input of the
@@ -1358,11 +1418,20 @@ type DescribeComplianceByConfigRuleRequest struct {
 // DescribeComplianceByConfigRule operation.
 type DescribeComplianceByConfigRuleResponse struct {
 	// Indicates whether each of the specified Config rules is compliant.
-	ComplianceByConfigRules []ComplianceByConfigRule `json:"ComplianceByConfigRules,omitempty"`
+	ComplianceByConfigRules []ComplianceByConfigRule `json:"ComplianceByConfigRules"`
 
 	// The string that you use in a subsequent request to get the next page of
 	// results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeComplianceByConfigRuleResponse) FillEmptyCollections() {
+	if s.ComplianceByConfigRules == nil {
+		s.ComplianceByConfigRules = []ComplianceByConfigRule{}
+	}
 }
 
 // DescribeComplianceByResourceRequest is the input of the
@@ -1392,11 +1461,20 @@ type DescribeComplianceByResourceRequest struct {
 type DescribeComplianceByResourceResponse struct {
 	// Indicates whether the specified Amazon Web Services resource complies with
 	// all of the Config rules that evaluate it.
-	ComplianceByResources []ComplianceByResource `json:"ComplianceByResources,omitempty"`
+	ComplianceByResources []ComplianceByResource `json:"ComplianceByResources"`
 
 	// The string that you use in a subsequent request to get the next page of
 	// results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeComplianceByResourceResponse) FillEmptyCollections() {
+	if s.ComplianceByResources == nil {
+		s.ComplianceByResources = []ComplianceByResource{}
+	}
 }
 
 // DescribeConfigRuleEvaluationStatusRequest is the input of the
@@ -1417,11 +1495,20 @@ type DescribeConfigRuleEvaluationStatusRequest struct {
 // DescribeConfigRuleEvaluationStatus operation.
 type DescribeConfigRuleEvaluationStatusResponse struct {
 	// Status information about your Config managed rules.
-	ConfigRulesEvaluationStatus []ConfigRuleEvaluationStatus `json:"ConfigRulesEvaluationStatus,omitempty"`
+	ConfigRulesEvaluationStatus []ConfigRuleEvaluationStatus `json:"ConfigRulesEvaluationStatus"`
 
 	// The string that you use in a subsequent request to get the next page of
 	// results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeConfigRuleEvaluationStatusResponse) FillEmptyCollections() {
+	if s.ConfigRulesEvaluationStatus == nil {
+		s.ConfigRulesEvaluationStatus = []ConfigRuleEvaluationStatus{}
+	}
 }
 
 // Returns a filtered list of Detective or Proactive Config rules.
@@ -1451,11 +1538,20 @@ type DescribeConfigRulesRequest struct {
 // operation.
 type DescribeConfigRulesResponse struct {
 	// The details about your Config rules.
-	ConfigRules []ConfigRule `json:"ConfigRules,omitempty"`
+	ConfigRules []ConfigRule `json:"ConfigRules"`
 
 	// The string that you use in a subsequent request to get the next page of
 	// results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeConfigRulesResponse) FillEmptyCollections() {
+	if s.ConfigRules == nil {
+		s.ConfigRules = []ConfigRule{}
+	}
 }
 
 // DescribeConfigurationAggregatorSourcesStatusRequest is the input of the
@@ -1479,11 +1575,20 @@ type DescribeConfigurationAggregatorSourcesStatusRequest struct {
 // DescribeConfigurationAggregatorSourcesStatus operation.
 type DescribeConfigurationAggregatorSourcesStatusResponse struct {
 	// Returns an AggregatedSourceStatus object.
-	AggregatedSourceStatusList []AggregatedSourceStatus `json:"AggregatedSourceStatusList,omitempty"`
+	AggregatedSourceStatusList []AggregatedSourceStatus `json:"AggregatedSourceStatusList"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeConfigurationAggregatorSourcesStatusResponse) FillEmptyCollections() {
+	if s.AggregatedSourceStatusList == nil {
+		s.AggregatedSourceStatusList = []AggregatedSourceStatus{}
+	}
 }
 
 // DescribeConfigurationAggregatorsRequest is the input of the
@@ -1504,11 +1609,20 @@ type DescribeConfigurationAggregatorsRequest struct {
 // DescribeConfigurationAggregators operation.
 type DescribeConfigurationAggregatorsResponse struct {
 	// Returns a ConfigurationAggregators object.
-	ConfigurationAggregators []ConfigurationAggregator `json:"ConfigurationAggregators,omitempty"`
+	ConfigurationAggregators []ConfigurationAggregator `json:"ConfigurationAggregators"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeConfigurationAggregatorsResponse) FillEmptyCollections() {
+	if s.ConfigurationAggregators == nil {
+		s.ConfigurationAggregators = []ConfigurationAggregator{}
+	}
 }
 
 // The input for the DescribeConfigurationRecorderStatus action.
@@ -1530,7 +1644,16 @@ type DescribeConfigurationRecorderStatusRequest struct {
 // format.
 type DescribeConfigurationRecorderStatusResponse struct {
 	// A list that contains status of the specified recorders.
-	ConfigurationRecordersStatus []ConfigurationRecorderStatus `json:"ConfigurationRecordersStatus,omitempty"`
+	ConfigurationRecordersStatus []ConfigurationRecorderStatus `json:"ConfigurationRecordersStatus"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeConfigurationRecorderStatusResponse) FillEmptyCollections() {
+	if s.ConfigurationRecordersStatus == nil {
+		s.ConfigurationRecordersStatus = []ConfigurationRecorderStatus{}
+	}
 }
 
 // The input for the DescribeConfigurationRecorders action.
@@ -1552,7 +1675,16 @@ type DescribeConfigurationRecordersRequest struct {
 type DescribeConfigurationRecordersResponse struct {
 	// A list that contains the descriptions of the specified configuration
 	// recorders.
-	ConfigurationRecorders []ConfigurationRecorder `json:"ConfigurationRecorders,omitempty"`
+	ConfigurationRecorders []ConfigurationRecorder `json:"ConfigurationRecorders"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeConfigurationRecordersResponse) FillEmptyCollections() {
+	if s.ConfigurationRecorders == nil {
+		s.ConfigurationRecorders = []ConfigurationRecorder{}
+	}
 }
 
 // DescribeConformancePackComplianceRequest is the input of the
@@ -1580,11 +1712,20 @@ type DescribeConformancePackComplianceResponse struct {
 	ConformancePackName *string `json:"ConformancePackName,omitempty"`
 
 	// Returns a list of ConformancePackRuleCompliance objects.
-	ConformancePackRuleComplianceList []ConformancePackRuleCompliance `json:"ConformancePackRuleComplianceList,omitempty"`
+	ConformancePackRuleComplianceList []ConformancePackRuleCompliance `json:"ConformancePackRuleComplianceList"`
 
 	// The nextToken string returned in a previous request that you use to request
 	// the next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeConformancePackComplianceResponse) FillEmptyCollections() {
+	if s.ConformancePackRuleComplianceList == nil {
+		s.ConformancePackRuleComplianceList = []ConformancePackRuleCompliance{}
+	}
 }
 
 // DescribeConformancePackStatusRequest is the input of the
@@ -1605,11 +1746,20 @@ type DescribeConformancePackStatusRequest struct {
 // DescribeConformancePackStatus operation.
 type DescribeConformancePackStatusResponse struct {
 	// A list of ConformancePackStatusDetail objects.
-	ConformancePackStatusDetails []ConformancePackStatusDetail `json:"ConformancePackStatusDetails,omitempty"`
+	ConformancePackStatusDetails []ConformancePackStatusDetail `json:"ConformancePackStatusDetails"`
 
 	// The nextToken string returned in a previous request that you use to request
 	// the next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeConformancePackStatusResponse) FillEmptyCollections() {
+	if s.ConformancePackStatusDetails == nil {
+		s.ConformancePackStatusDetails = []ConformancePackStatusDetail{}
+	}
 }
 
 // DescribeConformancePacksRequest is the input of the DescribeConformancePacks
@@ -1630,11 +1780,20 @@ type DescribeConformancePacksRequest struct {
 // DescribeConformancePacks operation.
 type DescribeConformancePacksResponse struct {
 	// Returns a list of ConformancePackDetail objects.
-	ConformancePackDetails []ConformancePackDetail `json:"ConformancePackDetails,omitempty"`
+	ConformancePackDetails []ConformancePackDetail `json:"ConformancePackDetails"`
 
 	// The nextToken string returned in a previous request that you use to request
 	// the next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeConformancePacksResponse) FillEmptyCollections() {
+	if s.ConformancePackDetails == nil {
+		s.ConformancePackDetails = []ConformancePackDetail{}
+	}
 }
 
 // The input for the DeliveryChannelStatus action.
@@ -1646,7 +1805,16 @@ type DescribeDeliveryChannelStatusRequest struct {
 // The output for the DescribeDeliveryChannelStatus action.
 type DescribeDeliveryChannelStatusResponse struct {
 	// A list that contains the status of a specified delivery channel.
-	DeliveryChannelsStatus []DeliveryChannelStatus `json:"DeliveryChannelsStatus,omitempty"`
+	DeliveryChannelsStatus []DeliveryChannelStatus `json:"DeliveryChannelsStatus"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeDeliveryChannelStatusResponse) FillEmptyCollections() {
+	if s.DeliveryChannelsStatus == nil {
+		s.DeliveryChannelsStatus = []DeliveryChannelStatus{}
+	}
 }
 
 // The input for the DescribeDeliveryChannels action.
@@ -1658,7 +1826,16 @@ type DescribeDeliveryChannelsRequest struct {
 // The output for the DescribeDeliveryChannels action.
 type DescribeDeliveryChannelsResponse struct {
 	// A list that contains the descriptions of the specified delivery channel.
-	DeliveryChannels []DeliveryChannel `json:"DeliveryChannels,omitempty"`
+	DeliveryChannels []DeliveryChannel `json:"DeliveryChannels"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeDeliveryChannelsResponse) FillEmptyCollections() {
+	if s.DeliveryChannels == nil {
+		s.DeliveryChannels = []DeliveryChannel{}
+	}
 }
 
 // DescribeOrganizationConfigRuleStatusesRequest is the input of the
@@ -1679,11 +1856,20 @@ type DescribeOrganizationConfigRuleStatusesRequest struct {
 // DescribeOrganizationConfigRuleStatuses operation.
 type DescribeOrganizationConfigRuleStatusesResponse struct {
 	// A list of OrganizationConfigRuleStatus objects.
-	OrganizationConfigRuleStatuses []OrganizationConfigRuleStatus `json:"OrganizationConfigRuleStatuses,omitempty"`
+	OrganizationConfigRuleStatuses []OrganizationConfigRuleStatus `json:"OrganizationConfigRuleStatuses"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeOrganizationConfigRuleStatusesResponse) FillEmptyCollections() {
+	if s.OrganizationConfigRuleStatuses == nil {
+		s.OrganizationConfigRuleStatuses = []OrganizationConfigRuleStatus{}
+	}
 }
 
 // DescribeOrganizationConfigRulesRequest is the input of the
@@ -1704,11 +1890,20 @@ type DescribeOrganizationConfigRulesRequest struct {
 // DescribeOrganizationConfigRules operation.
 type DescribeOrganizationConfigRulesResponse struct {
 	// Returns a list of OrganizationConfigRule objects.
-	OrganizationConfigRules []OrganizationConfigRule `json:"OrganizationConfigRules,omitempty"`
+	OrganizationConfigRules []OrganizationConfigRule `json:"OrganizationConfigRules"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeOrganizationConfigRulesResponse) FillEmptyCollections() {
+	if s.OrganizationConfigRules == nil {
+		s.OrganizationConfigRules = []OrganizationConfigRule{}
+	}
 }
 
 // DescribeOrganizationConformancePackStatusesRequest is the input of the
@@ -1731,11 +1926,20 @@ type DescribeOrganizationConformancePackStatusesRequest struct {
 // DescribeOrganizationConformancePackStatuses operation.
 type DescribeOrganizationConformancePackStatusesResponse struct {
 	// A list of OrganizationConformancePackStatus objects.
-	OrganizationConformancePackStatuses []OrganizationConformancePackStatus `json:"OrganizationConformancePackStatuses,omitempty"`
+	OrganizationConformancePackStatuses []OrganizationConformancePackStatus `json:"OrganizationConformancePackStatuses"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeOrganizationConformancePackStatusesResponse) FillEmptyCollections() {
+	if s.OrganizationConformancePackStatuses == nil {
+		s.OrganizationConformancePackStatuses = []OrganizationConformancePackStatus{}
+	}
 }
 
 // DescribeOrganizationConformancePacksRequest is the input of the
@@ -1756,11 +1960,20 @@ type DescribeOrganizationConformancePacksRequest struct {
 // DescribeOrganizationConformancePacks operation.
 type DescribeOrganizationConformancePacksResponse struct {
 	// Returns a list of OrganizationConformancePacks objects.
-	OrganizationConformancePacks []OrganizationConformancePack `json:"OrganizationConformancePacks,omitempty"`
+	OrganizationConformancePacks []OrganizationConformancePack `json:"OrganizationConformancePacks"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeOrganizationConformancePacksResponse) FillEmptyCollections() {
+	if s.OrganizationConformancePacks == nil {
+		s.OrganizationConformancePacks = []OrganizationConformancePack{}
+	}
 }
 
 // DescribePendingAggregationRequestsRequest is the input of the
@@ -1778,11 +1991,20 @@ type DescribePendingAggregationRequestsRequest struct {
 // DescribePendingAggregationRequests operation.
 type DescribePendingAggregationRequestsResponse struct {
 	// Returns a PendingAggregationRequests object.
-	PendingAggregationRequests []PendingAggregationRequest `json:"PendingAggregationRequests,omitempty"`
+	PendingAggregationRequests []PendingAggregationRequest `json:"PendingAggregationRequests"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribePendingAggregationRequestsResponse) FillEmptyCollections() {
+	if s.PendingAggregationRequests == nil {
+		s.PendingAggregationRequests = []PendingAggregationRequest{}
+	}
 }
 
 // DescribeRemediationConfigurationsRequest is the input of the
@@ -1797,7 +2019,16 @@ type DescribeRemediationConfigurationsRequest struct {
 // DescribeRemediationConfigurations operation.
 type DescribeRemediationConfigurationsResponse struct {
 	// Returns a remediation configuration object.
-	RemediationConfigurations []RemediationConfiguration `json:"RemediationConfigurations,omitempty"`
+	RemediationConfigurations []RemediationConfiguration `json:"RemediationConfigurations"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeRemediationConfigurationsResponse) FillEmptyCollections() {
+	if s.RemediationConfigurations == nil {
+		s.RemediationConfigurations = []RemediationConfiguration{}
+	}
 }
 
 // DescribeRemediationExceptionsRequest is the input of the
@@ -1822,11 +2053,20 @@ type DescribeRemediationExceptionsRequest struct {
 // DescribeRemediationExceptions operation.
 type DescribeRemediationExceptionsResponse struct {
 	// Returns a list of remediation exception objects.
-	RemediationExceptions []RemediationException `json:"RemediationExceptions,omitempty"`
+	RemediationExceptions []RemediationException `json:"RemediationExceptions"`
 
 	// The nextToken string returned in a previous request that you use to request
 	// the next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeRemediationExceptionsResponse) FillEmptyCollections() {
+	if s.RemediationExceptions == nil {
+		s.RemediationExceptions = []RemediationException{}
+	}
 }
 
 // DescribeRemediationExecutionStatusRequest is the input of the
@@ -1850,11 +2090,20 @@ type DescribeRemediationExecutionStatusRequest struct {
 // DescribeRemediationExecutionStatus operation.
 type DescribeRemediationExecutionStatusResponse struct {
 	// Returns a list of remediation execution statuses objects.
-	RemediationExecutionStatuses []RemediationExecutionStatus `json:"RemediationExecutionStatuses,omitempty"`
+	RemediationExecutionStatuses []RemediationExecutionStatus `json:"RemediationExecutionStatuses"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeRemediationExecutionStatusResponse) FillEmptyCollections() {
+	if s.RemediationExecutionStatuses == nil {
+		s.RemediationExecutionStatuses = []RemediationExecutionStatus{}
+	}
 }
 
 // DescribeRetentionConfigurationsRequest is the input of the
@@ -1872,11 +2121,20 @@ type DescribeRetentionConfigurationsRequest struct {
 // DescribeRetentionConfigurations operation.
 type DescribeRetentionConfigurationsResponse struct {
 	// Returns a retention configuration object.
-	RetentionConfigurations []RetentionConfiguration `json:"RetentionConfigurations,omitempty"`
+	RetentionConfigurations []RetentionConfiguration `json:"RetentionConfigurations"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *DescribeRetentionConfigurationsResponse) FillEmptyCollections() {
+	if s.RetentionConfigurations == nil {
+		s.RetentionConfigurations = []RetentionConfiguration{}
+	}
 }
 
 // DisassociateResourceTypesRequest is the input of the
@@ -2090,11 +2348,20 @@ type GetAggregateComplianceDetailsByConfigRuleRequest struct {
 // GetAggregateComplianceDetailsByConfigRule operation.
 type GetAggregateComplianceDetailsByConfigRuleResponse struct {
 	// Returns an AggregateEvaluationResults object.
-	AggregateEvaluationResults []AggregateEvaluationResult `json:"AggregateEvaluationResults,omitempty"`
+	AggregateEvaluationResults []AggregateEvaluationResult `json:"AggregateEvaluationResults"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetAggregateComplianceDetailsByConfigRuleResponse) FillEmptyCollections() {
+	if s.AggregateEvaluationResults == nil {
+		s.AggregateEvaluationResults = []AggregateEvaluationResult{}
+	}
 }
 
 // GetAggregateConfigRuleComplianceSummaryRequest is the input of the
@@ -2124,11 +2391,20 @@ type GetAggregateConfigRuleComplianceSummaryResponse struct {
 	GroupByKey *string `json:"GroupByKey,omitempty"`
 
 	// Returns a list of AggregateComplianceCounts object.
-	AggregateComplianceCounts []AggregateComplianceCount `json:"AggregateComplianceCounts,omitempty"`
+	AggregateComplianceCounts []AggregateComplianceCount `json:"AggregateComplianceCounts"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetAggregateConfigRuleComplianceSummaryResponse) FillEmptyCollections() {
+	if s.AggregateComplianceCounts == nil {
+		s.AggregateComplianceCounts = []AggregateComplianceCount{}
+	}
 }
 
 // GetAggregateConformancePackComplianceSummaryRequest is the input of the
@@ -2157,7 +2433,7 @@ type GetAggregateConformancePackComplianceSummaryRequest struct {
 // GetAggregateConformancePackComplianceSummary operation.
 type GetAggregateConformancePackComplianceSummaryResponse struct {
 	// Returns a list of AggregateConformancePackComplianceSummary object.
-	AggregateConformancePackComplianceSummaries []AggregateConformancePackComplianceSummary `json:"AggregateConformancePackComplianceSummaries,omitempty"`
+	AggregateConformancePackComplianceSummaries []AggregateConformancePackComplianceSummary `json:"AggregateConformancePackComplianceSummaries"`
 
 	// Groups the result based on Amazon Web Services account ID or Amazon Web
 	// Services Region.
@@ -2166,6 +2442,15 @@ type GetAggregateConformancePackComplianceSummaryResponse struct {
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetAggregateConformancePackComplianceSummaryResponse) FillEmptyCollections() {
+	if s.AggregateConformancePackComplianceSummaries == nil {
+		s.AggregateConformancePackComplianceSummaries = []AggregateConformancePackComplianceSummary{}
+	}
 }
 
 // GetAggregateDiscoveredResourceCountsRequest is the input of the
@@ -2199,11 +2484,20 @@ type GetAggregateDiscoveredResourceCountsResponse struct {
 	GroupByKey *string `json:"GroupByKey,omitempty"`
 
 	// Returns a list of GroupedResourceCount objects.
-	GroupedResourceCounts []GroupedResourceCount `json:"GroupedResourceCounts,omitempty"`
+	GroupedResourceCounts []GroupedResourceCount `json:"GroupedResourceCounts"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetAggregateDiscoveredResourceCountsResponse) FillEmptyCollections() {
+	if s.GroupedResourceCounts == nil {
+		s.GroupedResourceCounts = []GroupedResourceCount{}
+	}
 }
 
 // GetAggregateResourceConfigRequest is the input of the
@@ -2245,11 +2539,20 @@ type GetComplianceDetailsByConfigRuleRequest struct {
 type GetComplianceDetailsByConfigRuleResponse struct {
 	// Indicates whether the Amazon Web Services resource complies with the
 	// specified Config rule.
-	EvaluationResults []EvaluationResult `json:"EvaluationResults,omitempty"`
+	EvaluationResults []EvaluationResult `json:"EvaluationResults"`
 
 	// The string that you use in a subsequent request to get the next page of
 	// results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetComplianceDetailsByConfigRuleResponse) FillEmptyCollections() {
+	if s.EvaluationResults == nil {
+		s.EvaluationResults = []EvaluationResult{}
+	}
 }
 
 // GetComplianceDetailsByResourceRequest is the input of the
@@ -2280,11 +2583,20 @@ type GetComplianceDetailsByResourceRequest struct {
 type GetComplianceDetailsByResourceResponse struct {
 	// Indicates whether the specified Amazon Web Services resource complies each
 	// Config rule.
-	EvaluationResults []EvaluationResult `json:"EvaluationResults,omitempty"`
+	EvaluationResults []EvaluationResult `json:"EvaluationResults"`
 
 	// The string that you use in a subsequent request to get the next page of
 	// results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetComplianceDetailsByResourceResponse) FillEmptyCollections() {
+	if s.EvaluationResults == nil {
+		s.EvaluationResults = []EvaluationResult{}
+	}
 }
 
 // GetComplianceSummaryByConfigRuleResponse is the output of the
@@ -2308,7 +2620,16 @@ type GetComplianceSummaryByResourceTypeRequest struct {
 type GetComplianceSummaryByResourceTypeResponse struct {
 	// The number of resources that are compliant and the number that are
 	// noncompliant.
-	ComplianceSummariesByResourceType []ComplianceSummaryByResourceType `json:"ComplianceSummariesByResourceType,omitempty"`
+	ComplianceSummariesByResourceType []ComplianceSummaryByResourceType `json:"ComplianceSummariesByResourceType"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetComplianceSummaryByResourceTypeResponse) FillEmptyCollections() {
+	if s.ComplianceSummariesByResourceType == nil {
+		s.ComplianceSummariesByResourceType = []ComplianceSummaryByResourceType{}
+	}
 }
 
 // GetConformancePackComplianceDetailsRequest is the input of the
@@ -2335,11 +2656,20 @@ type GetConformancePackComplianceDetailsResponse struct {
 	ConformancePackName *string `json:"ConformancePackName,omitempty"`
 
 	// Returns a list of ConformancePackEvaluationResult objects.
-	ConformancePackRuleEvaluationResults []ConformancePackEvaluationResult `json:"ConformancePackRuleEvaluationResults,omitempty"`
+	ConformancePackRuleEvaluationResults []ConformancePackEvaluationResult `json:"ConformancePackRuleEvaluationResults"`
 
 	// The nextToken string returned in a previous request that you use to request
 	// the next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetConformancePackComplianceDetailsResponse) FillEmptyCollections() {
+	if s.ConformancePackRuleEvaluationResults == nil {
+		s.ConformancePackRuleEvaluationResults = []ConformancePackEvaluationResult{}
+	}
 }
 
 // GetConformancePackComplianceSummaryRequest is the input of the
@@ -2360,11 +2690,20 @@ type GetConformancePackComplianceSummaryRequest struct {
 // GetConformancePackComplianceSummary operation.
 type GetConformancePackComplianceSummaryResponse struct {
 	// A list of ConformancePackComplianceSummary objects.
-	ConformancePackComplianceSummaryList []ConformancePackComplianceSummary `json:"ConformancePackComplianceSummaryList,omitempty"`
+	ConformancePackComplianceSummaryList []ConformancePackComplianceSummary `json:"ConformancePackComplianceSummaryList"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetConformancePackComplianceSummaryResponse) FillEmptyCollections() {
+	if s.ConformancePackComplianceSummaryList == nil {
+		s.ConformancePackComplianceSummaryList = []ConformancePackComplianceSummary{}
+	}
 }
 
 // GetConnectorRequest is the input of the GetConnector operation.
@@ -2417,11 +2756,20 @@ type GetDiscoveredResourceCountsResponse struct {
 	TotalDiscoveredResources *int64 `json:"totalDiscoveredResources,omitempty"`
 
 	// The list of ResourceCount objects.
-	ResourceCounts []ResourceCount `json:"resourceCounts,omitempty"`
+	ResourceCounts []ResourceCount `json:"resourceCounts"`
 
 	// The string that you use in a subsequent request to get the next page of
 	// results in a paginated response.
 	NextToken *string `json:"nextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetDiscoveredResourceCountsResponse) FillEmptyCollections() {
+	if s.ResourceCounts == nil {
+		s.ResourceCounts = []ResourceCount{}
+	}
 }
 
 // GetOrganizationConfigRuleDetailedStatusRequest is the input of the
@@ -2447,11 +2795,20 @@ type GetOrganizationConfigRuleDetailedStatusRequest struct {
 // GetOrganizationConfigRuleDetailedStatus operation.
 type GetOrganizationConfigRuleDetailedStatusResponse struct {
 	// A list of MemberAccountStatus objects.
-	OrganizationConfigRuleDetailedStatus []MemberAccountStatus `json:"OrganizationConfigRuleDetailedStatus,omitempty"`
+	OrganizationConfigRuleDetailedStatus []MemberAccountStatus `json:"OrganizationConfigRuleDetailedStatus"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetOrganizationConfigRuleDetailedStatusResponse) FillEmptyCollections() {
+	if s.OrganizationConfigRuleDetailedStatus == nil {
+		s.OrganizationConfigRuleDetailedStatus = []MemberAccountStatus{}
+	}
 }
 
 // GetOrganizationConformancePackDetailedStatusRequest is the input of the
@@ -2477,11 +2834,20 @@ type GetOrganizationConformancePackDetailedStatusRequest struct {
 // GetOrganizationConformancePackDetailedStatus operation.
 type GetOrganizationConformancePackDetailedStatusResponse struct {
 	// A list of OrganizationConformancePackDetailedStatus objects.
-	OrganizationConformancePackDetailedStatuses []OrganizationConformancePackDetailedStatus `json:"OrganizationConformancePackDetailedStatuses,omitempty"`
+	OrganizationConformancePackDetailedStatuses []OrganizationConformancePackDetailedStatus `json:"OrganizationConformancePackDetailedStatuses"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetOrganizationConformancePackDetailedStatusResponse) FillEmptyCollections() {
+	if s.OrganizationConformancePackDetailedStatuses == nil {
+		s.OrganizationConformancePackDetailedStatuses = []OrganizationConformancePackDetailedStatus{}
+	}
 }
 
 // GetOrganizationCustomRulePolicyRequest is the input of the
@@ -2529,11 +2895,20 @@ type GetResourceConfigHistoryRequest struct {
 // The output for the GetResourceConfigHistory action.
 type GetResourceConfigHistoryResponse struct {
 	// An array of ConfigurationItems Objects.
-	ConfigurationItems []ConfigurationItem `json:"configurationItems,omitempty"`
+	ConfigurationItems []ConfigurationItem `json:"configurationItems"`
 
 	// The string that you use in a subsequent request to get the next page of
 	// results in a paginated response.
 	NextToken *string `json:"nextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *GetResourceConfigHistoryResponse) FillEmptyCollections() {
+	if s.ConfigurationItems == nil {
+		s.ConfigurationItems = []ConfigurationItem{}
+	}
 }
 
 // GetResourceEvaluationSummaryRequest is the input of the
@@ -2617,11 +2992,20 @@ type ListAggregateDiscoveredResourcesRequest struct {
 // ListAggregateDiscoveredResources operation.
 type ListAggregateDiscoveredResourcesResponse struct {
 	// Returns a list of ResourceIdentifiers objects.
-	ResourceIdentifiers []AggregateResourceIdentifier `json:"ResourceIdentifiers,omitempty"`
+	ResourceIdentifiers []AggregateResourceIdentifier `json:"ResourceIdentifiers"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListAggregateDiscoveredResourcesResponse) FillEmptyCollections() {
+	if s.ResourceIdentifiers == nil {
+		s.ResourceIdentifiers = []AggregateResourceIdentifier{}
+	}
 }
 
 // ListConfigurationRecordersRequest is the input of the
@@ -2643,11 +3027,20 @@ type ListConfigurationRecordersRequest struct {
 // ListConfigurationRecorders operation.
 type ListConfigurationRecordersResponse struct {
 	// A list of ConfigurationRecorderSummary objects that includes.
-	ConfigurationRecorderSummaries []ConfigurationRecorderSummary `json:"ConfigurationRecorderSummaries,omitempty"`
+	ConfigurationRecorderSummaries []ConfigurationRecorderSummary `json:"ConfigurationRecorderSummaries"`
 
 	// The NextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListConfigurationRecordersResponse) FillEmptyCollections() {
+	if s.ConfigurationRecorderSummaries == nil {
+		s.ConfigurationRecorderSummaries = []ConfigurationRecorderSummary{}
+	}
 }
 
 // ListConformancePackComplianceScoresRequest is the input of the
@@ -2680,7 +3073,16 @@ type ListConformancePackComplianceScoresResponse struct {
 	NextToken *string `json:"NextToken,omitempty"`
 
 	// A list of ConformancePackComplianceScore objects.
-	ConformancePackComplianceScores []ConformancePackComplianceScore `json:"ConformancePackComplianceScores,omitempty"`
+	ConformancePackComplianceScores []ConformancePackComplianceScore `json:"ConformancePackComplianceScores"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListConformancePackComplianceScoresResponse) FillEmptyCollections() {
+	if s.ConformancePackComplianceScores == nil {
+		s.ConformancePackComplianceScores = []ConformancePackComplianceScore{}
+	}
 }
 
 // ListConnectorsRequest is the input of the ListConnectors operation.
@@ -2700,11 +3102,20 @@ type ListConnectorsRequest struct {
 // ListConnectorsResponse is the output of the ListConnectors operation.
 type ListConnectorsResponse struct {
 	// A list of ConnectorSummary objects.
-	ConnectorSummaries []ConnectorSummary `json:"ConnectorSummaries,omitempty"`
+	ConnectorSummaries []ConnectorSummary `json:"ConnectorSummaries"`
 
 	// The NextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListConnectorsResponse) FillEmptyCollections() {
+	if s.ConnectorSummaries == nil {
+		s.ConnectorSummaries = []ConnectorSummary{}
+	}
 }
 
 // ListDiscoveredResourcesRequest is the input of the ListDiscoveredResources
@@ -2737,11 +3148,20 @@ type ListDiscoveredResourcesRequest struct {
 type ListDiscoveredResourcesResponse struct {
 	// The details that identify a resource that is discovered by Config, including
 	// the resource type, ID, and (if available) the custom resource name.
-	ResourceIdentifiers []ResourceIdentifier `json:"resourceIdentifiers,omitempty"`
+	ResourceIdentifiers []ResourceIdentifier `json:"resourceIdentifiers"`
 
 	// The string that you use in a subsequent request to get the next page of
 	// results in a paginated response.
 	NextToken *string `json:"nextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListDiscoveredResourcesResponse) FillEmptyCollections() {
+	if s.ResourceIdentifiers == nil {
+		s.ResourceIdentifiers = []ResourceIdentifier{}
+	}
 }
 
 // ListResourceEvaluationsRequest is the input of the ListResourceEvaluations
@@ -2762,11 +3182,20 @@ type ListResourceEvaluationsRequest struct {
 // operation.
 type ListResourceEvaluationsResponse struct {
 	// Returns a ResourceEvaluations object.
-	ResourceEvaluations []ResourceEvaluation `json:"ResourceEvaluations,omitempty"`
+	ResourceEvaluations []ResourceEvaluation `json:"ResourceEvaluations"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListResourceEvaluationsResponse) FillEmptyCollections() {
+	if s.ResourceEvaluations == nil {
+		s.ResourceEvaluations = []ResourceEvaluation{}
+	}
 }
 
 // ListStoredQueriesRequest is the input of the ListStoredQueries operation.
@@ -2782,11 +3211,20 @@ type ListStoredQueriesRequest struct {
 // ListStoredQueriesResponse is the output of the ListStoredQueries operation.
 type ListStoredQueriesResponse struct {
 	// A list of StoredQueryMetadata objects.
-	StoredQueryMetadata []StoredQueryMetadata `json:"StoredQueryMetadata,omitempty"`
+	StoredQueryMetadata []StoredQueryMetadata `json:"StoredQueryMetadata"`
 
 	// If the previous paginated request didn't return all of the remaining
 	// results, the response object's NextToken parameter value is set to a token.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListStoredQueriesResponse) FillEmptyCollections() {
+	if s.StoredQueryMetadata == nil {
+		s.StoredQueryMetadata = []StoredQueryMetadata{}
+	}
 }
 
 // ListTagsForResourceRequest is the input of the ListTagsForResource
@@ -2808,11 +3246,20 @@ type ListTagsForResourceRequest struct {
 // operation.
 type ListTagsForResourceResponse struct {
 	// The tags for the resource.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag `json:"Tags"`
 
 	// The nextToken string returned on a previous page that you use to get the
 	// next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListTagsForResourceResponse) FillEmptyCollections() {
+	if s.Tags == nil {
+		s.Tags = []Tag{}
+	}
 }
 
 // Organization Config rule creation or deletion status in each member account.
@@ -3276,7 +3723,16 @@ type PutEvaluationsRequest struct {
 // PutEvaluationsResponse is the output of the PutEvaluations operation.
 type PutEvaluationsResponse struct {
 	// Requests that failed because of a client or server error.
-	FailedEvaluations []Evaluation `json:"FailedEvaluations,omitempty"`
+	FailedEvaluations []Evaluation `json:"FailedEvaluations"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *PutEvaluationsResponse) FillEmptyCollections() {
+	if s.FailedEvaluations == nil {
+		s.FailedEvaluations = []Evaluation{}
+	}
 }
 
 // PutExternalEvaluationRequest is the input of the PutExternalEvaluation
@@ -3371,7 +3827,16 @@ type PutRemediationConfigurationsRequest struct {
 // PutRemediationConfigurations operation.
 type PutRemediationConfigurationsResponse struct {
 	// Returns a list of failed remediation batch objects.
-	FailedBatches []FailedRemediationBatch `json:"FailedBatches,omitempty"`
+	FailedBatches []FailedRemediationBatch `json:"FailedBatches"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *PutRemediationConfigurationsResponse) FillEmptyCollections() {
+	if s.FailedBatches == nil {
+		s.FailedBatches = []FailedRemediationBatch{}
+	}
 }
 
 // PutRemediationExceptionsRequest is the input of the PutRemediationExceptions
@@ -3396,7 +3861,16 @@ type PutRemediationExceptionsRequest struct {
 // PutRemediationExceptions operation.
 type PutRemediationExceptionsResponse struct {
 	// Returns a list of failed remediation exceptions batch objects.
-	FailedBatches []FailedRemediationExceptionBatch `json:"FailedBatches,omitempty"`
+	FailedBatches []FailedRemediationExceptionBatch `json:"FailedBatches"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *PutRemediationExceptionsResponse) FillEmptyCollections() {
+	if s.FailedBatches == nil {
+		s.FailedBatches = []FailedRemediationExceptionBatch{}
+	}
 }
 
 // PutResourceConfigRequest is the input of the PutResourceConfig operation.
@@ -3874,7 +4348,7 @@ type SelectAggregateResourceConfigRequest struct {
 // SelectAggregateResourceConfig operation.
 type SelectAggregateResourceConfigResponse struct {
 	// Returns the results for the SQL query.
-	Results []string `json:"Results,omitempty"`
+	Results []string `json:"Results"`
 
 	// Details about the query.
 	QueryInfo *QueryInfo `json:"QueryInfo,omitempty"`
@@ -3882,6 +4356,15 @@ type SelectAggregateResourceConfigResponse struct {
 	// The nextToken string returned in a previous request that you use to request
 	// the next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *SelectAggregateResourceConfigResponse) FillEmptyCollections() {
+	if s.Results == nil {
+		s.Results = []string{}
+	}
 }
 
 // SelectResourceConfigRequest is the input of the SelectResourceConfig
@@ -3902,7 +4385,7 @@ type SelectResourceConfigRequest struct {
 // operation.
 type SelectResourceConfigResponse struct {
 	// Returns the results for the SQL query.
-	Results []string `json:"Results,omitempty"`
+	Results []string `json:"Results"`
 
 	// Returns the QueryInfo object.
 	QueryInfo *QueryInfo `json:"QueryInfo,omitempty"`
@@ -3910,6 +4393,15 @@ type SelectResourceConfigResponse struct {
 	// The nextToken string returned in a previous request that you use to request
 	// the next page of results in a paginated response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *SelectResourceConfigResponse) FillEmptyCollections() {
+	if s.Results == nil {
+		s.Results = []string{}
+	}
 }
 
 // Provides the CustomPolicyDetails, the rule owner (Amazon Web Services for
@@ -3996,7 +4488,16 @@ type StartRemediationExecutionResponse struct {
 
 	// For resources that have failed to start execution, the API returns a
 	// resource key object.
-	FailedItems []ResourceKey `json:"FailedItems,omitempty"`
+	FailedItems []ResourceKey `json:"FailedItems"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *StartRemediationExecutionResponse) FillEmptyCollections() {
+	if s.FailedItems == nil {
+		s.FailedItems = []ResourceKey{}
+	}
 }
 
 // StartResourceEvaluationRequest is the input of the StartResourceEvaluation

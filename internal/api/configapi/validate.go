@@ -13,7 +13,6 @@ import (
 var (
 	patternAccountId                        = shape.MustCompile(`\d{12}`)
 	patternConfigRuleName                   = shape.MustCompile(`.*\S.*`)
-	patternConfigurationAggregatorArn       = shape.MustCompile(`arn:aws[a-z\-]*:config:[a-z\-\d]+:\d+:config-aggregator/config-aggregator-[a-z\d]+`)
 	patternConfigurationAggregatorName      = shape.MustCompile(`[\w\-]+`)
 	patternConfigurationRecorderFilterValue = shape.MustCompile(`^[0-9a-zA-Z\\*\\.\\\/\\?-]*$`)
 	patternConformancePackName              = shape.MustCompile(`[a-zA-Z][-a-zA-Z0-9]*`)
@@ -63,113 +62,6 @@ func (s *AccountAggregationSource) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// AggregateComplianceByConfigRule shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *AggregateComplianceByConfigRule) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AggregateComplianceByConfigRule) validate(v *shape.Validator, path string) {
-	if s.ConfigRuleName != nil {
-		p := shape.Member(path, "configRuleName")
-		v.Length(p, *s.ConfigRuleName, 1, 128)
-		v.Pattern(p, *s.ConfigRuleName, patternConfigRuleName, `.*\S.*`)
-	}
-	if s.Compliance != nil {
-		p := shape.Member(path, "compliance")
-		s.Compliance.validate(v, p)
-	}
-	if s.AccountId != nil {
-		p := shape.Member(path, "accountId")
-		v.Pattern(p, *s.AccountId, patternAccountId, `\d{12}`)
-	}
-	if s.AwsRegion != nil {
-		p := shape.Member(path, "awsRegion")
-		v.Length(p, *s.AwsRegion, 1, 64)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// AggregateComplianceByConformancePack shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *AggregateComplianceByConformancePack) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AggregateComplianceByConformancePack) validate(v *shape.Validator, path string) {
-	if s.ConformancePackName != nil {
-		p := shape.Member(path, "conformancePackName")
-		v.Length(p, *s.ConformancePackName, 1, 256)
-		v.Pattern(p, *s.ConformancePackName, patternConformancePackName, `[a-zA-Z][-a-zA-Z0-9]*`)
-	}
-	if s.Compliance != nil {
-		p := shape.Member(path, "compliance")
-		s.Compliance.validate(v, p)
-	}
-	if s.AccountId != nil {
-		p := shape.Member(path, "accountId")
-		v.Pattern(p, *s.AccountId, patternAccountId, `\d{12}`)
-	}
-	if s.AwsRegion != nil {
-		p := shape.Member(path, "awsRegion")
-		v.Length(p, *s.AwsRegion, 1, 64)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// AggregateComplianceCount shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *AggregateComplianceCount) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AggregateComplianceCount) validate(v *shape.Validator, path string) {
-	if s.GroupName != nil {
-		p := shape.Member(path, "groupName")
-		v.Length(p, *s.GroupName, 1, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// AggregateConformancePackCompliance shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *AggregateConformancePackCompliance) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AggregateConformancePackCompliance) validate(v *shape.Validator, path string) {
-	if s.ComplianceType != nil {
-		p := shape.Member(path, "complianceType")
-		v.Enum(p, *s.ComplianceType, ConformancePackComplianceTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// AggregateConformancePackComplianceCount shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *AggregateConformancePackComplianceCount) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AggregateConformancePackComplianceCount) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
 // AggregateConformancePackComplianceFilters shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *AggregateConformancePackComplianceFilters) Validate() error {
@@ -200,23 +92,6 @@ func (s *AggregateConformancePackComplianceFilters) validate(v *shape.Validator,
 }
 
 // Validate checks s against the constraints of the model's
-// AggregateConformancePackComplianceSummary shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *AggregateConformancePackComplianceSummary) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AggregateConformancePackComplianceSummary) validate(v *shape.Validator, path string) {
-	if s.GroupName != nil {
-		p := shape.Member(path, "groupName")
-		v.Length(p, *s.GroupName, 1, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // AggregateConformancePackComplianceSummaryFilters shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *AggregateConformancePackComplianceSummaryFilters) Validate() error {
@@ -227,39 +102,6 @@ func (s *AggregateConformancePackComplianceSummaryFilters) Validate() error {
 
 // validate adds the violations in s, the value at path, to v.
 func (s *AggregateConformancePackComplianceSummaryFilters) validate(v *shape.Validator, path string) {
-	if s.AccountId != nil {
-		p := shape.Member(path, "accountId")
-		v.Pattern(p, *s.AccountId, patternAccountId, `\d{12}`)
-	}
-	if s.AwsRegion != nil {
-		p := shape.Member(path, "awsRegion")
-		v.Length(p, *s.AwsRegion, 1, 64)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// AggregateEvaluationResult shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *AggregateEvaluationResult) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AggregateEvaluationResult) validate(v *shape.Validator, path string) {
-	if s.EvaluationResultIdentifier != nil {
-		p := shape.Member(path, "evaluationResultIdentifier")
-		s.EvaluationResultIdentifier.validate(v, p)
-	}
-	if s.ComplianceType != nil {
-		p := shape.Member(path, "complianceType")
-		v.Enum(p, *s.ComplianceType, ComplianceTypeValues)
-	}
-	if s.Annotation != nil {
-		p := shape.Member(path, "annotation")
-		v.Length(p, *s.Annotation, 1, 256)
-	}
 	if s.AccountId != nil {
 		p := shape.Member(path, "accountId")
 		v.Pattern(p, *s.AccountId, patternAccountId, `\d{12}`)
@@ -304,52 +146,6 @@ func (s *AggregateResourceIdentifier) validate(v *shape.Validator, path string) 
 	} else {
 		p := shape.Member(path, "resourceType")
 		v.Enum(p, *s.ResourceType, ResourceTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// AggregatedSourceStatus shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *AggregatedSourceStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AggregatedSourceStatus) validate(v *shape.Validator, path string) {
-	if s.SourceType != nil {
-		p := shape.Member(path, "sourceType")
-		v.Enum(p, *s.SourceType, AggregatedSourceTypeValues)
-	}
-	if s.AwsRegion != nil {
-		p := shape.Member(path, "awsRegion")
-		v.Length(p, *s.AwsRegion, 1, 64)
-	}
-	if s.LastUpdateStatus != nil {
-		p := shape.Member(path, "lastUpdateStatus")
-		v.Enum(p, *s.LastUpdateStatus, AggregatedSourceStatusTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// AggregationAuthorization shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *AggregationAuthorization) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AggregationAuthorization) validate(v *shape.Validator, path string) {
-	if s.AuthorizedAccountId != nil {
-		p := shape.Member(path, "authorizedAccountId")
-		v.Pattern(p, *s.AuthorizedAccountId, patternAccountId, `\d{12}`)
-	}
-	if s.AuthorizedAwsRegion != nil {
-		p := shape.Member(path, "authorizedAwsRegion")
-		v.Length(p, *s.AuthorizedAwsRegion, 1, 64)
 	}
 }
 
@@ -432,6 +228,15 @@ func (s *AssociateResourceTypesRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// AssociateResourceTypesRequest shape and returns the Validator holding the
+// violations found.
+func (s *AssociateResourceTypesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *AssociateResourceTypesRequest) validate(v *shape.Validator, path string) {
 	if s.ConfigurationRecorderArn == nil {
@@ -448,25 +253,6 @@ func (s *AssociateResourceTypesRequest) validate(v *shape.Validator, path string
 			p1 := shape.Elem(p, i1)
 			v.Enum(p1, e1, ResourceTypeValues)
 		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// AssociateResourceTypesResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *AssociateResourceTypesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AssociateResourceTypesResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigurationRecorder == nil {
-		v.Null(shape.Member(path, "configurationRecorder"))
-	} else {
-		p := shape.Member(path, "configurationRecorder")
-		s.ConfigurationRecorder.validate(v, p)
 	}
 }
 
@@ -496,49 +282,21 @@ func (s *AzureConnectorConfiguration) validate(v *shape.Validator, path string) 
 }
 
 // Validate checks s against the constraints of the model's
-// BaseConfigurationItem shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *BaseConfigurationItem) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *BaseConfigurationItem) validate(v *shape.Validator, path string) {
-	if s.AccountId != nil {
-		p := shape.Member(path, "accountId")
-		v.Pattern(p, *s.AccountId, patternAccountId, `\d{12}`)
-	}
-	if s.ConfigurationItemStatus != nil {
-		p := shape.Member(path, "configurationItemStatus")
-		v.Enum(p, *s.ConfigurationItemStatus, ConfigurationItemStatusValues)
-	}
-	if s.ResourceType != nil {
-		p := shape.Member(path, "resourceType")
-		v.Enum(p, *s.ResourceType, ResourceTypeValues)
-	}
-	if s.ResourceId != nil {
-		p := shape.Member(path, "resourceId")
-		v.Length(p, *s.ResourceId, 1, 768)
-	}
-	if s.AwsRegion != nil {
-		p := shape.Member(path, "awsRegion")
-		v.Length(p, *s.AwsRegion, 1, 64)
-	}
-	if s.RecordingFrequency != nil {
-		p := shape.Member(path, "recordingFrequency")
-		v.Enum(p, *s.RecordingFrequency, RecordingFrequencyValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // BatchGetAggregateResourceConfigRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *BatchGetAggregateResourceConfigRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// BatchGetAggregateResourceConfigRequest shape and returns the Validator
+// holding the violations found.
+func (s *BatchGetAggregateResourceConfigRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -563,39 +321,21 @@ func (s *BatchGetAggregateResourceConfigRequest) validate(v *shape.Validator, pa
 }
 
 // Validate checks s against the constraints of the model's
-// BatchGetAggregateResourceConfigResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *BatchGetAggregateResourceConfigResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *BatchGetAggregateResourceConfigResponse) validate(v *shape.Validator, path string) {
-	if s.BaseConfigurationItems != nil {
-		p := shape.Member(path, "baseConfigurationItems")
-		for i1 := range s.BaseConfigurationItems {
-			p1 := shape.Elem(p, i1)
-			s.BaseConfigurationItems[i1].validate(v, p1)
-		}
-	}
-	if s.UnprocessedResourceIdentifiers != nil {
-		p := shape.Member(path, "unprocessedResourceIdentifiers")
-		for i1 := range s.UnprocessedResourceIdentifiers {
-			p1 := shape.Elem(p, i1)
-			s.UnprocessedResourceIdentifiers[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // BatchGetResourceConfigRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *BatchGetResourceConfigRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// BatchGetResourceConfigRequest shape and returns the Validator holding the
+// violations found.
+func (s *BatchGetResourceConfigRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -609,155 +349,6 @@ func (s *BatchGetResourceConfigRequest) validate(v *shape.Validator, path string
 			p1 := shape.Elem(p, i1)
 			s.ResourceKeys[i1].validate(v, p1)
 		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// BatchGetResourceConfigResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *BatchGetResourceConfigResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *BatchGetResourceConfigResponse) validate(v *shape.Validator, path string) {
-	if s.BaseConfigurationItems != nil {
-		p := shape.Member(path, "baseConfigurationItems")
-		for i1 := range s.BaseConfigurationItems {
-			p1 := shape.Elem(p, i1)
-			s.BaseConfigurationItems[i1].validate(v, p1)
-		}
-	}
-	if s.UnprocessedResourceKeys != nil {
-		p := shape.Member(path, "unprocessedResourceKeys")
-		v.Size(p, len(s.UnprocessedResourceKeys), 1, 100, shape.Structs("ResourceKey", len(s.UnprocessedResourceKeys)))
-		for i1 := range s.UnprocessedResourceKeys {
-			p1 := shape.Elem(p, i1)
-			s.UnprocessedResourceKeys[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's Compliance shape.
-// It returns a ValidationException describing every violation, or nil.
-func (s *Compliance) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *Compliance) validate(v *shape.Validator, path string) {
-	if s.ComplianceType != nil {
-		p := shape.Member(path, "complianceType")
-		v.Enum(p, *s.ComplianceType, ComplianceTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ComplianceByConfigRule shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ComplianceByConfigRule) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ComplianceByConfigRule) validate(v *shape.Validator, path string) {
-	if s.ConfigRuleName != nil {
-		p := shape.Member(path, "configRuleName")
-		v.Length(p, *s.ConfigRuleName, 1, 64)
-	}
-	if s.Compliance != nil {
-		p := shape.Member(path, "compliance")
-		s.Compliance.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ComplianceByResource shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ComplianceByResource) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ComplianceByResource) validate(v *shape.Validator, path string) {
-	if s.ResourceType != nil {
-		p := shape.Member(path, "resourceType")
-		v.Length(p, *s.ResourceType, 1, 256)
-	}
-	if s.ResourceId != nil {
-		p := shape.Member(path, "resourceId")
-		v.Length(p, *s.ResourceId, 1, 768)
-	}
-	if s.Compliance != nil {
-		p := shape.Member(path, "compliance")
-		s.Compliance.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ComplianceContributorCount shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ComplianceContributorCount) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ComplianceContributorCount) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's ComplianceSummary
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *ComplianceSummary) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ComplianceSummary) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
-// ComplianceSummaryByResourceType shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ComplianceSummaryByResourceType) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ComplianceSummaryByResourceType) validate(v *shape.Validator, path string) {
-	if s.ResourceType != nil {
-		p := shape.Member(path, "resourceType")
-		v.Length(p, *s.ResourceType, 1, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ConfigExportDeliveryInfo shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ConfigExportDeliveryInfo) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConfigExportDeliveryInfo) validate(v *shape.Validator, path string) {
-	if s.LastStatus != nil {
-		p := shape.Member(path, "lastStatus")
-		v.Enum(p, *s.LastStatus, DeliveryStatusValues)
 	}
 }
 
@@ -879,24 +470,6 @@ func (s *ConfigRuleComplianceSummaryFilters) validate(v *shape.Validator, path s
 }
 
 // Validate checks s against the constraints of the model's
-// ConfigRuleEvaluationStatus shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ConfigRuleEvaluationStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConfigRuleEvaluationStatus) validate(v *shape.Validator, path string) {
-	if s.ConfigRuleName != nil {
-		p := shape.Member(path, "configRuleName")
-		v.Length(p, *s.ConfigRuleName, 1, 128)
-		v.Pattern(p, *s.ConfigRuleName, patternConfigRuleName, `.*\S.*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ConfigSnapshotDeliveryProperties shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ConfigSnapshotDeliveryProperties) Validate() error {
@@ -910,108 +483,6 @@ func (s *ConfigSnapshotDeliveryProperties) validate(v *shape.Validator, path str
 	if s.DeliveryFrequency != nil {
 		p := shape.Member(path, "deliveryFrequency")
 		v.Enum(p, *s.DeliveryFrequency, MaximumExecutionFrequencyValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ConfigStreamDeliveryInfo shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ConfigStreamDeliveryInfo) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConfigStreamDeliveryInfo) validate(v *shape.Validator, path string) {
-	if s.LastStatus != nil {
-		p := shape.Member(path, "lastStatus")
-		v.Enum(p, *s.LastStatus, DeliveryStatusValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ConfigurationAggregator shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ConfigurationAggregator) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConfigurationAggregator) validate(v *shape.Validator, path string) {
-	if s.ConfigurationAggregatorName != nil {
-		p := shape.Member(path, "configurationAggregatorName")
-		v.Length(p, *s.ConfigurationAggregatorName, 1, 256)
-		v.Pattern(p, *s.ConfigurationAggregatorName, patternConfigurationAggregatorName, `[\w\-]+`)
-	}
-	if s.ConfigurationAggregatorArn != nil {
-		p := shape.Member(path, "configurationAggregatorArn")
-		v.Pattern(p, *s.ConfigurationAggregatorArn, patternConfigurationAggregatorArn, `arn:aws[a-z\-]*:config:[a-z\-\d]+:\d+:config-aggregator/config-aggregator-[a-z\d]+`)
-	}
-	if s.AccountAggregationSources != nil {
-		p := shape.Member(path, "accountAggregationSources")
-		v.Size(p, len(s.AccountAggregationSources), 0, 1, shape.Structs("AccountAggregationSource", len(s.AccountAggregationSources)))
-		for i1 := range s.AccountAggregationSources {
-			p1 := shape.Elem(p, i1)
-			s.AccountAggregationSources[i1].validate(v, p1)
-		}
-	}
-	if s.OrganizationAggregationSource != nil {
-		p := shape.Member(path, "organizationAggregationSource")
-		s.OrganizationAggregationSource.validate(v, p)
-	}
-	if s.CreatedBy != nil {
-		p := shape.Member(path, "createdBy")
-		v.Length(p, *s.CreatedBy, 1, 256)
-	}
-	if s.AggregatorFilters != nil {
-		p := shape.Member(path, "aggregatorFilters")
-		s.AggregatorFilters.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's ConfigurationItem
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *ConfigurationItem) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConfigurationItem) validate(v *shape.Validator, path string) {
-	if s.AccountId != nil {
-		p := shape.Member(path, "accountId")
-		v.Pattern(p, *s.AccountId, patternAccountId, `\d{12}`)
-	}
-	if s.ConfigurationItemStatus != nil {
-		p := shape.Member(path, "configurationItemStatus")
-		v.Enum(p, *s.ConfigurationItemStatus, ConfigurationItemStatusValues)
-	}
-	if s.ResourceType != nil {
-		p := shape.Member(path, "resourceType")
-		v.Enum(p, *s.ResourceType, ResourceTypeValues)
-	}
-	if s.ResourceId != nil {
-		p := shape.Member(path, "resourceId")
-		v.Length(p, *s.ResourceId, 1, 768)
-	}
-	if s.AwsRegion != nil {
-		p := shape.Member(path, "awsRegion")
-		v.Length(p, *s.AwsRegion, 1, 64)
-	}
-	if s.Relationships != nil {
-		p := shape.Member(path, "relationships")
-		for i1 := range s.Relationships {
-			p1 := shape.Elem(p, i1)
-			s.Relationships[i1].validate(v, p1)
-		}
-	}
-	if s.RecordingFrequency != nil {
-		p := shape.Member(path, "recordingFrequency")
-		v.Enum(p, *s.RecordingFrequency, RecordingFrequencyValues)
 	}
 }
 
@@ -1086,72 +557,6 @@ func (s *ConfigurationRecorderFilter) validate(v *shape.Validator, path string) 
 }
 
 // Validate checks s against the constraints of the model's
-// ConfigurationRecorderStatus shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ConfigurationRecorderStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConfigurationRecorderStatus) validate(v *shape.Validator, path string) {
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Length(p, *s.Arn, 1, 1000)
-	}
-	if s.LastStatus != nil {
-		p := shape.Member(path, "lastStatus")
-		v.Enum(p, *s.LastStatus, RecorderStatusValues)
-	}
-	if s.ServicePrincipal != nil {
-		p := shape.Member(path, "servicePrincipal")
-		v.Length(p, *s.ServicePrincipal, 1, 128)
-		v.Pattern(p, *s.ServicePrincipal, patternServicePrincipal, `[\w+=,.@-]+`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ConfigurationRecorderSummary shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ConfigurationRecorderSummary) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConfigurationRecorderSummary) validate(v *shape.Validator, path string) {
-	if s.Arn == nil {
-		v.Null(shape.Member(path, "arn"))
-	} else {
-		p := shape.Member(path, "arn")
-		v.Length(p, *s.Arn, 1, 1000)
-	}
-	if s.Name == nil {
-		v.Null(shape.Member(path, "name"))
-	} else {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 256)
-	}
-	if s.ServicePrincipal != nil {
-		p := shape.Member(path, "servicePrincipal")
-		v.Length(p, *s.ServicePrincipal, 1, 128)
-		v.Pattern(p, *s.ServicePrincipal, patternServicePrincipal, `[\w+=,.@-]+`)
-	}
-	if s.RecordingScope == nil {
-		v.Null(shape.Member(path, "recordingScope"))
-	} else {
-		p := shape.Member(path, "recordingScope")
-		v.Enum(p, *s.RecordingScope, RecordingScopeValues)
-	}
-	if s.Provider != nil {
-		p := shape.Member(path, "provider")
-		v.Enum(p, *s.Provider, ProviderValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ConformancePackComplianceFilters shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ConformancePackComplianceFilters) Validate() error {
@@ -1177,24 +582,6 @@ func (s *ConformancePackComplianceFilters) validate(v *shape.Validator, path str
 }
 
 // Validate checks s against the constraints of the model's
-// ConformancePackComplianceScore shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ConformancePackComplianceScore) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConformancePackComplianceScore) validate(v *shape.Validator, path string) {
-	if s.ConformancePackName != nil {
-		p := shape.Member(path, "conformancePackName")
-		v.Length(p, *s.ConformancePackName, 1, 256)
-		v.Pattern(p, *s.ConformancePackName, patternConformancePackName, `[a-zA-Z][-a-zA-Z0-9]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ConformancePackComplianceScoresFilters shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *ConformancePackComplianceScoresFilters) Validate() error {
@@ -1215,88 +602,6 @@ func (s *ConformancePackComplianceScoresFilters) validate(v *shape.Validator, pa
 			v.Length(p1, e1, 1, 256)
 			v.Pattern(p1, e1, patternConformancePackName, `[a-zA-Z][-a-zA-Z0-9]*`)
 		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ConformancePackComplianceSummary shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ConformancePackComplianceSummary) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConformancePackComplianceSummary) validate(v *shape.Validator, path string) {
-	if s.ConformancePackName == nil {
-		v.Null(shape.Member(path, "conformancePackName"))
-	} else {
-		p := shape.Member(path, "conformancePackName")
-		v.Length(p, *s.ConformancePackName, 1, 256)
-		v.Pattern(p, *s.ConformancePackName, patternConformancePackName, `[a-zA-Z][-a-zA-Z0-9]*`)
-	}
-	if s.ConformancePackComplianceStatus == nil {
-		v.Null(shape.Member(path, "conformancePackComplianceStatus"))
-	} else {
-		p := shape.Member(path, "conformancePackComplianceStatus")
-		v.Enum(p, *s.ConformancePackComplianceStatus, ConformancePackComplianceTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ConformancePackDetail shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ConformancePackDetail) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConformancePackDetail) validate(v *shape.Validator, path string) {
-	if s.ConformancePackName == nil {
-		v.Null(shape.Member(path, "conformancePackName"))
-	} else {
-		p := shape.Member(path, "conformancePackName")
-		v.Length(p, *s.ConformancePackName, 1, 256)
-		v.Pattern(p, *s.ConformancePackName, patternConformancePackName, `[a-zA-Z][-a-zA-Z0-9]*`)
-	}
-	if s.ConformancePackArn == nil {
-		v.Null(shape.Member(path, "conformancePackArn"))
-	} else {
-		p := shape.Member(path, "conformancePackArn")
-		v.Length(p, *s.ConformancePackArn, 1, 2048)
-	}
-	if s.ConformancePackId == nil {
-		v.Null(shape.Member(path, "conformancePackId"))
-	} else {
-		p := shape.Member(path, "conformancePackId")
-		v.Length(p, *s.ConformancePackId, 1, 1024)
-	}
-	if s.DeliveryS3Bucket != nil {
-		p := shape.Member(path, "deliveryS3Bucket")
-		v.Length(p, *s.DeliveryS3Bucket, 0, 63)
-	}
-	if s.DeliveryS3KeyPrefix != nil {
-		p := shape.Member(path, "deliveryS3KeyPrefix")
-		v.Length(p, *s.DeliveryS3KeyPrefix, 0, 1024)
-	}
-	if s.ConformancePackInputParameters != nil {
-		p := shape.Member(path, "conformancePackInputParameters")
-		v.Size(p, len(s.ConformancePackInputParameters), 0, 60, shape.Structs("ConformancePackInputParameter", len(s.ConformancePackInputParameters)))
-		for i1 := range s.ConformancePackInputParameters {
-			p1 := shape.Elem(p, i1)
-			s.ConformancePackInputParameters[i1].validate(v, p1)
-		}
-	}
-	if s.CreatedBy != nil {
-		p := shape.Member(path, "createdBy")
-		v.Length(p, *s.CreatedBy, 1, 256)
-	}
-	if s.TemplateSSMDocumentDetails != nil {
-		p := shape.Member(path, "templateSSMDocumentDetails")
-		s.TemplateSSMDocumentDetails.validate(v, p)
 	}
 }
 
@@ -1338,41 +643,6 @@ func (s *ConformancePackEvaluationFilters) validate(v *shape.Validator, path str
 }
 
 // Validate checks s against the constraints of the model's
-// ConformancePackEvaluationResult shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ConformancePackEvaluationResult) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConformancePackEvaluationResult) validate(v *shape.Validator, path string) {
-	if s.ComplianceType == nil {
-		v.Null(shape.Member(path, "complianceType"))
-	} else {
-		p := shape.Member(path, "complianceType")
-		v.Enum(p, *s.ComplianceType, ConformancePackComplianceTypeValues)
-	}
-	if s.EvaluationResultIdentifier == nil {
-		v.Null(shape.Member(path, "evaluationResultIdentifier"))
-	} else {
-		p := shape.Member(path, "evaluationResultIdentifier")
-		s.EvaluationResultIdentifier.validate(v, p)
-	}
-	if s.ConfigRuleInvokedTime == nil {
-		v.Null(shape.Member(path, "configRuleInvokedTime"))
-	}
-	if s.ResultRecordedTime == nil {
-		v.Null(shape.Member(path, "resultRecordedTime"))
-	}
-	if s.Annotation != nil {
-		p := shape.Member(path, "annotation")
-		v.Length(p, *s.Annotation, 0, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ConformancePackInputParameter shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ConformancePackInputParameter) Validate() error {
@@ -1394,120 +664,6 @@ func (s *ConformancePackInputParameter) validate(v *shape.Validator, path string
 	} else {
 		p := shape.Member(path, "parameterValue")
 		v.Length(p, *s.ParameterValue, 0, 4096)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ConformancePackRuleCompliance shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ConformancePackRuleCompliance) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConformancePackRuleCompliance) validate(v *shape.Validator, path string) {
-	if s.ConfigRuleName != nil {
-		p := shape.Member(path, "configRuleName")
-		v.Length(p, *s.ConfigRuleName, 1, 128)
-		v.Pattern(p, *s.ConfigRuleName, patternConfigRuleName, `.*\S.*`)
-	}
-	if s.ComplianceType != nil {
-		p := shape.Member(path, "complianceType")
-		v.Enum(p, *s.ComplianceType, ConformancePackComplianceTypeValues)
-	}
-	if s.Controls != nil {
-		p := shape.Member(path, "controls")
-		v.Size(p, len(s.Controls), 0, 20, shape.Strings(s.Controls))
-		for i1, e1 := range s.Controls {
-			p1 := shape.Elem(p, i1)
-			v.Length(p1, e1, 1, 128)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ConformancePackStatusDetail shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ConformancePackStatusDetail) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConformancePackStatusDetail) validate(v *shape.Validator, path string) {
-	if s.ConformancePackName == nil {
-		v.Null(shape.Member(path, "conformancePackName"))
-	} else {
-		p := shape.Member(path, "conformancePackName")
-		v.Length(p, *s.ConformancePackName, 1, 256)
-		v.Pattern(p, *s.ConformancePackName, patternConformancePackName, `[a-zA-Z][-a-zA-Z0-9]*`)
-	}
-	if s.ConformancePackId == nil {
-		v.Null(shape.Member(path, "conformancePackId"))
-	} else {
-		p := shape.Member(path, "conformancePackId")
-		v.Length(p, *s.ConformancePackId, 1, 1024)
-	}
-	if s.ConformancePackArn == nil {
-		v.Null(shape.Member(path, "conformancePackArn"))
-	} else {
-		p := shape.Member(path, "conformancePackArn")
-		v.Length(p, *s.ConformancePackArn, 1, 2048)
-	}
-	if s.ConformancePackState == nil {
-		v.Null(shape.Member(path, "conformancePackState"))
-	} else {
-		p := shape.Member(path, "conformancePackState")
-		v.Enum(p, *s.ConformancePackState, ConformancePackStateValues)
-	}
-	if s.StackArn == nil {
-		v.Null(shape.Member(path, "stackArn"))
-	} else {
-		p := shape.Member(path, "stackArn")
-		v.Length(p, *s.StackArn, 1, 2048)
-	}
-	if s.ConformancePackStatusReason != nil {
-		p := shape.Member(path, "conformancePackStatusReason")
-		v.Length(p, *s.ConformancePackStatusReason, 0, 2000)
-	}
-	if s.LastUpdateRequestedTime == nil {
-		v.Null(shape.Member(path, "lastUpdateRequestedTime"))
-	}
-}
-
-// Validate checks s against the constraints of the model's Connector shape. It
-// returns a ValidationException describing every violation, or nil.
-func (s *Connector) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *Connector) validate(v *shape.Validator, path string) {
-	if s.Name == nil {
-		v.Null(shape.Member(path, "name"))
-	} else {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 256)
-	}
-	if s.Arn == nil {
-		v.Null(shape.Member(path, "arn"))
-	} else {
-		p := shape.Member(path, "arn")
-		v.Length(p, *s.Arn, 1, 1000)
-	}
-	if s.ConnectorConfiguration == nil {
-		v.Null(shape.Member(path, "connectorConfiguration"))
-	} else {
-		p := shape.Member(path, "connectorConfiguration")
-		s.ConnectorConfiguration.validate(v, p)
-	}
-	if s.CreatedTime == nil {
-		v.Null(shape.Member(path, "createdTime"))
 	}
 }
 
@@ -1548,45 +704,6 @@ func (s *ConnectorFilter) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's ConnectorSummary
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *ConnectorSummary) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ConnectorSummary) validate(v *shape.Validator, path string) {
-	if s.Arn == nil {
-		v.Null(shape.Member(path, "arn"))
-	} else {
-		p := shape.Member(path, "arn")
-		v.Length(p, *s.Arn, 1, 1000)
-	}
-	if s.Name == nil {
-		v.Null(shape.Member(path, "name"))
-	} else {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 256)
-	}
-	if s.Provider == nil {
-		v.Null(shape.Member(path, "provider"))
-	} else {
-		p := shape.Member(path, "provider")
-		v.Enum(p, *s.Provider, ProviderValues)
-	}
-	if s.TenantIdentifier == nil {
-		v.Null(shape.Member(path, "tenantIdentifier"))
-	} else {
-		p := shape.Member(path, "tenantIdentifier")
-		v.Length(p, *s.TenantIdentifier, 1, 128)
-	}
-	if s.CreatedTime == nil {
-		v.Null(shape.Member(path, "createdTime"))
-	}
-}
-
 // Validate checks s against the constraints of the model's CustomPolicyDetails
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *CustomPolicyDetails) Validate() error {
@@ -1621,6 +738,15 @@ func (s *DeleteAggregationAuthorizationRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DeleteAggregationAuthorizationRequest shape and returns the Validator
+// holding the violations found.
+func (s *DeleteAggregationAuthorizationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DeleteAggregationAuthorizationRequest) validate(v *shape.Validator, path string) {
 	if s.AuthorizedAccountId == nil {
@@ -1646,6 +772,15 @@ func (s *DeleteConfigRuleRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DeleteConfigRuleRequest shape and returns the Validator holding the
+// violations found.
+func (s *DeleteConfigRuleRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DeleteConfigRuleRequest) validate(v *shape.Validator, path string) {
 	if s.ConfigRuleName == nil {
@@ -1664,6 +799,15 @@ func (s *DeleteConfigurationAggregatorRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeleteConfigurationAggregatorRequest shape and returns the Validator holding
+// the violations found.
+func (s *DeleteConfigurationAggregatorRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1686,6 +830,15 @@ func (s *DeleteConfigurationRecorderRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DeleteConfigurationRecorderRequest shape and returns the Validator holding
+// the violations found.
+func (s *DeleteConfigurationRecorderRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DeleteConfigurationRecorderRequest) validate(v *shape.Validator, path string) {
 	if s.ConfigurationRecorderName == nil {
@@ -1703,6 +856,15 @@ func (s *DeleteConformancePackRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeleteConformancePackRequest shape and returns the Validator holding the
+// violations found.
+func (s *DeleteConformancePackRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1725,6 +887,15 @@ func (s *DeleteConnectorRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DeleteConnectorRequest shape and returns the Validator holding the
+// violations found.
+func (s *DeleteConnectorRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DeleteConnectorRequest) validate(v *shape.Validator, path string) {
 	if s.Arn == nil {
@@ -1742,6 +913,15 @@ func (s *DeleteDeliveryChannelRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeleteDeliveryChannelRequest shape and returns the Validator holding the
+// violations found.
+func (s *DeleteDeliveryChannelRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1763,6 +943,15 @@ func (s *DeleteEvaluationResultsRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DeleteEvaluationResultsRequest shape and returns the Validator holding the
+// violations found.
+func (s *DeleteEvaluationResultsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DeleteEvaluationResultsRequest) validate(v *shape.Validator, path string) {
 	if s.ConfigRuleName == nil {
@@ -1774,25 +963,21 @@ func (s *DeleteEvaluationResultsRequest) validate(v *shape.Validator, path strin
 }
 
 // Validate checks s against the constraints of the model's
-// DeleteEvaluationResultsResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DeleteEvaluationResultsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DeleteEvaluationResultsResponse) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
 // DeleteOrganizationConfigRuleRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DeleteOrganizationConfigRuleRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeleteOrganizationConfigRuleRequest shape and returns the Validator holding
+// the violations found.
+func (s *DeleteOrganizationConfigRuleRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1815,6 +1000,15 @@ func (s *DeleteOrganizationConformancePackRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DeleteOrganizationConformancePackRequest shape and returns the Validator
+// holding the violations found.
+func (s *DeleteOrganizationConformancePackRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DeleteOrganizationConformancePackRequest) validate(v *shape.Validator, path string) {
 	if s.OrganizationConformancePackName == nil {
@@ -1833,6 +1027,15 @@ func (s *DeletePendingAggregationRequestRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeletePendingAggregationRequestRequest shape and returns the Validator
+// holding the violations found.
+func (s *DeletePendingAggregationRequestRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1860,6 +1063,15 @@ func (s *DeleteRemediationConfigurationRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DeleteRemediationConfigurationRequest shape and returns the Validator
+// holding the violations found.
+func (s *DeleteRemediationConfigurationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DeleteRemediationConfigurationRequest) validate(v *shape.Validator, path string) {
 	if s.ConfigRuleName == nil {
@@ -1872,25 +1084,21 @@ func (s *DeleteRemediationConfigurationRequest) validate(v *shape.Validator, pat
 }
 
 // Validate checks s against the constraints of the model's
-// DeleteRemediationConfigurationResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DeleteRemediationConfigurationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DeleteRemediationConfigurationResponse) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
 // DeleteRemediationExceptionsRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DeleteRemediationExceptionsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeleteRemediationExceptionsRequest shape and returns the Validator holding
+// the violations found.
+func (s *DeleteRemediationExceptionsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1915,32 +1123,21 @@ func (s *DeleteRemediationExceptionsRequest) validate(v *shape.Validator, path s
 }
 
 // Validate checks s against the constraints of the model's
-// DeleteRemediationExceptionsResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DeleteRemediationExceptionsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DeleteRemediationExceptionsResponse) validate(v *shape.Validator, path string) {
-	if s.FailedBatches != nil {
-		p := shape.Member(path, "failedBatches")
-		for i1 := range s.FailedBatches {
-			p1 := shape.Elem(p, i1)
-			s.FailedBatches[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DeleteResourceConfigRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DeleteResourceConfigRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeleteResourceConfigRequest shape and returns the Validator holding the
+// violations found.
+func (s *DeleteResourceConfigRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1968,6 +1165,15 @@ func (s *DeleteRetentionConfigurationRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DeleteRetentionConfigurationRequest shape and returns the Validator holding
+// the violations found.
+func (s *DeleteRetentionConfigurationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DeleteRetentionConfigurationRequest) validate(v *shape.Validator, path string) {
 	if s.RetentionConfigurationName == nil {
@@ -1988,6 +1194,15 @@ func (s *DeleteServiceLinkedConfigurationRecorderRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DeleteServiceLinkedConfigurationRecorderRequest shape and returns the
+// Validator holding the violations found.
+func (s *DeleteServiceLinkedConfigurationRecorderRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DeleteServiceLinkedConfigurationRecorderRequest) validate(v *shape.Validator, path string) {
 	if s.ServicePrincipal != nil {
@@ -2002,37 +1217,21 @@ func (s *DeleteServiceLinkedConfigurationRecorderRequest) validate(v *shape.Vali
 }
 
 // Validate checks s against the constraints of the model's
-// DeleteServiceLinkedConfigurationRecorderResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DeleteServiceLinkedConfigurationRecorderResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DeleteServiceLinkedConfigurationRecorderResponse) validate(v *shape.Validator, path string) {
-	if s.Arn == nil {
-		v.Null(shape.Member(path, "arn"))
-	} else {
-		p := shape.Member(path, "arn")
-		v.Length(p, *s.Arn, 1, 1000)
-	}
-	if s.Name == nil {
-		v.Null(shape.Member(path, "name"))
-	} else {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DeleteStoredQueryRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *DeleteStoredQueryRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeleteStoredQueryRequest shape and returns the Validator holding the
+// violations found.
+func (s *DeleteStoredQueryRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2047,25 +1246,21 @@ func (s *DeleteStoredQueryRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// DeleteStoredQueryResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *DeleteStoredQueryResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DeleteStoredQueryResponse) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
 // DeliverConfigSnapshotRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DeliverConfigSnapshotRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeliverConfigSnapshotRequest shape and returns the Validator holding the
+// violations found.
+func (s *DeliverConfigSnapshotRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2076,19 +1271,6 @@ func (s *DeliverConfigSnapshotRequest) validate(v *shape.Validator, path string)
 		p := shape.Member(path, "deliveryChannelName")
 		v.Length(p, *s.DeliveryChannelName, 1, 256)
 	}
-}
-
-// Validate checks s against the constraints of the model's
-// DeliverConfigSnapshotResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DeliverConfigSnapshotResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DeliverConfigSnapshotResponse) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's DeliveryChannel
@@ -2112,37 +1294,21 @@ func (s *DeliveryChannel) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// DeliveryChannelStatus shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *DeliveryChannelStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DeliveryChannelStatus) validate(v *shape.Validator, path string) {
-	if s.ConfigSnapshotDeliveryInfo != nil {
-		p := shape.Member(path, "configSnapshotDeliveryInfo")
-		s.ConfigSnapshotDeliveryInfo.validate(v, p)
-	}
-	if s.ConfigHistoryDeliveryInfo != nil {
-		p := shape.Member(path, "configHistoryDeliveryInfo")
-		s.ConfigHistoryDeliveryInfo.validate(v, p)
-	}
-	if s.ConfigStreamDeliveryInfo != nil {
-		p := shape.Member(path, "configStreamDeliveryInfo")
-		s.ConfigStreamDeliveryInfo.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeAggregateComplianceByConfigRulesRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeAggregateComplianceByConfigRulesRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeAggregateComplianceByConfigRulesRequest shape and returns the
+// Validator holding the violations found.
+func (s *DescribeAggregateComplianceByConfigRulesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2165,32 +1331,21 @@ func (s *DescribeAggregateComplianceByConfigRulesRequest) validate(v *shape.Vali
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeAggregateComplianceByConfigRulesResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeAggregateComplianceByConfigRulesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeAggregateComplianceByConfigRulesResponse) validate(v *shape.Validator, path string) {
-	if s.AggregateComplianceByConfigRules != nil {
-		p := shape.Member(path, "aggregateComplianceByConfigRules")
-		for i1 := range s.AggregateComplianceByConfigRules {
-			p1 := shape.Elem(p, i1)
-			s.AggregateComplianceByConfigRules[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeAggregateComplianceByConformancePacksRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeAggregateComplianceByConformancePacksRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeAggregateComplianceByConformancePacksRequest shape and returns the
+// Validator holding the violations found.
+func (s *DescribeAggregateComplianceByConformancePacksRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2213,32 +1368,21 @@ func (s *DescribeAggregateComplianceByConformancePacksRequest) validate(v *shape
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeAggregateComplianceByConformancePacksResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeAggregateComplianceByConformancePacksResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeAggregateComplianceByConformancePacksResponse) validate(v *shape.Validator, path string) {
-	if s.AggregateComplianceByConformancePacks != nil {
-		p := shape.Member(path, "aggregateComplianceByConformancePacks")
-		for i1 := range s.AggregateComplianceByConformancePacks {
-			p1 := shape.Elem(p, i1)
-			s.AggregateComplianceByConformancePacks[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeAggregationAuthorizationsRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeAggregationAuthorizationsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeAggregationAuthorizationsRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeAggregationAuthorizationsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2250,32 +1394,21 @@ func (s *DescribeAggregationAuthorizationsRequest) validate(v *shape.Validator, 
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeAggregationAuthorizationsResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeAggregationAuthorizationsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeAggregationAuthorizationsResponse) validate(v *shape.Validator, path string) {
-	if s.AggregationAuthorizations != nil {
-		p := shape.Member(path, "aggregationAuthorizations")
-		for i1 := range s.AggregationAuthorizations {
-			p1 := shape.Elem(p, i1)
-			s.AggregationAuthorizations[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeComplianceByConfigRuleRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeComplianceByConfigRuleRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeComplianceByConfigRuleRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeComplianceByConfigRuleRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2300,32 +1433,21 @@ func (s *DescribeComplianceByConfigRuleRequest) validate(v *shape.Validator, pat
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeComplianceByConfigRuleResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeComplianceByConfigRuleResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeComplianceByConfigRuleResponse) validate(v *shape.Validator, path string) {
-	if s.ComplianceByConfigRules != nil {
-		p := shape.Member(path, "complianceByConfigRules")
-		for i1 := range s.ComplianceByConfigRules {
-			p1 := shape.Elem(p, i1)
-			s.ComplianceByConfigRules[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeComplianceByResourceRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DescribeComplianceByResourceRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeComplianceByResourceRequest shape and returns the Validator holding
+// the violations found.
+func (s *DescribeComplianceByResourceRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2353,32 +1475,21 @@ func (s *DescribeComplianceByResourceRequest) validate(v *shape.Validator, path 
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeComplianceByResourceResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DescribeComplianceByResourceResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeComplianceByResourceResponse) validate(v *shape.Validator, path string) {
-	if s.ComplianceByResources != nil {
-		p := shape.Member(path, "complianceByResources")
-		for i1 := range s.ComplianceByResources {
-			p1 := shape.Elem(p, i1)
-			s.ComplianceByResources[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeConfigRuleEvaluationStatusRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeConfigRuleEvaluationStatusRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeConfigRuleEvaluationStatusRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeConfigRuleEvaluationStatusRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2395,26 +1506,6 @@ func (s *DescribeConfigRuleEvaluationStatusRequest) validate(v *shape.Validator,
 	if s.Limit != nil {
 		p := shape.Member(path, "limit")
 		v.Range(p, int64(*s.Limit), 0, true, 50, true)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// DescribeConfigRuleEvaluationStatusResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeConfigRuleEvaluationStatusResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeConfigRuleEvaluationStatusResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigRulesEvaluationStatus != nil {
-		p := shape.Member(path, "configRulesEvaluationStatus")
-		for i1 := range s.ConfigRulesEvaluationStatus {
-			p1 := shape.Elem(p, i1)
-			s.ConfigRulesEvaluationStatus[i1].validate(v, p1)
-		}
 	}
 }
 
@@ -2448,6 +1539,15 @@ func (s *DescribeConfigRulesRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DescribeConfigRulesRequest shape and returns the Validator holding the
+// violations found.
+func (s *DescribeConfigRulesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DescribeConfigRulesRequest) validate(v *shape.Validator, path string) {
 	if s.ConfigRuleNames != nil {
@@ -2466,32 +1566,21 @@ func (s *DescribeConfigRulesRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeConfigRulesResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DescribeConfigRulesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeConfigRulesResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigRules != nil {
-		p := shape.Member(path, "configRules")
-		for i1 := range s.ConfigRules {
-			p1 := shape.Elem(p, i1)
-			s.ConfigRules[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeConfigurationAggregatorSourcesStatusRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeConfigurationAggregatorSourcesStatusRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeConfigurationAggregatorSourcesStatusRequest shape and returns the
+// Validator holding the violations found.
+func (s *DescribeConfigurationAggregatorSourcesStatusRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2518,32 +1607,21 @@ func (s *DescribeConfigurationAggregatorSourcesStatusRequest) validate(v *shape.
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeConfigurationAggregatorSourcesStatusResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeConfigurationAggregatorSourcesStatusResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeConfigurationAggregatorSourcesStatusResponse) validate(v *shape.Validator, path string) {
-	if s.AggregatedSourceStatusList != nil {
-		p := shape.Member(path, "aggregatedSourceStatusList")
-		for i1 := range s.AggregatedSourceStatusList {
-			p1 := shape.Elem(p, i1)
-			s.AggregatedSourceStatusList[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeConfigurationAggregatorsRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeConfigurationAggregatorsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeConfigurationAggregatorsRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeConfigurationAggregatorsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2564,32 +1642,21 @@ func (s *DescribeConfigurationAggregatorsRequest) validate(v *shape.Validator, p
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeConfigurationAggregatorsResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeConfigurationAggregatorsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeConfigurationAggregatorsResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigurationAggregators != nil {
-		p := shape.Member(path, "configurationAggregators")
-		for i1 := range s.ConfigurationAggregators {
-			p1 := shape.Elem(p, i1)
-			s.ConfigurationAggregators[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeConfigurationRecorderStatusRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeConfigurationRecorderStatusRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeConfigurationRecorderStatusRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeConfigurationRecorderStatusRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2613,32 +1680,21 @@ func (s *DescribeConfigurationRecorderStatusRequest) validate(v *shape.Validator
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeConfigurationRecorderStatusResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeConfigurationRecorderStatusResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeConfigurationRecorderStatusResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigurationRecordersStatus != nil {
-		p := shape.Member(path, "configurationRecordersStatus")
-		for i1 := range s.ConfigurationRecordersStatus {
-			p1 := shape.Elem(p, i1)
-			s.ConfigurationRecordersStatus[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeConfigurationRecordersRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeConfigurationRecordersRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeConfigurationRecordersRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeConfigurationRecordersRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2662,32 +1718,21 @@ func (s *DescribeConfigurationRecordersRequest) validate(v *shape.Validator, pat
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeConfigurationRecordersResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeConfigurationRecordersResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeConfigurationRecordersResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigurationRecorders != nil {
-		p := shape.Member(path, "configurationRecorders")
-		for i1 := range s.ConfigurationRecorders {
-			p1 := shape.Elem(p, i1)
-			s.ConfigurationRecorders[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeConformancePackComplianceRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeConformancePackComplianceRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeConformancePackComplianceRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeConformancePackComplianceRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2710,42 +1755,21 @@ func (s *DescribeConformancePackComplianceRequest) validate(v *shape.Validator, 
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeConformancePackComplianceResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeConformancePackComplianceResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeConformancePackComplianceResponse) validate(v *shape.Validator, path string) {
-	if s.ConformancePackName == nil {
-		v.Null(shape.Member(path, "conformancePackName"))
-	} else {
-		p := shape.Member(path, "conformancePackName")
-		v.Length(p, *s.ConformancePackName, 1, 256)
-		v.Pattern(p, *s.ConformancePackName, patternConformancePackName, `[a-zA-Z][-a-zA-Z0-9]*`)
-	}
-	if s.ConformancePackRuleComplianceList == nil {
-		v.Null(shape.Member(path, "conformancePackRuleComplianceList"))
-	} else {
-		p := shape.Member(path, "conformancePackRuleComplianceList")
-		v.Size(p, len(s.ConformancePackRuleComplianceList), 0, 1000, shape.Structs("ConformancePackRuleCompliance", len(s.ConformancePackRuleComplianceList)))
-		for i1 := range s.ConformancePackRuleComplianceList {
-			p1 := shape.Elem(p, i1)
-			s.ConformancePackRuleComplianceList[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeConformancePackStatusRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DescribeConformancePackStatusRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeConformancePackStatusRequest shape and returns the Validator holding
+// the violations found.
+func (s *DescribeConformancePackStatusRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2766,33 +1790,21 @@ func (s *DescribeConformancePackStatusRequest) validate(v *shape.Validator, path
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeConformancePackStatusResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeConformancePackStatusResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeConformancePackStatusResponse) validate(v *shape.Validator, path string) {
-	if s.ConformancePackStatusDetails != nil {
-		p := shape.Member(path, "conformancePackStatusDetails")
-		v.Size(p, len(s.ConformancePackStatusDetails), 0, 25, shape.Structs("ConformancePackStatusDetail", len(s.ConformancePackStatusDetails)))
-		for i1 := range s.ConformancePackStatusDetails {
-			p1 := shape.Elem(p, i1)
-			s.ConformancePackStatusDetails[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeConformancePacksRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DescribeConformancePacksRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeConformancePacksRequest shape and returns the Validator holding the
+// violations found.
+func (s *DescribeConformancePacksRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2813,33 +1825,21 @@ func (s *DescribeConformancePacksRequest) validate(v *shape.Validator, path stri
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeConformancePacksResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DescribeConformancePacksResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeConformancePacksResponse) validate(v *shape.Validator, path string) {
-	if s.ConformancePackDetails != nil {
-		p := shape.Member(path, "conformancePackDetails")
-		v.Size(p, len(s.ConformancePackDetails), 0, 25, shape.Structs("ConformancePackDetail", len(s.ConformancePackDetails)))
-		for i1 := range s.ConformancePackDetails {
-			p1 := shape.Elem(p, i1)
-			s.ConformancePackDetails[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeDeliveryChannelStatusRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DescribeDeliveryChannelStatusRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeDeliveryChannelStatusRequest shape and returns the Validator holding
+// the violations found.
+func (s *DescribeDeliveryChannelStatusRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2854,32 +1854,21 @@ func (s *DescribeDeliveryChannelStatusRequest) validate(v *shape.Validator, path
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeDeliveryChannelStatusResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeDeliveryChannelStatusResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeDeliveryChannelStatusResponse) validate(v *shape.Validator, path string) {
-	if s.DeliveryChannelsStatus != nil {
-		p := shape.Member(path, "deliveryChannelsStatus")
-		for i1 := range s.DeliveryChannelsStatus {
-			p1 := shape.Elem(p, i1)
-			s.DeliveryChannelsStatus[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeDeliveryChannelsRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DescribeDeliveryChannelsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeDeliveryChannelsRequest shape and returns the Validator holding the
+// violations found.
+func (s *DescribeDeliveryChannelsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2894,32 +1883,21 @@ func (s *DescribeDeliveryChannelsRequest) validate(v *shape.Validator, path stri
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeDeliveryChannelsResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DescribeDeliveryChannelsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeDeliveryChannelsResponse) validate(v *shape.Validator, path string) {
-	if s.DeliveryChannels != nil {
-		p := shape.Member(path, "deliveryChannels")
-		for i1 := range s.DeliveryChannels {
-			p1 := shape.Elem(p, i1)
-			s.DeliveryChannels[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeOrganizationConfigRuleStatusesRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeOrganizationConfigRuleStatusesRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeOrganizationConfigRuleStatusesRequest shape and returns the
+// Validator holding the violations found.
+func (s *DescribeOrganizationConfigRuleStatusesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2939,32 +1917,21 @@ func (s *DescribeOrganizationConfigRuleStatusesRequest) validate(v *shape.Valida
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeOrganizationConfigRuleStatusesResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeOrganizationConfigRuleStatusesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeOrganizationConfigRuleStatusesResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationConfigRuleStatuses != nil {
-		p := shape.Member(path, "organizationConfigRuleStatuses")
-		for i1 := range s.OrganizationConfigRuleStatuses {
-			p1 := shape.Elem(p, i1)
-			s.OrganizationConfigRuleStatuses[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeOrganizationConfigRulesRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeOrganizationConfigRulesRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeOrganizationConfigRulesRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeOrganizationConfigRulesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2984,32 +1951,21 @@ func (s *DescribeOrganizationConfigRulesRequest) validate(v *shape.Validator, pa
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeOrganizationConfigRulesResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeOrganizationConfigRulesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeOrganizationConfigRulesResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationConfigRules != nil {
-		p := shape.Member(path, "organizationConfigRules")
-		for i1 := range s.OrganizationConfigRules {
-			p1 := shape.Elem(p, i1)
-			s.OrganizationConfigRules[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeOrganizationConformancePackStatusesRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeOrganizationConformancePackStatusesRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeOrganizationConformancePackStatusesRequest shape and returns the
+// Validator holding the violations found.
+func (s *DescribeOrganizationConformancePackStatusesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3030,32 +1986,21 @@ func (s *DescribeOrganizationConformancePackStatusesRequest) validate(v *shape.V
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeOrganizationConformancePackStatusesResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeOrganizationConformancePackStatusesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeOrganizationConformancePackStatusesResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationConformancePackStatuses != nil {
-		p := shape.Member(path, "organizationConformancePackStatuses")
-		for i1 := range s.OrganizationConformancePackStatuses {
-			p1 := shape.Elem(p, i1)
-			s.OrganizationConformancePackStatuses[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeOrganizationConformancePacksRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeOrganizationConformancePacksRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeOrganizationConformancePacksRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeOrganizationConformancePacksRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3076,32 +2021,21 @@ func (s *DescribeOrganizationConformancePacksRequest) validate(v *shape.Validato
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeOrganizationConformancePacksResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeOrganizationConformancePacksResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeOrganizationConformancePacksResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationConformancePacks != nil {
-		p := shape.Member(path, "organizationConformancePacks")
-		for i1 := range s.OrganizationConformancePacks {
-			p1 := shape.Elem(p, i1)
-			s.OrganizationConformancePacks[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribePendingAggregationRequestsRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribePendingAggregationRequestsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribePendingAggregationRequestsRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribePendingAggregationRequestsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3113,32 +2047,21 @@ func (s *DescribePendingAggregationRequestsRequest) validate(v *shape.Validator,
 }
 
 // Validate checks s against the constraints of the model's
-// DescribePendingAggregationRequestsResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribePendingAggregationRequestsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribePendingAggregationRequestsResponse) validate(v *shape.Validator, path string) {
-	if s.PendingAggregationRequests != nil {
-		p := shape.Member(path, "pendingAggregationRequests")
-		for i1 := range s.PendingAggregationRequests {
-			p1 := shape.Elem(p, i1)
-			s.PendingAggregationRequests[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeRemediationConfigurationsRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeRemediationConfigurationsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeRemediationConfigurationsRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeRemediationConfigurationsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3157,33 +2080,21 @@ func (s *DescribeRemediationConfigurationsRequest) validate(v *shape.Validator, 
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeRemediationConfigurationsResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeRemediationConfigurationsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeRemediationConfigurationsResponse) validate(v *shape.Validator, path string) {
-	if s.RemediationConfigurations != nil {
-		p := shape.Member(path, "remediationConfigurations")
-		v.Size(p, len(s.RemediationConfigurations), 0, 25, shape.Structs("RemediationConfiguration", len(s.RemediationConfigurations)))
-		for i1 := range s.RemediationConfigurations {
-			p1 := shape.Elem(p, i1)
-			s.RemediationConfigurations[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeRemediationExceptionsRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DescribeRemediationExceptionsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeRemediationExceptionsRequest shape and returns the Validator holding
+// the violations found.
+func (s *DescribeRemediationExceptionsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3210,33 +2121,21 @@ func (s *DescribeRemediationExceptionsRequest) validate(v *shape.Validator, path
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeRemediationExceptionsResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeRemediationExceptionsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeRemediationExceptionsResponse) validate(v *shape.Validator, path string) {
-	if s.RemediationExceptions != nil {
-		p := shape.Member(path, "remediationExceptions")
-		v.Size(p, len(s.RemediationExceptions), 0, 25, shape.Structs("RemediationException", len(s.RemediationExceptions)))
-		for i1 := range s.RemediationExceptions {
-			p1 := shape.Elem(p, i1)
-			s.RemediationExceptions[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeRemediationExecutionStatusRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeRemediationExecutionStatusRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeRemediationExecutionStatusRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeRemediationExecutionStatusRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3263,32 +2162,21 @@ func (s *DescribeRemediationExecutionStatusRequest) validate(v *shape.Validator,
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeRemediationExecutionStatusResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeRemediationExecutionStatusResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeRemediationExecutionStatusResponse) validate(v *shape.Validator, path string) {
-	if s.RemediationExecutionStatuses != nil {
-		p := shape.Member(path, "remediationExecutionStatuses")
-		for i1 := range s.RemediationExecutionStatuses {
-			p1 := shape.Elem(p, i1)
-			s.RemediationExecutionStatuses[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeRetentionConfigurationsRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeRetentionConfigurationsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeRetentionConfigurationsRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeRetentionConfigurationsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3305,32 +2193,21 @@ func (s *DescribeRetentionConfigurationsRequest) validate(v *shape.Validator, pa
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeRetentionConfigurationsResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeRetentionConfigurationsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeRetentionConfigurationsResponse) validate(v *shape.Validator, path string) {
-	if s.RetentionConfigurations != nil {
-		p := shape.Member(path, "retentionConfigurations")
-		for i1 := range s.RetentionConfigurations {
-			p1 := shape.Elem(p, i1)
-			s.RetentionConfigurations[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DisassociateResourceTypesRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DisassociateResourceTypesRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DisassociateResourceTypesRequest shape and returns the Validator holding the
+// violations found.
+func (s *DisassociateResourceTypesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3349,25 +2226,6 @@ func (s *DisassociateResourceTypesRequest) validate(v *shape.Validator, path str
 			p1 := shape.Elem(p, i1)
 			v.Enum(p1, e1, ResourceTypeValues)
 		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// DisassociateResourceTypesResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DisassociateResourceTypesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DisassociateResourceTypesResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigurationRecorder == nil {
-		v.Null(shape.Member(path, "configurationRecorder"))
-	} else {
-		p := shape.Member(path, "configurationRecorder")
-		s.ConfigurationRecorder.validate(v, p)
 	}
 }
 
@@ -3438,103 +2296,6 @@ func (s *EvaluationModeConfiguration) validate(v *shape.Validator, path string) 
 	if s.Mode != nil {
 		p := shape.Member(path, "mode")
 		v.Enum(p, *s.Mode, EvaluationModeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's EvaluationResult
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *EvaluationResult) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *EvaluationResult) validate(v *shape.Validator, path string) {
-	if s.EvaluationResultIdentifier != nil {
-		p := shape.Member(path, "evaluationResultIdentifier")
-		s.EvaluationResultIdentifier.validate(v, p)
-	}
-	if s.ComplianceType != nil {
-		p := shape.Member(path, "complianceType")
-		v.Enum(p, *s.ComplianceType, ComplianceTypeValues)
-	}
-	if s.Annotation != nil {
-		p := shape.Member(path, "annotation")
-		v.Length(p, *s.Annotation, 1, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// EvaluationResultIdentifier shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *EvaluationResultIdentifier) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *EvaluationResultIdentifier) validate(v *shape.Validator, path string) {
-	if s.EvaluationResultQualifier != nil {
-		p := shape.Member(path, "evaluationResultQualifier")
-		s.EvaluationResultQualifier.validate(v, p)
-	}
-	if s.ResourceEvaluationId != nil {
-		p := shape.Member(path, "resourceEvaluationId")
-		v.Length(p, *s.ResourceEvaluationId, 1, 128)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// EvaluationResultQualifier shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *EvaluationResultQualifier) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *EvaluationResultQualifier) validate(v *shape.Validator, path string) {
-	if s.ConfigRuleName != nil {
-		p := shape.Member(path, "configRuleName")
-		v.Length(p, *s.ConfigRuleName, 1, 128)
-		v.Pattern(p, *s.ConfigRuleName, patternConfigRuleName, `.*\S.*`)
-	}
-	if s.ResourceType != nil {
-		p := shape.Member(path, "resourceType")
-		v.Length(p, *s.ResourceType, 1, 256)
-	}
-	if s.ResourceId != nil {
-		p := shape.Member(path, "resourceId")
-		v.Length(p, *s.ResourceId, 1, 768)
-	}
-	if s.EvaluationMode != nil {
-		p := shape.Member(path, "evaluationMode")
-		v.Enum(p, *s.EvaluationMode, EvaluationModeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's EvaluationStatus
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *EvaluationStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *EvaluationStatus) validate(v *shape.Validator, path string) {
-	if s.Status == nil {
-		v.Null(shape.Member(path, "status"))
-	} else {
-		p := shape.Member(path, "status")
-		v.Enum(p, *s.Status, ResourceEvaluationStatusValues)
-	}
-	if s.FailureReason != nil {
-		p := shape.Member(path, "failureReason")
-		v.Length(p, *s.FailureReason, 1, 1024)
 	}
 }
 
@@ -3612,87 +2373,21 @@ func (s *ExternalEvaluation) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// FailedDeleteRemediationExceptionsBatch shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *FailedDeleteRemediationExceptionsBatch) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *FailedDeleteRemediationExceptionsBatch) validate(v *shape.Validator, path string) {
-	if s.FailedItems != nil {
-		p := shape.Member(path, "failedItems")
-		v.Size(p, len(s.FailedItems), 1, 100, shape.Structs("RemediationExceptionResourceKey", len(s.FailedItems)))
-		for i1 := range s.FailedItems {
-			p1 := shape.Elem(p, i1)
-			s.FailedItems[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// FailedRemediationBatch shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *FailedRemediationBatch) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *FailedRemediationBatch) validate(v *shape.Validator, path string) {
-	if s.FailedItems != nil {
-		p := shape.Member(path, "failedItems")
-		v.Size(p, len(s.FailedItems), 0, 25, shape.Structs("RemediationConfiguration", len(s.FailedItems)))
-		for i1 := range s.FailedItems {
-			p1 := shape.Elem(p, i1)
-			s.FailedItems[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// FailedRemediationExceptionBatch shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *FailedRemediationExceptionBatch) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *FailedRemediationExceptionBatch) validate(v *shape.Validator, path string) {
-	if s.FailedItems != nil {
-		p := shape.Member(path, "failedItems")
-		v.Size(p, len(s.FailedItems), 0, 25, shape.Structs("RemediationException", len(s.FailedItems)))
-		for i1 := range s.FailedItems {
-			p1 := shape.Elem(p, i1)
-			s.FailedItems[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's FieldInfo shape. It
-// returns a ValidationException describing every violation, or nil.
-func (s *FieldInfo) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *FieldInfo) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
 // GetAggregateComplianceDetailsByConfigRuleRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetAggregateComplianceDetailsByConfigRuleRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetAggregateComplianceDetailsByConfigRuleRequest shape and returns the
+// Validator holding the violations found.
+func (s *GetAggregateComplianceDetailsByConfigRuleRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3734,32 +2429,21 @@ func (s *GetAggregateComplianceDetailsByConfigRuleRequest) validate(v *shape.Val
 }
 
 // Validate checks s against the constraints of the model's
-// GetAggregateComplianceDetailsByConfigRuleResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetAggregateComplianceDetailsByConfigRuleResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetAggregateComplianceDetailsByConfigRuleResponse) validate(v *shape.Validator, path string) {
-	if s.AggregateEvaluationResults != nil {
-		p := shape.Member(path, "aggregateEvaluationResults")
-		for i1 := range s.AggregateEvaluationResults {
-			p1 := shape.Elem(p, i1)
-			s.AggregateEvaluationResults[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetAggregateConfigRuleComplianceSummaryRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetAggregateConfigRuleComplianceSummaryRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetAggregateConfigRuleComplianceSummaryRequest shape and returns the
+// Validator holding the violations found.
+func (s *GetAggregateConfigRuleComplianceSummaryRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3786,36 +2470,21 @@ func (s *GetAggregateConfigRuleComplianceSummaryRequest) validate(v *shape.Valid
 }
 
 // Validate checks s against the constraints of the model's
-// GetAggregateConfigRuleComplianceSummaryResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetAggregateConfigRuleComplianceSummaryResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetAggregateConfigRuleComplianceSummaryResponse) validate(v *shape.Validator, path string) {
-	if s.GroupByKey != nil {
-		p := shape.Member(path, "groupByKey")
-		v.Length(p, *s.GroupByKey, 1, 256)
-	}
-	if s.AggregateComplianceCounts != nil {
-		p := shape.Member(path, "aggregateComplianceCounts")
-		for i1 := range s.AggregateComplianceCounts {
-			p1 := shape.Elem(p, i1)
-			s.AggregateComplianceCounts[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetAggregateConformancePackComplianceSummaryRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetAggregateConformancePackComplianceSummaryRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetAggregateConformancePackComplianceSummaryRequest shape and returns the
+// Validator holding the violations found.
+func (s *GetAggregateConformancePackComplianceSummaryRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3842,36 +2511,21 @@ func (s *GetAggregateConformancePackComplianceSummaryRequest) validate(v *shape.
 }
 
 // Validate checks s against the constraints of the model's
-// GetAggregateConformancePackComplianceSummaryResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetAggregateConformancePackComplianceSummaryResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetAggregateConformancePackComplianceSummaryResponse) validate(v *shape.Validator, path string) {
-	if s.AggregateConformancePackComplianceSummaries != nil {
-		p := shape.Member(path, "aggregateConformancePackComplianceSummaries")
-		for i1 := range s.AggregateConformancePackComplianceSummaries {
-			p1 := shape.Elem(p, i1)
-			s.AggregateConformancePackComplianceSummaries[i1].validate(v, p1)
-		}
-	}
-	if s.GroupByKey != nil {
-		p := shape.Member(path, "groupByKey")
-		v.Length(p, *s.GroupByKey, 1, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetAggregateDiscoveredResourceCountsRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetAggregateDiscoveredResourceCountsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetAggregateDiscoveredResourceCountsRequest shape and returns the Validator
+// holding the violations found.
+func (s *GetAggregateDiscoveredResourceCountsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3898,39 +2552,21 @@ func (s *GetAggregateDiscoveredResourceCountsRequest) validate(v *shape.Validato
 }
 
 // Validate checks s against the constraints of the model's
-// GetAggregateDiscoveredResourceCountsResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetAggregateDiscoveredResourceCountsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetAggregateDiscoveredResourceCountsResponse) validate(v *shape.Validator, path string) {
-	if s.TotalDiscoveredResources == nil {
-		v.Null(shape.Member(path, "totalDiscoveredResources"))
-	}
-	if s.GroupByKey != nil {
-		p := shape.Member(path, "groupByKey")
-		v.Length(p, *s.GroupByKey, 1, 256)
-	}
-	if s.GroupedResourceCounts != nil {
-		p := shape.Member(path, "groupedResourceCounts")
-		for i1 := range s.GroupedResourceCounts {
-			p1 := shape.Elem(p, i1)
-			s.GroupedResourceCounts[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetAggregateResourceConfigRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *GetAggregateResourceConfigRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetAggregateResourceConfigRequest shape and returns the Validator holding
+// the violations found.
+func (s *GetAggregateResourceConfigRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3951,29 +2587,21 @@ func (s *GetAggregateResourceConfigRequest) validate(v *shape.Validator, path st
 }
 
 // Validate checks s against the constraints of the model's
-// GetAggregateResourceConfigResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *GetAggregateResourceConfigResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetAggregateResourceConfigResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigurationItem != nil {
-		p := shape.Member(path, "configurationItem")
-		s.ConfigurationItem.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetComplianceDetailsByConfigRuleRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetComplianceDetailsByConfigRuleRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetComplianceDetailsByConfigRuleRequest shape and returns the Validator
+// holding the violations found.
+func (s *GetComplianceDetailsByConfigRuleRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3999,32 +2627,21 @@ func (s *GetComplianceDetailsByConfigRuleRequest) validate(v *shape.Validator, p
 }
 
 // Validate checks s against the constraints of the model's
-// GetComplianceDetailsByConfigRuleResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetComplianceDetailsByConfigRuleResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetComplianceDetailsByConfigRuleResponse) validate(v *shape.Validator, path string) {
-	if s.EvaluationResults != nil {
-		p := shape.Member(path, "evaluationResults")
-		for i1 := range s.EvaluationResults {
-			p1 := shape.Elem(p, i1)
-			s.EvaluationResults[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetComplianceDetailsByResourceRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetComplianceDetailsByResourceRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetComplianceDetailsByResourceRequest shape and returns the Validator
+// holding the violations found.
+func (s *GetComplianceDetailsByResourceRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4052,45 +2669,21 @@ func (s *GetComplianceDetailsByResourceRequest) validate(v *shape.Validator, pat
 }
 
 // Validate checks s against the constraints of the model's
-// GetComplianceDetailsByResourceResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetComplianceDetailsByResourceResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetComplianceDetailsByResourceResponse) validate(v *shape.Validator, path string) {
-	if s.EvaluationResults != nil {
-		p := shape.Member(path, "evaluationResults")
-		for i1 := range s.EvaluationResults {
-			p1 := shape.Elem(p, i1)
-			s.EvaluationResults[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// GetComplianceSummaryByConfigRuleResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetComplianceSummaryByConfigRuleResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetComplianceSummaryByConfigRuleResponse) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
 // GetComplianceSummaryByResourceTypeRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetComplianceSummaryByResourceTypeRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetComplianceSummaryByResourceTypeRequest shape and returns the Validator
+// holding the violations found.
+func (s *GetComplianceSummaryByResourceTypeRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4106,32 +2699,21 @@ func (s *GetComplianceSummaryByResourceTypeRequest) validate(v *shape.Validator,
 }
 
 // Validate checks s against the constraints of the model's
-// GetComplianceSummaryByResourceTypeResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetComplianceSummaryByResourceTypeResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetComplianceSummaryByResourceTypeResponse) validate(v *shape.Validator, path string) {
-	if s.ComplianceSummariesByResourceType != nil {
-		p := shape.Member(path, "complianceSummariesByResourceType")
-		for i1 := range s.ComplianceSummariesByResourceType {
-			p1 := shape.Elem(p, i1)
-			s.ComplianceSummariesByResourceType[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetConformancePackComplianceDetailsRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetConformancePackComplianceDetailsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetConformancePackComplianceDetailsRequest shape and returns the Validator
+// holding the violations found.
+func (s *GetConformancePackComplianceDetailsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4154,40 +2736,21 @@ func (s *GetConformancePackComplianceDetailsRequest) validate(v *shape.Validator
 }
 
 // Validate checks s against the constraints of the model's
-// GetConformancePackComplianceDetailsResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetConformancePackComplianceDetailsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetConformancePackComplianceDetailsResponse) validate(v *shape.Validator, path string) {
-	if s.ConformancePackName == nil {
-		v.Null(shape.Member(path, "conformancePackName"))
-	} else {
-		p := shape.Member(path, "conformancePackName")
-		v.Length(p, *s.ConformancePackName, 1, 256)
-		v.Pattern(p, *s.ConformancePackName, patternConformancePackName, `[a-zA-Z][-a-zA-Z0-9]*`)
-	}
-	if s.ConformancePackRuleEvaluationResults != nil {
-		p := shape.Member(path, "conformancePackRuleEvaluationResults")
-		v.Size(p, len(s.ConformancePackRuleEvaluationResults), 0, 100, shape.Structs("ConformancePackEvaluationResult", len(s.ConformancePackRuleEvaluationResults)))
-		for i1 := range s.ConformancePackRuleEvaluationResults {
-			p1 := shape.Elem(p, i1)
-			s.ConformancePackRuleEvaluationResults[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetConformancePackComplianceSummaryRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetConformancePackComplianceSummaryRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetConformancePackComplianceSummaryRequest shape and returns the Validator
+// holding the violations found.
+func (s *GetConformancePackComplianceSummaryRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4209,33 +2772,21 @@ func (s *GetConformancePackComplianceSummaryRequest) validate(v *shape.Validator
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// GetConformancePackComplianceSummaryResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetConformancePackComplianceSummaryResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetConformancePackComplianceSummaryResponse) validate(v *shape.Validator, path string) {
-	if s.ConformancePackComplianceSummaryList != nil {
-		p := shape.Member(path, "conformancePackComplianceSummaryList")
-		v.Size(p, len(s.ConformancePackComplianceSummaryList), 1, 5, shape.Structs("ConformancePackComplianceSummary", len(s.ConformancePackComplianceSummaryList)))
-		for i1 := range s.ConformancePackComplianceSummaryList {
-			p1 := shape.Elem(p, i1)
-			s.ConformancePackComplianceSummaryList[i1].validate(v, p1)
-		}
-	}
-}
-
 // Validate checks s against the constraints of the model's GetConnectorRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *GetConnectorRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetConnectorRequest shape and returns the Validator holding the violations
+// found.
+func (s *GetConnectorRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4249,31 +2800,21 @@ func (s *GetConnectorRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// GetConnectorResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *GetConnectorResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetConnectorResponse) validate(v *shape.Validator, path string) {
-	if s.Connector == nil {
-		v.Null(shape.Member(path, "connector"))
-	} else {
-		p := shape.Member(path, "connector")
-		s.Connector.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetCustomRulePolicyRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *GetCustomRulePolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetCustomRulePolicyRequest shape and returns the Validator holding the
+// violations found.
+func (s *GetCustomRulePolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4286,29 +2827,21 @@ func (s *GetCustomRulePolicyRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// GetCustomRulePolicyResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *GetCustomRulePolicyResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetCustomRulePolicyResponse) validate(v *shape.Validator, path string) {
-	if s.PolicyText != nil {
-		p := shape.Member(path, "policyText")
-		v.Length(p, *s.PolicyText, 0, 10000)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetDiscoveredResourceCountsRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *GetDiscoveredResourceCountsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetDiscoveredResourceCountsRequest shape and returns the Validator holding
+// the violations found.
+func (s *GetDiscoveredResourceCountsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4328,32 +2861,21 @@ func (s *GetDiscoveredResourceCountsRequest) validate(v *shape.Validator, path s
 }
 
 // Validate checks s against the constraints of the model's
-// GetDiscoveredResourceCountsResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *GetDiscoveredResourceCountsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetDiscoveredResourceCountsResponse) validate(v *shape.Validator, path string) {
-	if s.ResourceCounts != nil {
-		p := shape.Member(path, "resourceCounts")
-		for i1 := range s.ResourceCounts {
-			p1 := shape.Elem(p, i1)
-			s.ResourceCounts[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetOrganizationConfigRuleDetailedStatusRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetOrganizationConfigRuleDetailedStatusRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetOrganizationConfigRuleDetailedStatusRequest shape and returns the
+// Validator holding the violations found.
+func (s *GetOrganizationConfigRuleDetailedStatusRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4376,32 +2898,21 @@ func (s *GetOrganizationConfigRuleDetailedStatusRequest) validate(v *shape.Valid
 }
 
 // Validate checks s against the constraints of the model's
-// GetOrganizationConfigRuleDetailedStatusResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetOrganizationConfigRuleDetailedStatusResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetOrganizationConfigRuleDetailedStatusResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationConfigRuleDetailedStatus != nil {
-		p := shape.Member(path, "organizationConfigRuleDetailedStatus")
-		for i1 := range s.OrganizationConfigRuleDetailedStatus {
-			p1 := shape.Elem(p, i1)
-			s.OrganizationConfigRuleDetailedStatus[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetOrganizationConformancePackDetailedStatusRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetOrganizationConformancePackDetailedStatusRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetOrganizationConformancePackDetailedStatusRequest shape and returns the
+// Validator holding the violations found.
+func (s *GetOrganizationConformancePackDetailedStatusRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4424,32 +2935,21 @@ func (s *GetOrganizationConformancePackDetailedStatusRequest) validate(v *shape.
 }
 
 // Validate checks s against the constraints of the model's
-// GetOrganizationConformancePackDetailedStatusResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetOrganizationConformancePackDetailedStatusResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetOrganizationConformancePackDetailedStatusResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationConformancePackDetailedStatuses != nil {
-		p := shape.Member(path, "organizationConformancePackDetailedStatuses")
-		for i1 := range s.OrganizationConformancePackDetailedStatuses {
-			p1 := shape.Elem(p, i1)
-			s.OrganizationConformancePackDetailedStatuses[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetOrganizationCustomRulePolicyRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *GetOrganizationCustomRulePolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetOrganizationCustomRulePolicyRequest shape and returns the Validator
+// holding the violations found.
+func (s *GetOrganizationCustomRulePolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4464,29 +2964,21 @@ func (s *GetOrganizationCustomRulePolicyRequest) validate(v *shape.Validator, pa
 }
 
 // Validate checks s against the constraints of the model's
-// GetOrganizationCustomRulePolicyResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *GetOrganizationCustomRulePolicyResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetOrganizationCustomRulePolicyResponse) validate(v *shape.Validator, path string) {
-	if s.PolicyText != nil {
-		p := shape.Member(path, "policyText")
-		v.Length(p, *s.PolicyText, 0, 10000)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetResourceConfigHistoryRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *GetResourceConfigHistoryRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetResourceConfigHistoryRequest shape and returns the Validator holding the
+// violations found.
+func (s *GetResourceConfigHistoryRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4514,32 +3006,21 @@ func (s *GetResourceConfigHistoryRequest) validate(v *shape.Validator, path stri
 }
 
 // Validate checks s against the constraints of the model's
-// GetResourceConfigHistoryResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *GetResourceConfigHistoryResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetResourceConfigHistoryResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigurationItems != nil {
-		p := shape.Member(path, "configurationItems")
-		for i1 := range s.ConfigurationItems {
-			p1 := shape.Elem(p, i1)
-			s.ConfigurationItems[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetResourceEvaluationSummaryRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *GetResourceEvaluationSummaryRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetResourceEvaluationSummaryRequest shape and returns the Validator holding
+// the violations found.
+func (s *GetResourceEvaluationSummaryRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4553,49 +3034,21 @@ func (s *GetResourceEvaluationSummaryRequest) validate(v *shape.Validator, path 
 }
 
 // Validate checks s against the constraints of the model's
-// GetResourceEvaluationSummaryResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *GetResourceEvaluationSummaryResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetResourceEvaluationSummaryResponse) validate(v *shape.Validator, path string) {
-	if s.ResourceEvaluationId != nil {
-		p := shape.Member(path, "resourceEvaluationId")
-		v.Length(p, *s.ResourceEvaluationId, 1, 128)
-	}
-	if s.EvaluationMode != nil {
-		p := shape.Member(path, "evaluationMode")
-		v.Enum(p, *s.EvaluationMode, EvaluationModeValues)
-	}
-	if s.EvaluationStatus != nil {
-		p := shape.Member(path, "evaluationStatus")
-		s.EvaluationStatus.validate(v, p)
-	}
-	if s.Compliance != nil {
-		p := shape.Member(path, "compliance")
-		v.Enum(p, *s.Compliance, ComplianceTypeValues)
-	}
-	if s.EvaluationContext != nil {
-		p := shape.Member(path, "evaluationContext")
-		s.EvaluationContext.validate(v, p)
-	}
-	if s.ResourceDetails != nil {
-		p := shape.Member(path, "resourceDetails")
-		s.ResourceDetails.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // GetStoredQueryRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *GetStoredQueryRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// GetStoredQueryRequest shape and returns the Validator holding the violations
+// found.
+func (s *GetStoredQueryRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4610,51 +3063,21 @@ func (s *GetStoredQueryRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// GetStoredQueryResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *GetStoredQueryResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GetStoredQueryResponse) validate(v *shape.Validator, path string) {
-	if s.StoredQuery != nil {
-		p := shape.Member(path, "storedQuery")
-		s.StoredQuery.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// GroupedResourceCount shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *GroupedResourceCount) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *GroupedResourceCount) validate(v *shape.Validator, path string) {
-	if s.GroupName == nil {
-		v.Null(shape.Member(path, "groupName"))
-	} else {
-		p := shape.Member(path, "groupName")
-		v.Length(p, *s.GroupName, 1, 256)
-	}
-	if s.ResourceCount == nil {
-		v.Null(shape.Member(path, "resourceCount"))
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListAggregateDiscoveredResourcesRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *ListAggregateDiscoveredResourcesRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListAggregateDiscoveredResourcesRequest shape and returns the Validator
+// holding the violations found.
+func (s *ListAggregateDiscoveredResourcesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4683,32 +3106,21 @@ func (s *ListAggregateDiscoveredResourcesRequest) validate(v *shape.Validator, p
 }
 
 // Validate checks s against the constraints of the model's
-// ListAggregateDiscoveredResourcesResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *ListAggregateDiscoveredResourcesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListAggregateDiscoveredResourcesResponse) validate(v *shape.Validator, path string) {
-	if s.ResourceIdentifiers != nil {
-		p := shape.Member(path, "resourceIdentifiers")
-		for i1 := range s.ResourceIdentifiers {
-			p1 := shape.Elem(p, i1)
-			s.ResourceIdentifiers[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListConfigurationRecordersRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ListConfigurationRecordersRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListConfigurationRecordersRequest shape and returns the Validator holding
+// the violations found.
+func (s *ListConfigurationRecordersRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4727,34 +3139,21 @@ func (s *ListConfigurationRecordersRequest) validate(v *shape.Validator, path st
 }
 
 // Validate checks s against the constraints of the model's
-// ListConfigurationRecordersResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListConfigurationRecordersResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListConfigurationRecordersResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigurationRecorderSummaries == nil {
-		v.Null(shape.Member(path, "configurationRecorderSummaries"))
-	} else {
-		p := shape.Member(path, "configurationRecorderSummaries")
-		for i1 := range s.ConfigurationRecorderSummaries {
-			p1 := shape.Elem(p, i1)
-			s.ConfigurationRecorderSummaries[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListConformancePackComplianceScoresRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *ListConformancePackComplianceScoresRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListConformancePackComplianceScoresRequest shape and returns the Validator
+// holding the violations found.
+func (s *ListConformancePackComplianceScoresRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4778,34 +3177,21 @@ func (s *ListConformancePackComplianceScoresRequest) validate(v *shape.Validator
 }
 
 // Validate checks s against the constraints of the model's
-// ListConformancePackComplianceScoresResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *ListConformancePackComplianceScoresResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListConformancePackComplianceScoresResponse) validate(v *shape.Validator, path string) {
-	if s.ConformancePackComplianceScores == nil {
-		v.Null(shape.Member(path, "conformancePackComplianceScores"))
-	} else {
-		p := shape.Member(path, "conformancePackComplianceScores")
-		for i1 := range s.ConformancePackComplianceScores {
-			p1 := shape.Elem(p, i1)
-			s.ConformancePackComplianceScores[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListConnectorsRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *ListConnectorsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListConnectorsRequest shape and returns the Validator holding the violations
+// found.
+func (s *ListConnectorsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4825,35 +3211,21 @@ func (s *ListConnectorsRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// ListConnectorsResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ListConnectorsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListConnectorsResponse) validate(v *shape.Validator, path string) {
-	if s.ConnectorSummaries == nil {
-		v.Null(shape.Member(path, "connectorSummaries"))
-	} else {
-		p := shape.Member(path, "connectorSummaries")
-		v.Size(p, len(s.ConnectorSummaries), 0, 100, shape.Structs("ConnectorSummary", len(s.ConnectorSummaries)))
-		for i1 := range s.ConnectorSummaries {
-			p1 := shape.Elem(p, i1)
-			s.ConnectorSummaries[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListDiscoveredResourcesRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ListDiscoveredResourcesRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListDiscoveredResourcesRequest shape and returns the Validator holding the
+// violations found.
+func (s *ListDiscoveredResourcesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4878,32 +3250,21 @@ func (s *ListDiscoveredResourcesRequest) validate(v *shape.Validator, path strin
 }
 
 // Validate checks s against the constraints of the model's
-// ListDiscoveredResourcesResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListDiscoveredResourcesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListDiscoveredResourcesResponse) validate(v *shape.Validator, path string) {
-	if s.ResourceIdentifiers != nil {
-		p := shape.Member(path, "resourceIdentifiers")
-		for i1 := range s.ResourceIdentifiers {
-			p1 := shape.Elem(p, i1)
-			s.ResourceIdentifiers[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListResourceEvaluationsRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ListResourceEvaluationsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListResourceEvaluationsRequest shape and returns the Validator holding the
+// violations found.
+func (s *ListResourceEvaluationsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4919,32 +3280,21 @@ func (s *ListResourceEvaluationsRequest) validate(v *shape.Validator, path strin
 }
 
 // Validate checks s against the constraints of the model's
-// ListResourceEvaluationsResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListResourceEvaluationsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListResourceEvaluationsResponse) validate(v *shape.Validator, path string) {
-	if s.ResourceEvaluations != nil {
-		p := shape.Member(path, "resourceEvaluations")
-		for i1 := range s.ResourceEvaluations {
-			p1 := shape.Elem(p, i1)
-			s.ResourceEvaluations[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListStoredQueriesRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *ListStoredQueriesRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListStoredQueriesRequest shape and returns the Validator holding the
+// violations found.
+func (s *ListStoredQueriesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4956,32 +3306,21 @@ func (s *ListStoredQueriesRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// ListStoredQueriesResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ListStoredQueriesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListStoredQueriesResponse) validate(v *shape.Validator, path string) {
-	if s.StoredQueryMetadata != nil {
-		p := shape.Member(path, "storedQueryMetadata")
-		for i1 := range s.StoredQueryMetadata {
-			p1 := shape.Elem(p, i1)
-			s.StoredQueryMetadata[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListTagsForResourceRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ListTagsForResourceRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListTagsForResourceRequest shape and returns the Validator holding the
+// violations found.
+func (s *ListTagsForResourceRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -4995,57 +3334,6 @@ func (s *ListTagsForResourceRequest) validate(v *shape.Validator, path string) {
 	if s.Limit != nil {
 		p := shape.Member(path, "limit")
 		v.Range(p, int64(*s.Limit), 0, true, 100, true)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ListTagsForResourceResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListTagsForResourceResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListTagsForResourceResponse) validate(v *shape.Validator, path string) {
-	if s.Tags != nil {
-		p := shape.Member(path, "tags")
-		v.Size(p, len(s.Tags), 1, 50, shape.Structs("Tag", len(s.Tags)))
-		for i1 := range s.Tags {
-			p1 := shape.Elem(p, i1)
-			s.Tags[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's MemberAccountStatus
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *MemberAccountStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *MemberAccountStatus) validate(v *shape.Validator, path string) {
-	if s.AccountId == nil {
-		v.Null(shape.Member(path, "accountId"))
-	} else {
-		p := shape.Member(path, "accountId")
-		v.Pattern(p, *s.AccountId, patternAccountId, `\d{12}`)
-	}
-	if s.ConfigRuleName == nil {
-		v.Null(shape.Member(path, "configRuleName"))
-	} else {
-		p := shape.Member(path, "configRuleName")
-		v.Length(p, *s.ConfigRuleName, 1, 64)
-	}
-	if s.MemberAccountRuleStatus == nil {
-		v.Null(shape.Member(path, "memberAccountRuleStatus"))
-	} else {
-		p := shape.Member(path, "memberAccountRuleStatus")
-		v.Enum(p, *s.MemberAccountRuleStatus, MemberAccountRuleStatusValues)
 	}
 }
 
@@ -5066,188 +3354,6 @@ func (s *OrganizationAggregationSource) validate(v *shape.Validator, path string
 	if s.AwsRegions != nil {
 		p := shape.Member(path, "awsRegions")
 		v.Size(p, len(s.AwsRegions), 1, -1, shape.Strings(s.AwsRegions))
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// OrganizationConfigRule shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *OrganizationConfigRule) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *OrganizationConfigRule) validate(v *shape.Validator, path string) {
-	if s.OrganizationConfigRuleName == nil {
-		v.Null(shape.Member(path, "organizationConfigRuleName"))
-	} else {
-		p := shape.Member(path, "organizationConfigRuleName")
-		v.Length(p, *s.OrganizationConfigRuleName, 1, 64)
-		v.Pattern(p, *s.OrganizationConfigRuleName, patternOrganizationConfigRuleName, `[A-Za-z0-9-_]+`)
-	}
-	if s.OrganizationConfigRuleArn == nil {
-		v.Null(shape.Member(path, "organizationConfigRuleArn"))
-	} else {
-		p := shape.Member(path, "organizationConfigRuleArn")
-		v.Length(p, *s.OrganizationConfigRuleArn, 1, 256)
-	}
-	if s.OrganizationManagedRuleMetadata != nil {
-		p := shape.Member(path, "organizationManagedRuleMetadata")
-		s.OrganizationManagedRuleMetadata.validate(v, p)
-	}
-	if s.OrganizationCustomRuleMetadata != nil {
-		p := shape.Member(path, "organizationCustomRuleMetadata")
-		s.OrganizationCustomRuleMetadata.validate(v, p)
-	}
-	if s.ExcludedAccounts != nil {
-		p := shape.Member(path, "excludedAccounts")
-		v.Size(p, len(s.ExcludedAccounts), 0, 1000, shape.Strings(s.ExcludedAccounts))
-		for i1, e1 := range s.ExcludedAccounts {
-			p1 := shape.Elem(p, i1)
-			v.Pattern(p1, e1, patternAccountId, `\d{12}`)
-		}
-	}
-	if s.OrganizationCustomPolicyRuleMetadata != nil {
-		p := shape.Member(path, "organizationCustomPolicyRuleMetadata")
-		s.OrganizationCustomPolicyRuleMetadata.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// OrganizationConfigRuleStatus shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *OrganizationConfigRuleStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *OrganizationConfigRuleStatus) validate(v *shape.Validator, path string) {
-	if s.OrganizationConfigRuleName == nil {
-		v.Null(shape.Member(path, "organizationConfigRuleName"))
-	} else {
-		p := shape.Member(path, "organizationConfigRuleName")
-		v.Length(p, *s.OrganizationConfigRuleName, 1, 64)
-		v.Pattern(p, *s.OrganizationConfigRuleName, patternOrganizationConfigRuleName, `[A-Za-z0-9-_]+`)
-	}
-	if s.OrganizationRuleStatus == nil {
-		v.Null(shape.Member(path, "organizationRuleStatus"))
-	} else {
-		p := shape.Member(path, "organizationRuleStatus")
-		v.Enum(p, *s.OrganizationRuleStatus, OrganizationRuleStatusValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// OrganizationConformancePack shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *OrganizationConformancePack) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *OrganizationConformancePack) validate(v *shape.Validator, path string) {
-	if s.OrganizationConformancePackName == nil {
-		v.Null(shape.Member(path, "organizationConformancePackName"))
-	} else {
-		p := shape.Member(path, "organizationConformancePackName")
-		v.Length(p, *s.OrganizationConformancePackName, 1, 128)
-		v.Pattern(p, *s.OrganizationConformancePackName, patternOrganizationConformancePackName, `[a-zA-Z][-a-zA-Z0-9]*`)
-	}
-	if s.OrganizationConformancePackArn == nil {
-		v.Null(shape.Member(path, "organizationConformancePackArn"))
-	} else {
-		p := shape.Member(path, "organizationConformancePackArn")
-		v.Length(p, *s.OrganizationConformancePackArn, 1, 256)
-	}
-	if s.DeliveryS3Bucket != nil {
-		p := shape.Member(path, "deliveryS3Bucket")
-		v.Length(p, *s.DeliveryS3Bucket, 0, 63)
-	}
-	if s.DeliveryS3KeyPrefix != nil {
-		p := shape.Member(path, "deliveryS3KeyPrefix")
-		v.Length(p, *s.DeliveryS3KeyPrefix, 0, 1024)
-	}
-	if s.ConformancePackInputParameters != nil {
-		p := shape.Member(path, "conformancePackInputParameters")
-		v.Size(p, len(s.ConformancePackInputParameters), 0, 60, shape.Structs("ConformancePackInputParameter", len(s.ConformancePackInputParameters)))
-		for i1 := range s.ConformancePackInputParameters {
-			p1 := shape.Elem(p, i1)
-			s.ConformancePackInputParameters[i1].validate(v, p1)
-		}
-	}
-	if s.ExcludedAccounts != nil {
-		p := shape.Member(path, "excludedAccounts")
-		v.Size(p, len(s.ExcludedAccounts), 0, 1000, shape.Strings(s.ExcludedAccounts))
-		for i1, e1 := range s.ExcludedAccounts {
-			p1 := shape.Elem(p, i1)
-			v.Pattern(p1, e1, patternAccountId, `\d{12}`)
-		}
-	}
-	if s.LastUpdateTime == nil {
-		v.Null(shape.Member(path, "lastUpdateTime"))
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// OrganizationConformancePackDetailedStatus shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *OrganizationConformancePackDetailedStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *OrganizationConformancePackDetailedStatus) validate(v *shape.Validator, path string) {
-	if s.AccountId == nil {
-		v.Null(shape.Member(path, "accountId"))
-	} else {
-		p := shape.Member(path, "accountId")
-		v.Pattern(p, *s.AccountId, patternAccountId, `\d{12}`)
-	}
-	if s.ConformancePackName == nil {
-		v.Null(shape.Member(path, "conformancePackName"))
-	} else {
-		p := shape.Member(path, "conformancePackName")
-		v.Length(p, *s.ConformancePackName, 1, 256)
-	}
-	if s.Status == nil {
-		v.Null(shape.Member(path, "status"))
-	} else {
-		p := shape.Member(path, "status")
-		v.Enum(p, *s.Status, OrganizationResourceDetailedStatusValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// OrganizationConformancePackStatus shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *OrganizationConformancePackStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *OrganizationConformancePackStatus) validate(v *shape.Validator, path string) {
-	if s.OrganizationConformancePackName == nil {
-		v.Null(shape.Member(path, "organizationConformancePackName"))
-	} else {
-		p := shape.Member(path, "organizationConformancePackName")
-		v.Length(p, *s.OrganizationConformancePackName, 1, 128)
-		v.Pattern(p, *s.OrganizationConformancePackName, patternOrganizationConformancePackName, `[a-zA-Z][-a-zA-Z0-9]*`)
-	}
-	if s.Status == nil {
-		v.Null(shape.Member(path, "status"))
-	} else {
-		p := shape.Member(path, "status")
-		v.Enum(p, *s.Status, OrganizationResourceStatusValues)
 	}
 }
 
@@ -5313,71 +3419,6 @@ func (s *OrganizationCustomPolicyRuleMetadata) validate(v *shape.Validator, path
 	} else {
 		p := shape.Member(path, "policyText")
 		v.Length(p, *s.PolicyText, 0, 10000)
-	}
-	if s.DebugLogDeliveryAccounts != nil {
-		p := shape.Member(path, "debugLogDeliveryAccounts")
-		v.Size(p, len(s.DebugLogDeliveryAccounts), 0, 1000, shape.Strings(s.DebugLogDeliveryAccounts))
-		for i1, e1 := range s.DebugLogDeliveryAccounts {
-			p1 := shape.Elem(p, i1)
-			v.Pattern(p1, e1, patternAccountId, `\d{12}`)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// OrganizationCustomPolicyRuleMetadataNoPolicy shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *OrganizationCustomPolicyRuleMetadataNoPolicy) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *OrganizationCustomPolicyRuleMetadataNoPolicy) validate(v *shape.Validator, path string) {
-	if s.Description != nil {
-		p := shape.Member(path, "description")
-		v.Length(p, *s.Description, 0, 256)
-	}
-	if s.OrganizationConfigRuleTriggerTypes != nil {
-		p := shape.Member(path, "organizationConfigRuleTriggerTypes")
-		for i1, e1 := range s.OrganizationConfigRuleTriggerTypes {
-			p1 := shape.Elem(p, i1)
-			v.Enum(p1, e1, OrganizationConfigRuleTriggerTypeNoSNValues)
-		}
-	}
-	if s.InputParameters != nil {
-		p := shape.Member(path, "inputParameters")
-		v.Length(p, *s.InputParameters, 1, 1024)
-	}
-	if s.MaximumExecutionFrequency != nil {
-		p := shape.Member(path, "maximumExecutionFrequency")
-		v.Enum(p, *s.MaximumExecutionFrequency, MaximumExecutionFrequencyValues)
-	}
-	if s.ResourceTypesScope != nil {
-		p := shape.Member(path, "resourceTypesScope")
-		v.Size(p, len(s.ResourceTypesScope), 0, 100, shape.Strings(s.ResourceTypesScope))
-		for i1, e1 := range s.ResourceTypesScope {
-			p1 := shape.Elem(p, i1)
-			v.Length(p1, e1, 1, 256)
-		}
-	}
-	if s.ResourceIdScope != nil {
-		p := shape.Member(path, "resourceIdScope")
-		v.Length(p, *s.ResourceIdScope, 1, 768)
-	}
-	if s.TagKeyScope != nil {
-		p := shape.Member(path, "tagKeyScope")
-		v.Length(p, *s.TagKeyScope, 1, 128)
-	}
-	if s.TagValueScope != nil {
-		p := shape.Member(path, "tagValueScope")
-		v.Length(p, *s.TagValueScope, 1, 256)
-	}
-	if s.PolicyRuntime != nil {
-		p := shape.Member(path, "policyRuntime")
-		v.Length(p, *s.PolicyRuntime, 1, 64)
-		v.Pattern(p, *s.PolicyRuntime, patternPolicyRuntime, `guard\-2\.x\.x`)
 	}
 	if s.DebugLogDeliveryAccounts != nil {
 		p := shape.Member(path, "debugLogDeliveryAccounts")
@@ -5522,33 +3563,21 @@ func (s *OrganizationResourceDetailedStatusFilters) validate(v *shape.Validator,
 }
 
 // Validate checks s against the constraints of the model's
-// PendingAggregationRequest shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *PendingAggregationRequest) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PendingAggregationRequest) validate(v *shape.Validator, path string) {
-	if s.RequesterAccountId != nil {
-		p := shape.Member(path, "requesterAccountId")
-		v.Pattern(p, *s.RequesterAccountId, patternAccountId, `\d{12}`)
-	}
-	if s.RequesterAwsRegion != nil {
-		p := shape.Member(path, "requesterAwsRegion")
-		v.Length(p, *s.RequesterAwsRegion, 1, 64)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutAggregationAuthorizationRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *PutAggregationAuthorizationRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutAggregationAuthorizationRequest shape and returns the Validator holding
+// the violations found.
+func (s *PutAggregationAuthorizationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -5576,29 +3605,21 @@ func (s *PutAggregationAuthorizationRequest) validate(v *shape.Validator, path s
 }
 
 // Validate checks s against the constraints of the model's
-// PutAggregationAuthorizationResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *PutAggregationAuthorizationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutAggregationAuthorizationResponse) validate(v *shape.Validator, path string) {
-	if s.AggregationAuthorization != nil {
-		p := shape.Member(path, "aggregationAuthorization")
-		s.AggregationAuthorization.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutConfigRuleRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *PutConfigRuleRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutConfigRuleRequest shape and returns the Validator holding the violations
+// found.
+func (s *PutConfigRuleRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -5626,6 +3647,15 @@ func (s *PutConfigurationAggregatorRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutConfigurationAggregatorRequest shape and returns the Validator holding
+// the violations found.
+func (s *PutConfigurationAggregatorRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -5664,29 +3694,21 @@ func (s *PutConfigurationAggregatorRequest) validate(v *shape.Validator, path st
 }
 
 // Validate checks s against the constraints of the model's
-// PutConfigurationAggregatorResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *PutConfigurationAggregatorResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutConfigurationAggregatorResponse) validate(v *shape.Validator, path string) {
-	if s.ConfigurationAggregator != nil {
-		p := shape.Member(path, "configurationAggregator")
-		s.ConfigurationAggregator.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutConfigurationRecorderRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *PutConfigurationRecorderRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutConfigurationRecorderRequest shape and returns the Validator holding the
+// violations found.
+func (s *PutConfigurationRecorderRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -5714,6 +3736,15 @@ func (s *PutConformancePackRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutConformancePackRequest shape and returns the Validator holding the
+// violations found.
+func (s *PutConformancePackRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -5764,29 +3795,21 @@ func (s *PutConformancePackRequest) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// PutConformancePackResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *PutConformancePackResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutConformancePackResponse) validate(v *shape.Validator, path string) {
-	if s.ConformancePackArn != nil {
-		p := shape.Member(path, "conformancePackArn")
-		v.Length(p, *s.ConformancePackArn, 1, 2048)
-	}
-}
-
 // Validate checks s against the constraints of the model's PutConnectorRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *PutConnectorRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutConnectorRequest shape and returns the Validator holding the violations
+// found.
+func (s *PutConnectorRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -5808,31 +3831,21 @@ func (s *PutConnectorRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// PutConnectorResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *PutConnectorResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutConnectorResponse) validate(v *shape.Validator, path string) {
-	if s.Arn == nil {
-		v.Null(shape.Member(path, "arn"))
-	} else {
-		p := shape.Member(path, "arn")
-		v.Length(p, *s.Arn, 1, 1000)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutDeliveryChannelRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *PutDeliveryChannelRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutDeliveryChannelRequest shape and returns the Validator holding the
+// violations found.
+func (s *PutDeliveryChannelRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -5854,6 +3867,15 @@ func (s *PutEvaluationsRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// PutEvaluationsRequest shape and returns the Validator holding the violations
+// found.
+func (s *PutEvaluationsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *PutEvaluationsRequest) validate(v *shape.Validator, path string) {
 	if s.Evaluations != nil {
@@ -5870,33 +3892,21 @@ func (s *PutEvaluationsRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// PutEvaluationsResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *PutEvaluationsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutEvaluationsResponse) validate(v *shape.Validator, path string) {
-	if s.FailedEvaluations != nil {
-		p := shape.Member(path, "failedEvaluations")
-		v.Size(p, len(s.FailedEvaluations), 0, 100, shape.Structs("Evaluation", len(s.FailedEvaluations)))
-		for i1 := range s.FailedEvaluations {
-			p1 := shape.Elem(p, i1)
-			s.FailedEvaluations[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutExternalEvaluationRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *PutExternalEvaluationRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutExternalEvaluationRequest shape and returns the Validator holding the
+// violations found.
+func (s *PutExternalEvaluationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -5917,25 +3927,21 @@ func (s *PutExternalEvaluationRequest) validate(v *shape.Validator, path string)
 }
 
 // Validate checks s against the constraints of the model's
-// PutExternalEvaluationResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *PutExternalEvaluationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutExternalEvaluationResponse) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
 // PutOrganizationConfigRuleRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *PutOrganizationConfigRuleRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutOrganizationConfigRuleRequest shape and returns the Validator holding the
+// violations found.
+func (s *PutOrganizationConfigRuleRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -5978,29 +3984,21 @@ func (s *PutOrganizationConfigRuleRequest) validate(v *shape.Validator, path str
 }
 
 // Validate checks s against the constraints of the model's
-// PutOrganizationConfigRuleResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *PutOrganizationConfigRuleResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutOrganizationConfigRuleResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationConfigRuleArn != nil {
-		p := shape.Member(path, "organizationConfigRuleArn")
-		v.Length(p, *s.OrganizationConfigRuleArn, 1, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutOrganizationConformancePackRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *PutOrganizationConformancePackRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutOrganizationConformancePackRequest shape and returns the Validator
+// holding the violations found.
+func (s *PutOrganizationConformancePackRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -6056,29 +4054,21 @@ func (s *PutOrganizationConformancePackRequest) validate(v *shape.Validator, pat
 }
 
 // Validate checks s against the constraints of the model's
-// PutOrganizationConformancePackResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *PutOrganizationConformancePackResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutOrganizationConformancePackResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationConformancePackArn != nil {
-		p := shape.Member(path, "organizationConformancePackArn")
-		v.Length(p, *s.OrganizationConformancePackArn, 1, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutRemediationConfigurationsRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *PutRemediationConfigurationsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutRemediationConfigurationsRequest shape and returns the Validator holding
+// the violations found.
+func (s *PutRemediationConfigurationsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -6096,32 +4086,21 @@ func (s *PutRemediationConfigurationsRequest) validate(v *shape.Validator, path 
 }
 
 // Validate checks s against the constraints of the model's
-// PutRemediationConfigurationsResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *PutRemediationConfigurationsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutRemediationConfigurationsResponse) validate(v *shape.Validator, path string) {
-	if s.FailedBatches != nil {
-		p := shape.Member(path, "failedBatches")
-		for i1 := range s.FailedBatches {
-			p1 := shape.Elem(p, i1)
-			s.FailedBatches[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutRemediationExceptionsRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *PutRemediationExceptionsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutRemediationExceptionsRequest shape and returns the Validator holding the
+// violations found.
+func (s *PutRemediationExceptionsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -6150,32 +4129,21 @@ func (s *PutRemediationExceptionsRequest) validate(v *shape.Validator, path stri
 }
 
 // Validate checks s against the constraints of the model's
-// PutRemediationExceptionsResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *PutRemediationExceptionsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutRemediationExceptionsResponse) validate(v *shape.Validator, path string) {
-	if s.FailedBatches != nil {
-		p := shape.Member(path, "failedBatches")
-		for i1 := range s.FailedBatches {
-			p1 := shape.Elem(p, i1)
-			s.FailedBatches[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutResourceConfigRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *PutResourceConfigRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutResourceConfigRequest shape and returns the Validator holding the
+// violations found.
+func (s *PutResourceConfigRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -6213,6 +4181,15 @@ func (s *PutRetentionConfigurationRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// PutRetentionConfigurationRequest shape and returns the Validator holding the
+// violations found.
+func (s *PutRetentionConfigurationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *PutRetentionConfigurationRequest) validate(v *shape.Validator, path string) {
 	if s.RetentionPeriodInDays == nil {
@@ -6224,29 +4201,21 @@ func (s *PutRetentionConfigurationRequest) validate(v *shape.Validator, path str
 }
 
 // Validate checks s against the constraints of the model's
-// PutRetentionConfigurationResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *PutRetentionConfigurationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutRetentionConfigurationResponse) validate(v *shape.Validator, path string) {
-	if s.RetentionConfiguration != nil {
-		p := shape.Member(path, "retentionConfiguration")
-		s.RetentionConfiguration.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutServiceLinkedConfigurationRecorderRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *PutServiceLinkedConfigurationRecorderRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutServiceLinkedConfigurationRecorderRequest shape and returns the Validator
+// holding the violations found.
+func (s *PutServiceLinkedConfigurationRecorderRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -6269,33 +4238,21 @@ func (s *PutServiceLinkedConfigurationRecorderRequest) validate(v *shape.Validat
 }
 
 // Validate checks s against the constraints of the model's
-// PutServiceLinkedConfigurationRecorderResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *PutServiceLinkedConfigurationRecorderResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutServiceLinkedConfigurationRecorderResponse) validate(v *shape.Validator, path string) {
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Length(p, *s.Arn, 1, 1000)
-	}
-	if s.Name != nil {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutStoredQueryRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *PutStoredQueryRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutStoredQueryRequest shape and returns the Validator holding the violations
+// found.
+func (s *PutStoredQueryRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -6317,30 +4274,21 @@ func (s *PutStoredQueryRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// PutStoredQueryResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *PutStoredQueryResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutStoredQueryResponse) validate(v *shape.Validator, path string) {
-	if s.QueryArn != nil {
-		p := shape.Member(path, "queryArn")
-		v.Length(p, *s.QueryArn, 1, 500)
-		v.Pattern(p, *s.QueryArn, patternQueryArn, `^arn:aws[a-z\-]*:config:[a-z\-\d]+:\d+:stored-query/[a-zA-Z0-9-_]+/query-[a-zA-Z\d-_/]+$`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // PutThirdPartyServiceLinkedConfigurationRecorderRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *PutThirdPartyServiceLinkedConfigurationRecorderRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutThirdPartyServiceLinkedConfigurationRecorderRequest shape and returns the
+// Validator holding the violations found.
+func (s *PutThirdPartyServiceLinkedConfigurationRecorderRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -6372,43 +4320,6 @@ func (s *PutThirdPartyServiceLinkedConfigurationRecorderRequest) validate(v *sha
 			s.Tags[i1].validate(v, p1)
 		}
 	}
-}
-
-// Validate checks s against the constraints of the model's
-// PutThirdPartyServiceLinkedConfigurationRecorderResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *PutThirdPartyServiceLinkedConfigurationRecorderResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutThirdPartyServiceLinkedConfigurationRecorderResponse) validate(v *shape.Validator, path string) {
-	if s.Arn == nil {
-		v.Null(shape.Member(path, "arn"))
-	} else {
-		p := shape.Member(path, "arn")
-		v.Length(p, *s.Arn, 1, 1000)
-	}
-	if s.Name == nil {
-		v.Null(shape.Member(path, "name"))
-	} else {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's QueryInfo shape. It
-// returns a ValidationException describing every violation, or nil.
-func (s *QueryInfo) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *QueryInfo) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's RecordingGroup
@@ -6512,26 +4423,6 @@ func (s *RecordingStrategy) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's Relationship shape.
-// It returns a ValidationException describing every violation, or nil.
-func (s *Relationship) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *Relationship) validate(v *shape.Validator, path string) {
-	if s.ResourceType != nil {
-		p := shape.Member(path, "resourceType")
-		v.Enum(p, *s.ResourceType, ResourceTypeValues)
-	}
-	if s.ResourceId != nil {
-		p := shape.Member(path, "resourceId")
-		v.Length(p, *s.ResourceId, 1, 768)
-	}
-}
-
 // Validate checks s against the constraints of the model's
 // RemediationConfiguration shape. It returns a ValidationException describing
 // every violation, or nil.
@@ -6595,42 +4486,6 @@ func (s *RemediationConfiguration) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// RemediationException shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *RemediationException) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *RemediationException) validate(v *shape.Validator, path string) {
-	if s.ConfigRuleName == nil {
-		v.Null(shape.Member(path, "configRuleName"))
-	} else {
-		p := shape.Member(path, "configRuleName")
-		v.Length(p, *s.ConfigRuleName, 1, 128)
-		v.Pattern(p, *s.ConfigRuleName, patternConfigRuleName, `.*\S.*`)
-	}
-	if s.ResourceType == nil {
-		v.Null(shape.Member(path, "resourceType"))
-	} else {
-		p := shape.Member(path, "resourceType")
-		v.Length(p, *s.ResourceType, 1, 256)
-	}
-	if s.ResourceId == nil {
-		v.Null(shape.Member(path, "resourceId"))
-	} else {
-		p := shape.Member(path, "resourceId")
-		v.Length(p, *s.ResourceId, 1, 1024)
-	}
-	if s.Message != nil {
-		p := shape.Member(path, "message")
-		v.Length(p, *s.Message, 1, 1024)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // RemediationExceptionResourceKey shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *RemediationExceptionResourceKey) Validate() error {
@@ -6652,51 +4507,6 @@ func (s *RemediationExceptionResourceKey) validate(v *shape.Validator, path stri
 }
 
 // Validate checks s against the constraints of the model's
-// RemediationExecutionStatus shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *RemediationExecutionStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *RemediationExecutionStatus) validate(v *shape.Validator, path string) {
-	if s.ResourceKey != nil {
-		p := shape.Member(path, "resourceKey")
-		s.ResourceKey.validate(v, p)
-	}
-	if s.State != nil {
-		p := shape.Member(path, "state")
-		v.Enum(p, *s.State, RemediationExecutionStateValues)
-	}
-	if s.StepDetails != nil {
-		p := shape.Member(path, "stepDetails")
-		for i1 := range s.StepDetails {
-			p1 := shape.Elem(p, i1)
-			s.StepDetails[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// RemediationExecutionStep shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *RemediationExecutionStep) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *RemediationExecutionStep) validate(v *shape.Validator, path string) {
-	if s.State != nil {
-		p := shape.Member(path, "state")
-		v.Enum(p, *s.State, RemediationExecutionStepStateValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // RemediationParameterValue shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *RemediationParameterValue) Validate() error {
@@ -6714,22 +4524,6 @@ func (s *RemediationParameterValue) validate(v *shape.Validator, path string) {
 	if s.StaticValue != nil {
 		p := shape.Member(path, "staticValue")
 		s.StaticValue.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's ResourceCount
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *ResourceCount) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ResourceCount) validate(v *shape.Validator, path string) {
-	if s.ResourceType != nil {
-		p := shape.Member(path, "resourceType")
-		v.Enum(p, *s.ResourceType, ResourceTypeValues)
 	}
 }
 
@@ -6792,26 +4586,6 @@ func (s *ResourceDetails) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's ResourceEvaluation
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *ResourceEvaluation) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ResourceEvaluation) validate(v *shape.Validator, path string) {
-	if s.ResourceEvaluationId != nil {
-		p := shape.Member(path, "resourceEvaluationId")
-		v.Length(p, *s.ResourceEvaluationId, 1, 128)
-	}
-	if s.EvaluationMode != nil {
-		p := shape.Member(path, "evaluationMode")
-		v.Enum(p, *s.EvaluationMode, EvaluationModeValues)
-	}
-}
-
 // Validate checks s against the constraints of the model's
 // ResourceEvaluationFilters shape. It returns a ValidationException describing
 // every violation, or nil.
@@ -6857,26 +4631,6 @@ func (s *ResourceFilters) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's ResourceIdentifier
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *ResourceIdentifier) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ResourceIdentifier) validate(v *shape.Validator, path string) {
-	if s.ResourceType != nil {
-		p := shape.Member(path, "resourceType")
-		v.Enum(p, *s.ResourceType, ResourceTypeValues)
-	}
-	if s.ResourceId != nil {
-		p := shape.Member(path, "resourceId")
-		v.Length(p, *s.ResourceId, 1, 768)
-	}
-}
-
 // Validate checks s against the constraints of the model's ResourceKey shape.
 // It returns a ValidationException describing every violation, or nil.
 func (s *ResourceKey) Validate() error {
@@ -6916,32 +4670,6 @@ func (s *ResourceValue) validate(v *shape.Validator, path string) {
 	} else {
 		p := shape.Member(path, "value")
 		v.Enum(p, *s.Value, ResourceValueTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// RetentionConfiguration shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *RetentionConfiguration) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *RetentionConfiguration) validate(v *shape.Validator, path string) {
-	if s.Name == nil {
-		v.Null(shape.Member(path, "name"))
-	} else {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 256)
-		v.Pattern(p, *s.Name, patternRetentionConfigurationName, `[\w\-]+`)
-	}
-	if s.RetentionPeriodInDays == nil {
-		v.Null(shape.Member(path, "retentionPeriodInDays"))
-	} else {
-		p := shape.Member(path, "retentionPeriodInDays")
-		v.Range(p, int64(*s.RetentionPeriodInDays), 30, true, 2557, true)
 	}
 }
 
@@ -7030,6 +4758,15 @@ func (s *SelectAggregateResourceConfigRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// SelectAggregateResourceConfigRequest shape and returns the Validator holding
+// the violations found.
+func (s *SelectAggregateResourceConfigRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *SelectAggregateResourceConfigRequest) validate(v *shape.Validator, path string) {
 	if s.Expression == nil {
@@ -7056,25 +4793,21 @@ func (s *SelectAggregateResourceConfigRequest) validate(v *shape.Validator, path
 }
 
 // Validate checks s against the constraints of the model's
-// SelectAggregateResourceConfigResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *SelectAggregateResourceConfigResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *SelectAggregateResourceConfigResponse) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
 // SelectResourceConfigRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *SelectResourceConfigRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// SelectResourceConfigRequest shape and returns the Validator holding the
+// violations found.
+func (s *SelectResourceConfigRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -7089,19 +4822,6 @@ func (s *SelectResourceConfigRequest) validate(v *shape.Validator, path string) 
 		p := shape.Member(path, "limit")
 		v.Range(p, int64(*s.Limit), 0, true, 100, true)
 	}
-}
-
-// Validate checks s against the constraints of the model's
-// SelectResourceConfigResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *SelectResourceConfigResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *SelectResourceConfigResponse) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's Source shape. It
@@ -7191,6 +4911,15 @@ func (s *StartConfigRulesEvaluationRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// StartConfigRulesEvaluationRequest shape and returns the Validator holding
+// the violations found.
+func (s *StartConfigRulesEvaluationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *StartConfigRulesEvaluationRequest) validate(v *shape.Validator, path string) {
 	if s.ConfigRuleNames != nil {
@@ -7205,25 +4934,21 @@ func (s *StartConfigRulesEvaluationRequest) validate(v *shape.Validator, path st
 }
 
 // Validate checks s against the constraints of the model's
-// StartConfigRulesEvaluationResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *StartConfigRulesEvaluationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *StartConfigRulesEvaluationResponse) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
 // StartConfigurationRecorderRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *StartConfigurationRecorderRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// StartConfigurationRecorderRequest shape and returns the Validator holding
+// the violations found.
+func (s *StartConfigurationRecorderRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -7243,6 +4968,15 @@ func (s *StartRemediationExecutionRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// StartRemediationExecutionRequest shape and returns the Validator holding the
+// violations found.
+func (s *StartRemediationExecutionRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -7267,33 +5001,21 @@ func (s *StartRemediationExecutionRequest) validate(v *shape.Validator, path str
 }
 
 // Validate checks s against the constraints of the model's
-// StartRemediationExecutionResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *StartRemediationExecutionResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *StartRemediationExecutionResponse) validate(v *shape.Validator, path string) {
-	if s.FailedItems != nil {
-		p := shape.Member(path, "failedItems")
-		v.Size(p, len(s.FailedItems), 1, 100, shape.Structs("ResourceKey", len(s.FailedItems)))
-		for i1 := range s.FailedItems {
-			p1 := shape.Elem(p, i1)
-			s.FailedItems[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // StartResourceEvaluationRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *StartResourceEvaluationRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// StartResourceEvaluationRequest shape and returns the Validator holding the
+// violations found.
+func (s *StartResourceEvaluationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -7321,23 +5043,6 @@ func (s *StartResourceEvaluationRequest) validate(v *shape.Validator, path strin
 	if s.ClientToken != nil {
 		p := shape.Member(path, "clientToken")
 		v.Length(p, *s.ClientToken, 64, 256)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// StartResourceEvaluationResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *StartResourceEvaluationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *StartResourceEvaluationResponse) validate(v *shape.Validator, path string) {
-	if s.ResourceEvaluationId != nil {
-		p := shape.Member(path, "resourceEvaluationId")
-		v.Length(p, *s.ResourceEvaluationId, 1, 128)
 	}
 }
 
@@ -7392,6 +5097,15 @@ func (s *StopConfigurationRecorderRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// StopConfigurationRecorderRequest shape and returns the Validator holding the
+// violations found.
+func (s *StopConfigurationRecorderRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *StopConfigurationRecorderRequest) validate(v *shape.Validator, path string) {
 	if s.ConfigurationRecorderName == nil {
@@ -7441,44 +5155,6 @@ func (s *StoredQuery) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's StoredQueryMetadata
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *StoredQueryMetadata) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *StoredQueryMetadata) validate(v *shape.Validator, path string) {
-	if s.QueryId == nil {
-		v.Null(shape.Member(path, "queryId"))
-	} else {
-		p := shape.Member(path, "queryId")
-		v.Length(p, *s.QueryId, 1, 36)
-		v.Pattern(p, *s.QueryId, patternQueryId, `^\S+$`)
-	}
-	if s.QueryArn == nil {
-		v.Null(shape.Member(path, "queryArn"))
-	} else {
-		p := shape.Member(path, "queryArn")
-		v.Length(p, *s.QueryArn, 1, 500)
-		v.Pattern(p, *s.QueryArn, patternQueryArn, `^arn:aws[a-z\-]*:config:[a-z\-\d]+:\d+:stored-query/[a-zA-Z0-9-_]+/query-[a-zA-Z\d-_/]+$`)
-	}
-	if s.QueryName == nil {
-		v.Null(shape.Member(path, "queryName"))
-	} else {
-		p := shape.Member(path, "queryName")
-		v.Length(p, *s.QueryName, 1, 64)
-		v.Pattern(p, *s.QueryName, patternQueryName, `^[a-zA-Z0-9-_]+$`)
-	}
-	if s.Description != nil {
-		p := shape.Member(path, "description")
-		v.Length(p, *s.Description, 0, 256)
-		v.Pattern(p, *s.Description, patternQueryDescription, `[\s\S]*`)
-	}
-}
-
 // Validate checks s against the constraints of the model's Tag shape. It
 // returns a ValidationException describing every violation, or nil.
 func (s *Tag) Validate() error {
@@ -7505,6 +5181,15 @@ func (s *TagResourceRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// TagResourceRequest shape and returns the Validator holding the violations
+// found.
+func (s *TagResourceRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -7569,6 +5254,15 @@ func (s *UntagResourceRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// UntagResourceRequest shape and returns the Validator holding the violations
+// found.
+func (s *UntagResourceRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.

@@ -82,7 +82,7 @@ func TestOperations(t *testing.T) {
 	if TargetPrefix != "AWSOrganizationsV20161128" || SigningName != "organizations" || ServiceID != "Organizations" {
 		t.Errorf("constants: %q %q %q", TargetPrefix, SigningName, ServiceID)
 	}
-	ops := Operations(UnimplementedService{})
+	ops := Operations(UnimplementedService{}, nil)
 	for _, name := range OperationNames {
 		if ops[name] == nil {
 			t.Errorf("Operations lacks %s", name)

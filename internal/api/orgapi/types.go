@@ -667,11 +667,20 @@ type ListAWSServiceAccessForOrganizationRequest struct {
 type ListAWSServiceAccessForOrganizationResponse struct {
 	// A list of the service principals for the services that are enabled to
 	// integrate with your organization.
-	EnabledServicePrincipals []EnabledServicePrincipal `json:"EnabledServicePrincipals,omitempty"`
+	EnabledServicePrincipals []EnabledServicePrincipal `json:"EnabledServicePrincipals"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListAWSServiceAccessForOrganizationResponse) FillEmptyCollections() {
+	if s.EnabledServicePrincipals == nil {
+		s.EnabledServicePrincipals = []EnabledServicePrincipal{}
+	}
 }
 
 // ListAccountsForParentRequest is the input of the ListAccountsForParent
@@ -693,11 +702,20 @@ type ListAccountsForParentRequest struct {
 // operation.
 type ListAccountsForParentResponse struct {
 	// A list of the accounts in the specified root or OU.
-	Accounts []Account `json:"Accounts,omitempty"`
+	Accounts []Account `json:"Accounts"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListAccountsForParentResponse) FillEmptyCollections() {
+	if s.Accounts == nil {
+		s.Accounts = []Account{}
+	}
 }
 
 // ListAccountsRequest is the input of the ListAccounts operation.
@@ -713,11 +731,20 @@ type ListAccountsRequest struct {
 // ListAccountsResponse is the output of the ListAccounts operation.
 type ListAccountsResponse struct {
 	// A list of objects in the organization.
-	Accounts []Account `json:"Accounts,omitempty"`
+	Accounts []Account `json:"Accounts"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListAccountsResponse) FillEmptyCollections() {
+	if s.Accounts == nil {
+		s.Accounts = []Account{}
+	}
 }
 
 // ListAccountsWithInvalidEffectivePolicyRequest is the input of the
@@ -739,7 +766,7 @@ type ListAccountsWithInvalidEffectivePolicyRequest struct {
 type ListAccountsWithInvalidEffectivePolicyResponse struct {
 	// The accounts in the organization which have an invalid effective policy for
 	// the specified policy type.
-	Accounts []Account `json:"Accounts,omitempty"`
+	Accounts []Account `json:"Accounts"`
 
 	// The specified policy type.
 	PolicyType *string `json:"PolicyType,omitempty"`
@@ -747,6 +774,15 @@ type ListAccountsWithInvalidEffectivePolicyResponse struct {
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListAccountsWithInvalidEffectivePolicyResponse) FillEmptyCollections() {
+	if s.Accounts == nil {
+		s.Accounts = []Account{}
+	}
 }
 
 // ListChildrenRequest is the input of the ListChildren operation.
@@ -769,11 +805,20 @@ type ListChildrenRequest struct {
 // ListChildrenResponse is the output of the ListChildren operation.
 type ListChildrenResponse struct {
 	// The list of children of the specified parent container.
-	Children []Child `json:"Children,omitempty"`
+	Children []Child `json:"Children"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListChildrenResponse) FillEmptyCollections() {
+	if s.Children == nil {
+		s.Children = []Child{}
+	}
 }
 
 // ListCreateAccountStatusRequest is the input of the ListCreateAccountStatus
@@ -794,11 +839,20 @@ type ListCreateAccountStatusRequest struct {
 // operation.
 type ListCreateAccountStatusResponse struct {
 	// A list of objects with details about the requests.
-	CreateAccountStatuses []CreateAccountStatus `json:"CreateAccountStatuses,omitempty"`
+	CreateAccountStatuses []CreateAccountStatus `json:"CreateAccountStatuses"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListCreateAccountStatusResponse) FillEmptyCollections() {
+	if s.CreateAccountStatuses == nil {
+		s.CreateAccountStatuses = []CreateAccountStatus{}
+	}
 }
 
 // ListDelegatedAdministratorsRequest is the input of the
@@ -819,11 +873,20 @@ type ListDelegatedAdministratorsRequest struct {
 // ListDelegatedAdministrators operation.
 type ListDelegatedAdministratorsResponse struct {
 	// The list of delegated administrators in your organization.
-	DelegatedAdministrators []DelegatedAdministrator `json:"DelegatedAdministrators,omitempty"`
+	DelegatedAdministrators []DelegatedAdministrator `json:"DelegatedAdministrators"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListDelegatedAdministratorsResponse) FillEmptyCollections() {
+	if s.DelegatedAdministrators == nil {
+		s.DelegatedAdministrators = []DelegatedAdministrator{}
+	}
 }
 
 // ListDelegatedServicesForAccountRequest is the input of the
@@ -845,11 +908,20 @@ type ListDelegatedServicesForAccountRequest struct {
 // ListDelegatedServicesForAccount operation.
 type ListDelegatedServicesForAccountResponse struct {
 	// The services for which the account is a delegated administrator.
-	DelegatedServices []DelegatedService `json:"DelegatedServices,omitempty"`
+	DelegatedServices []DelegatedService `json:"DelegatedServices"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListDelegatedServicesForAccountResponse) FillEmptyCollections() {
+	if s.DelegatedServices == nil {
+		s.DelegatedServices = []DelegatedService{}
+	}
 }
 
 // ListEffectivePolicyValidationErrorsRequest is the input of the
@@ -893,7 +965,16 @@ type ListEffectivePolicyValidationErrorsResponse struct {
 	// validation errors that occurred when generating or enforcing an effective
 	// policy, such as which policies contributed to the error and location of the
 	// error.
-	EffectivePolicyValidationErrors []EffectivePolicyValidationError `json:"EffectivePolicyValidationErrors,omitempty"`
+	EffectivePolicyValidationErrors []EffectivePolicyValidationError `json:"EffectivePolicyValidationErrors"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListEffectivePolicyValidationErrorsResponse) FillEmptyCollections() {
+	if s.EffectivePolicyValidationErrors == nil {
+		s.EffectivePolicyValidationErrors = []EffectivePolicyValidationError{}
+	}
 }
 
 // ListHandshakesForAccountRequest is the input of the ListHandshakesForAccount
@@ -914,11 +995,20 @@ type ListHandshakesForAccountRequest struct {
 // ListHandshakesForAccount operation.
 type ListHandshakesForAccountResponse struct {
 	// An array of Handshakeobjects.
-	Handshakes []Handshake `json:"Handshakes,omitempty"`
+	Handshakes []Handshake `json:"Handshakes"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListHandshakesForAccountResponse) FillEmptyCollections() {
+	if s.Handshakes == nil {
+		s.Handshakes = []Handshake{}
+	}
 }
 
 // ListHandshakesForOrganizationRequest is the input of the
@@ -939,11 +1029,20 @@ type ListHandshakesForOrganizationRequest struct {
 // ListHandshakesForOrganization operation.
 type ListHandshakesForOrganizationResponse struct {
 	// An array of Handshakeobjects.
-	Handshakes []Handshake `json:"Handshakes,omitempty"`
+	Handshakes []Handshake `json:"Handshakes"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListHandshakesForOrganizationResponse) FillEmptyCollections() {
+	if s.Handshakes == nil {
+		s.Handshakes = []Handshake{}
+	}
 }
 
 // ListInboundResponsibilityTransfersRequest is the input of the
@@ -967,11 +1066,20 @@ type ListInboundResponsibilityTransfersRequest struct {
 // ListInboundResponsibilityTransfers operation.
 type ListInboundResponsibilityTransfersResponse struct {
 	// A ResponsibilityTransfers object.
-	ResponsibilityTransfers []ResponsibilityTransfer `json:"ResponsibilityTransfers,omitempty"`
+	ResponsibilityTransfers []ResponsibilityTransfer `json:"ResponsibilityTransfers"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListInboundResponsibilityTransfersResponse) FillEmptyCollections() {
+	if s.ResponsibilityTransfers == nil {
+		s.ResponsibilityTransfers = []ResponsibilityTransfer{}
+	}
 }
 
 // ListOrganizationalUnitsForParentRequest is the input of the
@@ -992,11 +1100,20 @@ type ListOrganizationalUnitsForParentRequest struct {
 // ListOrganizationalUnitsForParent operation.
 type ListOrganizationalUnitsForParentResponse struct {
 	// A list of the OUs in the specified root or parent OU.
-	OrganizationalUnits []OrganizationalUnit `json:"OrganizationalUnits,omitempty"`
+	OrganizationalUnits []OrganizationalUnit `json:"OrganizationalUnits"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListOrganizationalUnitsForParentResponse) FillEmptyCollections() {
+	if s.OrganizationalUnits == nil {
+		s.OrganizationalUnits = []OrganizationalUnit{}
+	}
 }
 
 // ListOutboundResponsibilityTransfersRequest is the input of the
@@ -1017,11 +1134,20 @@ type ListOutboundResponsibilityTransfersRequest struct {
 // ListOutboundResponsibilityTransfers operation.
 type ListOutboundResponsibilityTransfersResponse struct {
 	// An array of ResponsibilityTransfer objects.
-	ResponsibilityTransfers []ResponsibilityTransfer `json:"ResponsibilityTransfers,omitempty"`
+	ResponsibilityTransfers []ResponsibilityTransfer `json:"ResponsibilityTransfers"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListOutboundResponsibilityTransfersResponse) FillEmptyCollections() {
+	if s.ResponsibilityTransfers == nil {
+		s.ResponsibilityTransfers = []ResponsibilityTransfer{}
+	}
 }
 
 // ListParentsRequest is the input of the ListParents operation.
@@ -1040,11 +1166,20 @@ type ListParentsRequest struct {
 // ListParentsResponse is the output of the ListParents operation.
 type ListParentsResponse struct {
 	// A list of parents for the specified child account or OU.
-	Parents []Parent `json:"Parents,omitempty"`
+	Parents []Parent `json:"Parents"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListParentsResponse) FillEmptyCollections() {
+	if s.Parents == nil {
+		s.Parents = []Parent{}
+	}
 }
 
 // ListPoliciesForTargetRequest is the input of the ListPoliciesForTarget
@@ -1069,11 +1204,20 @@ type ListPoliciesForTargetRequest struct {
 // operation.
 type ListPoliciesForTargetResponse struct {
 	// The list of policies that match the criteria in the request.
-	Policies []PolicySummary `json:"Policies,omitempty"`
+	Policies []PolicySummary `json:"Policies"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListPoliciesForTargetResponse) FillEmptyCollections() {
+	if s.Policies == nil {
+		s.Policies = []PolicySummary{}
+	}
 }
 
 // ListPoliciesRequest is the input of the ListPolicies operation.
@@ -1092,11 +1236,20 @@ type ListPoliciesRequest struct {
 // ListPoliciesResponse is the output of the ListPolicies operation.
 type ListPoliciesResponse struct {
 	// A list of policies that match the filter criteria in the request.
-	Policies []PolicySummary `json:"Policies,omitempty"`
+	Policies []PolicySummary `json:"Policies"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListPoliciesResponse) FillEmptyCollections() {
+	if s.Policies == nil {
+		s.Policies = []PolicySummary{}
+	}
 }
 
 // ListRootsRequest is the input of the ListRoots operation.
@@ -1112,11 +1265,20 @@ type ListRootsRequest struct {
 // ListRootsResponse is the output of the ListRoots operation.
 type ListRootsResponse struct {
 	// A list of roots that are defined in an organization.
-	Roots []Root `json:"Roots,omitempty"`
+	Roots []Root `json:"Roots"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListRootsResponse) FillEmptyCollections() {
+	if s.Roots == nil {
+		s.Roots = []Root{}
+	}
 }
 
 // ListTagsForResourceRequest is the input of the ListTagsForResource
@@ -1134,11 +1296,20 @@ type ListTagsForResourceRequest struct {
 // operation.
 type ListTagsForResourceResponse struct {
 	// The tags that are assigned to the resource.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag `json:"Tags"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListTagsForResourceResponse) FillEmptyCollections() {
+	if s.Tags == nil {
+		s.Tags = []Tag{}
+	}
 }
 
 // ListTargetsForPolicyRequest is the input of the ListTargetsForPolicy
@@ -1160,11 +1331,20 @@ type ListTargetsForPolicyRequest struct {
 type ListTargetsForPolicyResponse struct {
 	// A list of structures, each of which contains details about one of the
 	// entities to which the specified policy is attached.
-	Targets []PolicyTargetSummary `json:"Targets,omitempty"`
+	Targets []PolicyTargetSummary `json:"Targets"`
 
 	// If present, indicates that more output is available than is included in the
 	// current response.
 	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// FillEmptyCollections sets each nil list or map member of s to an empty
+// one, so that s encodes every one of them, as AWS does. The response
+// writer calls it.
+func (s *ListTargetsForPolicyResponse) FillEmptyCollections() {
+	if s.Targets == nil {
+		s.Targets = []PolicyTargetSummary{}
+	}
 }
 
 // MoveAccountRequest is the input of the MoveAccount operation.

@@ -8,41 +8,28 @@ import (
 
 // Model patterns, compiled to match whole values.
 var (
-	patternAccountArn  = shape.MustCompile(`^arn:aws:organizations::\d{12}:account\/o-[a-z0-9]{10,32}\/\d{12}`)
-	patternAccountId   = shape.MustCompile(`^\d{12}$`)
-	patternAccountName = shape.MustCompile(`[\s\S]*`)
-	patternChildId     = shape.MustCompile(`^(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
+	patternAccountId = shape.MustCompile(`^\d{12}$`)
+	patternChildId   = shape.MustCompile(`^(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
 	// patternCreateAccountName is the model pattern [\u0020-\u007E]+ with Java's \u escapes rewritten for RE2.
 	patternCreateAccountName          = shape.MustCompile(`[\x{0020}-\x{007E}]+`)
 	patternCreateAccountRequestId     = shape.MustCompile(`^car-[a-z0-9]{8,32}$`)
 	patternEmail                      = shape.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
-	patternGenericArn                 = shape.MustCompile(`^arn:aws:organizations::.+:.+`)
-	patternHandshakeArn               = shape.MustCompile(`^arn:aws:organizations::\d{12}:handshake\/o-[a-z0-9]{10,32}\/[a-z_]{1,32}\/h-[0-9a-z]{8,32}`)
 	patternHandshakeId                = shape.MustCompile(`^h-[0-9a-z]{8,32}$`)
 	patternHandshakeNotes             = shape.MustCompile(`[\s\S]*`)
 	patternHandshakePartyId           = shape.MustCompile(`[\s\S]*`)
 	patternNextToken                  = shape.MustCompile(`[\s\S]*`)
-	patternOrganizationArn            = shape.MustCompile(`^arn:aws:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}`)
-	patternOrganizationId             = shape.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	patternOrganizationalUnitArn      = shape.MustCompile(`^arn:aws:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}`)
 	patternOrganizationalUnitId       = shape.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
 	patternOrganizationalUnitName     = shape.MustCompile(`[\s\S]*`)
 	patternParentId                   = shape.MustCompile(`^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
-	patternPath                       = shape.MustCompile(`^(o-[a-z0-9]{10,32}\/r-[0-9a-z]{4,32}(\/ou\-[0-9a-z]{4,32}-[a-z0-9]{8,32})*(\/\d{12})*)\/`)
-	patternPolicyArn                  = shape.MustCompile(`^(arn:aws:organizations::\d{12}:policy\/o-[a-z0-9]{10,32}\/[0-9a-z_]+\/p-[0-9a-z]{10,32})|(arn:aws:organizations::aws:policy\/[0-9a-z_]+\/p-[0-9a-zA-Z_]{10,128})`)
 	patternPolicyContent              = shape.MustCompile(`[\s\S]*`)
 	patternPolicyDescription          = shape.MustCompile(`[\s\S]*`)
 	patternPolicyId                   = shape.MustCompile(`^p-[0-9a-zA-Z_]{8,128}$`)
 	patternPolicyName                 = shape.MustCompile(`[\s\S]*`)
 	patternPolicyTargetId             = shape.MustCompile(`^(r-[0-9a-z]{4,32})|(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
-	patternResourcePolicyArn          = shape.MustCompile(`^arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::\d{12}:resourcepolicy\/o-[a-z0-9]{10,32}\/rp-[0-9a-zA-Z_]{4,128}`)
 	patternResourcePolicyContent      = shape.MustCompile(`[\s\S]*`)
-	patternResourcePolicyId           = shape.MustCompile(`^rp-[0-9a-zA-Z_]{4,128}$`)
-	patternResponsibilityTransferArn  = shape.MustCompile(`^arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::\d{12}:transfer\/o-[a-z0-9]{10,32}\/(billing)\/(inbound|outbound)\/rt-[0-9a-z]{8,32}$`)
 	patternResponsibilityTransferId   = shape.MustCompile(`^rt-[0-9a-z]{8,32}$`)
 	patternResponsibilityTransferName = shape.MustCompile(`^[ -~]+$`)
 	patternRoleName                   = shape.MustCompile(`[\w+=,.@-]{1,64}`)
-	patternRootArn                    = shape.MustCompile(`^arn:aws:organizations::\d{12}:root\/o-[a-z0-9]{10,32}\/r-[0-9a-z]{4,32}`)
 	patternRootId                     = shape.MustCompile(`^r-[0-9a-z]{4,32}$`)
 	patternServicePrincipal           = shape.MustCompile(`[\w+=,.@-]*`)
 	patternTagKey                     = shape.MustCompile(`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`)
@@ -59,6 +46,15 @@ func (s *AcceptHandshakeRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// AcceptHandshakeRequest shape and returns the Validator holding the
+// violations found.
+func (s *AcceptHandshakeRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *AcceptHandshakeRequest) validate(v *shape.Validator, path string) {
 	if s.HandshakeId == nil {
@@ -70,79 +66,21 @@ func (s *AcceptHandshakeRequest) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// AcceptHandshakeResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *AcceptHandshakeResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *AcceptHandshakeResponse) validate(v *shape.Validator, path string) {
-	if s.Handshake != nil {
-		p := shape.Member(path, "handshake")
-		s.Handshake.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's Account shape. It
-// returns a ValidationException describing every violation, or nil.
-func (s *Account) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *Account) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Length(p, *s.Id, 0, 12)
-		v.Pattern(p, *s.Id, patternAccountId, `^\d{12}$`)
-	}
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Pattern(p, *s.Arn, patternAccountArn, `^arn:aws:organizations::\d{12}:account\/o-[a-z0-9]{10,32}\/\d{12}`)
-	}
-	if s.Email != nil {
-		p := shape.Member(path, "email")
-		v.Length(p, *s.Email, 6, 64)
-		v.Pattern(p, *s.Email, patternEmail, `[^\s@]+@[^\s@]+\.[^\s@]+`)
-	}
-	if s.Name != nil {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 128)
-		v.Pattern(p, *s.Name, patternAccountName, `[\s\S]*`)
-	}
-	if s.Status != nil {
-		p := shape.Member(path, "status")
-		v.Enum(p, *s.Status, AccountStatusValues)
-	}
-	if s.State != nil {
-		p := shape.Member(path, "state")
-		v.Enum(p, *s.State, AccountStateValues)
-	}
-	if s.Paths != nil {
-		p := shape.Member(path, "paths")
-		for i1, e1 := range s.Paths {
-			p1 := shape.Elem(p, i1)
-			v.Pattern(p1, e1, patternPath, `^(o-[a-z0-9]{10,32}\/r-[0-9a-z]{4,32}(\/ou\-[0-9a-z]{4,32}-[a-z0-9]{8,32})*(\/\d{12})*)\/`)
-		}
-	}
-	if s.JoinedMethod != nil {
-		p := shape.Member(path, "joinedMethod")
-		v.Enum(p, *s.JoinedMethod, AccountJoinedMethodValues)
-	}
-}
-
 // Validate checks s against the constraints of the model's AttachPolicyRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *AttachPolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// AttachPolicyRequest shape and returns the Validator holding the violations
+// found.
+func (s *AttachPolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -172,6 +110,15 @@ func (s *CancelHandshakeRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// CancelHandshakeRequest shape and returns the Validator holding the
+// violations found.
+func (s *CancelHandshakeRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *CancelHandshakeRequest) validate(v *shape.Validator, path string) {
 	if s.HandshakeId == nil {
@@ -183,50 +130,21 @@ func (s *CancelHandshakeRequest) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// CancelHandshakeResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *CancelHandshakeResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *CancelHandshakeResponse) validate(v *shape.Validator, path string) {
-	if s.Handshake != nil {
-		p := shape.Member(path, "handshake")
-		s.Handshake.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's Child shape. It
-// returns a ValidationException describing every violation, or nil.
-func (s *Child) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *Child) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Length(p, *s.Id, 0, 100)
-		v.Pattern(p, *s.Id, patternChildId, `^(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
-	}
-	if s.Type != nil {
-		p := shape.Member(path, "type")
-		v.Enum(p, *s.Type, ChildTypeValues)
-	}
-}
-
 // Validate checks s against the constraints of the model's CloseAccountRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *CloseAccountRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// CloseAccountRequest shape and returns the Validator holding the violations
+// found.
+func (s *CloseAccountRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -247,6 +165,15 @@ func (s *CreateAccountRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// CreateAccountRequest shape and returns the Validator holding the violations
+// found.
+func (s *CreateAccountRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -284,69 +211,21 @@ func (s *CreateAccountRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// CreateAccountResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *CreateAccountResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *CreateAccountResponse) validate(v *shape.Validator, path string) {
-	if s.CreateAccountStatus != nil {
-		p := shape.Member(path, "createAccountStatus")
-		s.CreateAccountStatus.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's CreateAccountStatus
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *CreateAccountStatus) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *CreateAccountStatus) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Length(p, *s.Id, 0, 36)
-		v.Pattern(p, *s.Id, patternCreateAccountRequestId, `^car-[a-z0-9]{8,32}$`)
-	}
-	if s.AccountName != nil {
-		p := shape.Member(path, "accountName")
-		v.Length(p, *s.AccountName, 1, 50)
-		v.Pattern(p, *s.AccountName, patternCreateAccountName, `[\u0020-\u007E]+`)
-	}
-	if s.State != nil {
-		p := shape.Member(path, "state")
-		v.Enum(p, *s.State, CreateAccountStateValues)
-	}
-	if s.AccountId != nil {
-		p := shape.Member(path, "accountId")
-		v.Length(p, *s.AccountId, 0, 12)
-		v.Pattern(p, *s.AccountId, patternAccountId, `^\d{12}$`)
-	}
-	if s.GovCloudAccountId != nil {
-		p := shape.Member(path, "govCloudAccountId")
-		v.Length(p, *s.GovCloudAccountId, 0, 12)
-		v.Pattern(p, *s.GovCloudAccountId, patternAccountId, `^\d{12}$`)
-	}
-	if s.FailureReason != nil {
-		p := shape.Member(path, "failureReason")
-		v.Enum(p, *s.FailureReason, CreateAccountFailureReasonValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // CreateGovCloudAccountRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *CreateGovCloudAccountRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// CreateGovCloudAccountRequest shape and returns the Validator holding the
+// violations found.
+func (s *CreateGovCloudAccountRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -384,29 +263,21 @@ func (s *CreateGovCloudAccountRequest) validate(v *shape.Validator, path string)
 }
 
 // Validate checks s against the constraints of the model's
-// CreateGovCloudAccountResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *CreateGovCloudAccountResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *CreateGovCloudAccountResponse) validate(v *shape.Validator, path string) {
-	if s.CreateAccountStatus != nil {
-		p := shape.Member(path, "createAccountStatus")
-		s.CreateAccountStatus.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // CreateOrganizationRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *CreateOrganizationRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// CreateOrganizationRequest shape and returns the Validator holding the
+// violations found.
+func (s *CreateOrganizationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -418,29 +289,21 @@ func (s *CreateOrganizationRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// CreateOrganizationResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *CreateOrganizationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *CreateOrganizationResponse) validate(v *shape.Validator, path string) {
-	if s.Organization != nil {
-		p := shape.Member(path, "organization")
-		s.Organization.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // CreateOrganizationalUnitRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *CreateOrganizationalUnitRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// CreateOrganizationalUnitRequest shape and returns the Validator holding the
+// violations found.
+func (s *CreateOrganizationalUnitRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -468,29 +331,21 @@ func (s *CreateOrganizationalUnitRequest) validate(v *shape.Validator, path stri
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// CreateOrganizationalUnitResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *CreateOrganizationalUnitResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *CreateOrganizationalUnitResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationalUnit != nil {
-		p := shape.Member(path, "organizationalUnit")
-		s.OrganizationalUnit.validate(v, p)
-	}
-}
-
 // Validate checks s against the constraints of the model's CreatePolicyRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *CreatePolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// CreatePolicyRequest shape and returns the Validator holding the violations
+// found.
+func (s *CreatePolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -532,29 +387,21 @@ func (s *CreatePolicyRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// CreatePolicyResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *CreatePolicyResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *CreatePolicyResponse) validate(v *shape.Validator, path string) {
-	if s.Policy != nil {
-		p := shape.Member(path, "policy")
-		s.Policy.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DeclineHandshakeRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *DeclineHandshakeRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeclineHandshakeRequest shape and returns the Validator holding the
+// violations found.
+func (s *DeclineHandshakeRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -569,90 +416,21 @@ func (s *DeclineHandshakeRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// DeclineHandshakeResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *DeclineHandshakeResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DeclineHandshakeResponse) validate(v *shape.Validator, path string) {
-	if s.Handshake != nil {
-		p := shape.Member(path, "handshake")
-		s.Handshake.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// DelegatedAdministrator shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *DelegatedAdministrator) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DelegatedAdministrator) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Length(p, *s.Id, 0, 12)
-		v.Pattern(p, *s.Id, patternAccountId, `^\d{12}$`)
-	}
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Pattern(p, *s.Arn, patternAccountArn, `^arn:aws:organizations::\d{12}:account\/o-[a-z0-9]{10,32}\/\d{12}`)
-	}
-	if s.Email != nil {
-		p := shape.Member(path, "email")
-		v.Length(p, *s.Email, 6, 64)
-		v.Pattern(p, *s.Email, patternEmail, `[^\s@]+@[^\s@]+\.[^\s@]+`)
-	}
-	if s.Name != nil {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 128)
-		v.Pattern(p, *s.Name, patternAccountName, `[\s\S]*`)
-	}
-	if s.Status != nil {
-		p := shape.Member(path, "status")
-		v.Enum(p, *s.Status, AccountStatusValues)
-	}
-	if s.State != nil {
-		p := shape.Member(path, "state")
-		v.Enum(p, *s.State, AccountStateValues)
-	}
-	if s.JoinedMethod != nil {
-		p := shape.Member(path, "joinedMethod")
-		v.Enum(p, *s.JoinedMethod, AccountJoinedMethodValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's DelegatedService
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *DelegatedService) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DelegatedService) validate(v *shape.Validator, path string) {
-	if s.ServicePrincipal != nil {
-		p := shape.Member(path, "servicePrincipal")
-		v.Length(p, *s.ServicePrincipal, 1, 128)
-		v.Pattern(p, *s.ServicePrincipal, patternServicePrincipal, `[\w+=,.@-]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DeleteOrganizationalUnitRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DeleteOrganizationalUnitRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeleteOrganizationalUnitRequest shape and returns the Validator holding the
+// violations found.
+func (s *DeleteOrganizationalUnitRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -674,6 +452,15 @@ func (s *DeletePolicyRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DeletePolicyRequest shape and returns the Validator holding the violations
+// found.
+func (s *DeletePolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DeletePolicyRequest) validate(v *shape.Validator, path string) {
 	if s.PolicyId == nil {
@@ -692,6 +479,15 @@ func (s *DeregisterDelegatedAdministratorRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DeregisterDelegatedAdministratorRequest shape and returns the Validator
+// holding the violations found.
+func (s *DeregisterDelegatedAdministratorRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -721,6 +517,15 @@ func (s *DescribeAccountRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DescribeAccountRequest shape and returns the Validator holding the
+// violations found.
+func (s *DescribeAccountRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DescribeAccountRequest) validate(v *shape.Validator, path string) {
 	if s.AccountId == nil {
@@ -733,29 +538,21 @@ func (s *DescribeAccountRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeAccountResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *DescribeAccountResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeAccountResponse) validate(v *shape.Validator, path string) {
-	if s.Account != nil {
-		p := shape.Member(path, "account")
-		s.Account.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeCreateAccountStatusRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DescribeCreateAccountStatusRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeCreateAccountStatusRequest shape and returns the Validator holding
+// the violations found.
+func (s *DescribeCreateAccountStatusRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -770,29 +567,21 @@ func (s *DescribeCreateAccountStatusRequest) validate(v *shape.Validator, path s
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeCreateAccountStatusResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DescribeCreateAccountStatusResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeCreateAccountStatusResponse) validate(v *shape.Validator, path string) {
-	if s.CreateAccountStatus != nil {
-		p := shape.Member(path, "createAccountStatus")
-		s.CreateAccountStatus.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeEffectivePolicyRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DescribeEffectivePolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeEffectivePolicyRequest shape and returns the Validator holding the
+// violations found.
+func (s *DescribeEffectivePolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -811,29 +600,21 @@ func (s *DescribeEffectivePolicyRequest) validate(v *shape.Validator, path strin
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeEffectivePolicyResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DescribeEffectivePolicyResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeEffectivePolicyResponse) validate(v *shape.Validator, path string) {
-	if s.EffectivePolicy != nil {
-		p := shape.Member(path, "effectivePolicy")
-		s.EffectivePolicy.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeHandshakeRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *DescribeHandshakeRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeHandshakeRequest shape and returns the Validator holding the
+// violations found.
+func (s *DescribeHandshakeRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -848,46 +629,21 @@ func (s *DescribeHandshakeRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeHandshakeResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *DescribeHandshakeResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeHandshakeResponse) validate(v *shape.Validator, path string) {
-	if s.Handshake != nil {
-		p := shape.Member(path, "handshake")
-		s.Handshake.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// DescribeOrganizationResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DescribeOrganizationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeOrganizationResponse) validate(v *shape.Validator, path string) {
-	if s.Organization != nil {
-		p := shape.Member(path, "organization")
-		s.Organization.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeOrganizationalUnitRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *DescribeOrganizationalUnitRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeOrganizationalUnitRequest shape and returns the Validator holding
+// the violations found.
+func (s *DescribeOrganizationalUnitRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -902,29 +658,21 @@ func (s *DescribeOrganizationalUnitRequest) validate(v *shape.Validator, path st
 }
 
 // Validate checks s against the constraints of the model's
-// DescribeOrganizationalUnitResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DescribeOrganizationalUnitResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeOrganizationalUnitResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationalUnit != nil {
-		p := shape.Member(path, "organizationalUnit")
-		s.OrganizationalUnit.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribePolicyRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *DescribePolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribePolicyRequest shape and returns the Validator holding the violations
+// found.
+func (s *DescribePolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -939,46 +687,21 @@ func (s *DescribePolicyRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// DescribePolicyResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *DescribePolicyResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribePolicyResponse) validate(v *shape.Validator, path string) {
-	if s.Policy != nil {
-		p := shape.Member(path, "policy")
-		s.Policy.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// DescribeResourcePolicyResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *DescribeResourcePolicyResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeResourcePolicyResponse) validate(v *shape.Validator, path string) {
-	if s.ResourcePolicy != nil {
-		p := shape.Member(path, "resourcePolicy")
-		s.ResourcePolicy.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // DescribeResponsibilityTransferRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *DescribeResponsibilityTransferRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DescribeResponsibilityTransferRequest shape and returns the Validator
+// holding the violations found.
+func (s *DescribeResponsibilityTransferRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -991,29 +714,21 @@ func (s *DescribeResponsibilityTransferRequest) validate(v *shape.Validator, pat
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// DescribeResponsibilityTransferResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *DescribeResponsibilityTransferResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DescribeResponsibilityTransferResponse) validate(v *shape.Validator, path string) {
-	if s.ResponsibilityTransfer != nil {
-		p := shape.Member(path, "responsibilityTransfer")
-		s.ResponsibilityTransfer.validate(v, p)
-	}
-}
-
 // Validate checks s against the constraints of the model's DetachPolicyRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *DetachPolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// DetachPolicyRequest shape and returns the Validator holding the violations
+// found.
+func (s *DetachPolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1043,6 +758,15 @@ func (s *DisableAWSServiceAccessRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DisableAWSServiceAccessRequest shape and returns the Validator holding the
+// violations found.
+func (s *DisableAWSServiceAccessRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DisableAWSServiceAccessRequest) validate(v *shape.Validator, path string) {
 	if s.ServicePrincipal == nil {
@@ -1063,6 +787,15 @@ func (s *DisablePolicyTypeRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// DisablePolicyTypeRequest shape and returns the Validator holding the
+// violations found.
+func (s *DisablePolicyTypeRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *DisablePolicyTypeRequest) validate(v *shape.Validator, path string) {
 	if s.RootId == nil {
@@ -1081,76 +814,21 @@ func (s *DisablePolicyTypeRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// DisablePolicyTypeResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *DisablePolicyTypeResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *DisablePolicyTypeResponse) validate(v *shape.Validator, path string) {
-	if s.Root != nil {
-		p := shape.Member(path, "root")
-		s.Root.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's EffectivePolicy
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *EffectivePolicy) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *EffectivePolicy) validate(v *shape.Validator, path string) {
-	if s.PolicyContent != nil {
-		p := shape.Member(path, "policyContent")
-		v.Length(p, *s.PolicyContent, 1, -1)
-		v.Pattern(p, *s.PolicyContent, patternPolicyContent, `[\s\S]*`)
-	}
-	if s.TargetId != nil {
-		p := shape.Member(path, "targetId")
-		v.Length(p, *s.TargetId, 0, 100)
-		v.Pattern(p, *s.TargetId, patternPolicyTargetId, `^(r-[0-9a-z]{4,32})|(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
-	}
-	if s.PolicyType != nil {
-		p := shape.Member(path, "policyType")
-		v.Enum(p, *s.PolicyType, EffectivePolicyTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// EffectivePolicyValidationError shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *EffectivePolicyValidationError) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *EffectivePolicyValidationError) validate(v *shape.Validator, path string) {
-	if s.ContributingPolicies != nil {
-		p := shape.Member(path, "contributingPolicies")
-		for i1, e1 := range s.ContributingPolicies {
-			p1 := shape.Elem(p, i1)
-			v.Length(p1, e1, 0, 130)
-			v.Pattern(p1, e1, patternPolicyId, `^p-[0-9a-zA-Z_]{8,128}$`)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // EnableAWSServiceAccessRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *EnableAWSServiceAccessRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// EnableAWSServiceAccessRequest shape and returns the Validator holding the
+// violations found.
+func (s *EnableAWSServiceAccessRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1173,25 +851,17 @@ func (s *EnableAllFeaturesRequest) Validate() error {
 	return v.Err()
 }
 
-// validate adds the violations in s, the value at path, to v.
-func (s *EnableAllFeaturesRequest) validate(v *shape.Validator, path string) {
-}
-
-// Validate checks s against the constraints of the model's
-// EnableAllFeaturesResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *EnableAllFeaturesResponse) Validate() error {
+// CheckConstraints checks s against the constraints of the model's
+// EnableAllFeaturesRequest shape and returns the Validator holding the
+// violations found.
+func (s *EnableAllFeaturesRequest) CheckConstraints() shape.Validator {
 	var v shape.Validator
 	s.validate(&v, "")
-	return v.Err()
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
-func (s *EnableAllFeaturesResponse) validate(v *shape.Validator, path string) {
-	if s.Handshake != nil {
-		p := shape.Member(path, "handshake")
-		s.Handshake.validate(v, p)
-	}
+func (s *EnableAllFeaturesRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
@@ -1201,6 +871,15 @@ func (s *EnablePolicyTypeRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// EnablePolicyTypeRequest shape and returns the Validator holding the
+// violations found.
+func (s *EnablePolicyTypeRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1217,84 +896,6 @@ func (s *EnablePolicyTypeRequest) validate(v *shape.Validator, path string) {
 	} else {
 		p := shape.Member(path, "policyType")
 		v.Enum(p, *s.PolicyType, PolicyTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// EnablePolicyTypeResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *EnablePolicyTypeResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *EnablePolicyTypeResponse) validate(v *shape.Validator, path string) {
-	if s.Root != nil {
-		p := shape.Member(path, "root")
-		s.Root.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// EnabledServicePrincipal shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *EnabledServicePrincipal) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *EnabledServicePrincipal) validate(v *shape.Validator, path string) {
-	if s.ServicePrincipal != nil {
-		p := shape.Member(path, "servicePrincipal")
-		v.Length(p, *s.ServicePrincipal, 1, 128)
-		v.Pattern(p, *s.ServicePrincipal, patternServicePrincipal, `[\w+=,.@-]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's Handshake shape. It
-// returns a ValidationException describing every violation, or nil.
-func (s *Handshake) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *Handshake) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Length(p, *s.Id, 0, 34)
-		v.Pattern(p, *s.Id, patternHandshakeId, `^h-[0-9a-z]{8,32}$`)
-	}
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Pattern(p, *s.Arn, patternHandshakeArn, `^arn:aws:organizations::\d{12}:handshake\/o-[a-z0-9]{10,32}\/[a-z_]{1,32}\/h-[0-9a-z]{8,32}`)
-	}
-	if s.Parties != nil {
-		p := shape.Member(path, "parties")
-		for i1 := range s.Parties {
-			p1 := shape.Elem(p, i1)
-			s.Parties[i1].validate(v, p1)
-		}
-	}
-	if s.State != nil {
-		p := shape.Member(path, "state")
-		v.Enum(p, *s.State, HandshakeStateValues)
-	}
-	if s.Action != nil {
-		p := shape.Member(path, "action")
-		v.Enum(p, *s.Action, ActionTypeValues)
-	}
-	if s.Resources != nil {
-		p := shape.Member(path, "resources")
-		for i1 := range s.Resources {
-			p1 := shape.Elem(p, i1)
-			s.Resources[i1].validate(v, p1)
-		}
 	}
 }
 
@@ -1344,29 +945,6 @@ func (s *HandshakeParty) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's HandshakeResource
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *HandshakeResource) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *HandshakeResource) validate(v *shape.Validator, path string) {
-	if s.Type != nil {
-		p := shape.Member(path, "type")
-		v.Enum(p, *s.Type, HandshakeResourceTypeValues)
-	}
-	if s.Resources != nil {
-		p := shape.Member(path, "resources")
-		for i1 := range s.Resources {
-			p1 := shape.Elem(p, i1)
-			s.Resources[i1].validate(v, p1)
-		}
-	}
-}
-
 // Validate checks s against the constraints of the model's
 // InviteAccountToOrganizationRequest shape. It returns a ValidationException
 // describing every violation, or nil.
@@ -1374,6 +952,15 @@ func (s *InviteAccountToOrganizationRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// InviteAccountToOrganizationRequest shape and returns the Validator holding
+// the violations found.
+func (s *InviteAccountToOrganizationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1399,29 +986,21 @@ func (s *InviteAccountToOrganizationRequest) validate(v *shape.Validator, path s
 }
 
 // Validate checks s against the constraints of the model's
-// InviteAccountToOrganizationResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *InviteAccountToOrganizationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *InviteAccountToOrganizationResponse) validate(v *shape.Validator, path string) {
-	if s.Handshake != nil {
-		p := shape.Member(path, "handshake")
-		s.Handshake.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // InviteOrganizationToTransferResponsibilityRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *InviteOrganizationToTransferResponsibilityRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// InviteOrganizationToTransferResponsibilityRequest shape and returns the
+// Validator holding the violations found.
+func (s *InviteOrganizationToTransferResponsibilityRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1463,29 +1042,21 @@ func (s *InviteOrganizationToTransferResponsibilityRequest) validate(v *shape.Va
 }
 
 // Validate checks s against the constraints of the model's
-// InviteOrganizationToTransferResponsibilityResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *InviteOrganizationToTransferResponsibilityResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *InviteOrganizationToTransferResponsibilityResponse) validate(v *shape.Validator, path string) {
-	if s.Handshake != nil {
-		p := shape.Member(path, "handshake")
-		s.Handshake.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListAWSServiceAccessForOrganizationRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *ListAWSServiceAccessForOrganizationRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListAWSServiceAccessForOrganizationRequest shape and returns the Validator
+// holding the violations found.
+func (s *ListAWSServiceAccessForOrganizationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1502,37 +1073,21 @@ func (s *ListAWSServiceAccessForOrganizationRequest) validate(v *shape.Validator
 }
 
 // Validate checks s against the constraints of the model's
-// ListAWSServiceAccessForOrganizationResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *ListAWSServiceAccessForOrganizationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListAWSServiceAccessForOrganizationResponse) validate(v *shape.Validator, path string) {
-	if s.EnabledServicePrincipals != nil {
-		p := shape.Member(path, "enabledServicePrincipals")
-		for i1 := range s.EnabledServicePrincipals {
-			p1 := shape.Elem(p, i1)
-			s.EnabledServicePrincipals[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListAccountsForParentRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ListAccountsForParentRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListAccountsForParentRequest shape and returns the Validator holding the
+// violations found.
+func (s *ListAccountsForParentRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1555,37 +1110,21 @@ func (s *ListAccountsForParentRequest) validate(v *shape.Validator, path string)
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// ListAccountsForParentResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListAccountsForParentResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListAccountsForParentResponse) validate(v *shape.Validator, path string) {
-	if s.Accounts != nil {
-		p := shape.Member(path, "accounts")
-		for i1 := range s.Accounts {
-			p1 := shape.Elem(p, i1)
-			s.Accounts[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
 // Validate checks s against the constraints of the model's ListAccountsRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *ListAccountsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListAccountsRequest shape and returns the Validator holding the violations
+// found.
+func (s *ListAccountsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1602,37 +1141,21 @@ func (s *ListAccountsRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// ListAccountsResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ListAccountsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListAccountsResponse) validate(v *shape.Validator, path string) {
-	if s.Accounts != nil {
-		p := shape.Member(path, "accounts")
-		for i1 := range s.Accounts {
-			p1 := shape.Elem(p, i1)
-			s.Accounts[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListAccountsWithInvalidEffectivePolicyRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *ListAccountsWithInvalidEffectivePolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListAccountsWithInvalidEffectivePolicyRequest shape and returns the
+// Validator holding the violations found.
+func (s *ListAccountsWithInvalidEffectivePolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1654,41 +1177,21 @@ func (s *ListAccountsWithInvalidEffectivePolicyRequest) validate(v *shape.Valida
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// ListAccountsWithInvalidEffectivePolicyResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *ListAccountsWithInvalidEffectivePolicyResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListAccountsWithInvalidEffectivePolicyResponse) validate(v *shape.Validator, path string) {
-	if s.Accounts != nil {
-		p := shape.Member(path, "accounts")
-		for i1 := range s.Accounts {
-			p1 := shape.Elem(p, i1)
-			s.Accounts[i1].validate(v, p1)
-		}
-	}
-	if s.PolicyType != nil {
-		p := shape.Member(path, "policyType")
-		v.Enum(p, *s.PolicyType, EffectivePolicyTypeValues)
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
 // Validate checks s against the constraints of the model's ListChildrenRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *ListChildrenRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListChildrenRequest shape and returns the Validator holding the violations
+// found.
+func (s *ListChildrenRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1718,37 +1221,21 @@ func (s *ListChildrenRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// ListChildrenResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ListChildrenResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListChildrenResponse) validate(v *shape.Validator, path string) {
-	if s.Children != nil {
-		p := shape.Member(path, "children")
-		for i1 := range s.Children {
-			p1 := shape.Elem(p, i1)
-			s.Children[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListCreateAccountStatusRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ListCreateAccountStatusRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListCreateAccountStatusRequest shape and returns the Validator holding the
+// violations found.
+func (s *ListCreateAccountStatusRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1772,37 +1259,21 @@ func (s *ListCreateAccountStatusRequest) validate(v *shape.Validator, path strin
 }
 
 // Validate checks s against the constraints of the model's
-// ListCreateAccountStatusResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListCreateAccountStatusResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListCreateAccountStatusResponse) validate(v *shape.Validator, path string) {
-	if s.CreateAccountStatuses != nil {
-		p := shape.Member(path, "createAccountStatuses")
-		for i1 := range s.CreateAccountStatuses {
-			p1 := shape.Elem(p, i1)
-			s.CreateAccountStatuses[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListDelegatedAdministratorsRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ListDelegatedAdministratorsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListDelegatedAdministratorsRequest shape and returns the Validator holding
+// the violations found.
+func (s *ListDelegatedAdministratorsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1824,37 +1295,21 @@ func (s *ListDelegatedAdministratorsRequest) validate(v *shape.Validator, path s
 }
 
 // Validate checks s against the constraints of the model's
-// ListDelegatedAdministratorsResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListDelegatedAdministratorsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListDelegatedAdministratorsResponse) validate(v *shape.Validator, path string) {
-	if s.DelegatedAdministrators != nil {
-		p := shape.Member(path, "delegatedAdministrators")
-		for i1 := range s.DelegatedAdministrators {
-			p1 := shape.Elem(p, i1)
-			s.DelegatedAdministrators[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListDelegatedServicesForAccountRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *ListDelegatedServicesForAccountRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListDelegatedServicesForAccountRequest shape and returns the Validator
+// holding the violations found.
+func (s *ListDelegatedServicesForAccountRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1878,37 +1333,21 @@ func (s *ListDelegatedServicesForAccountRequest) validate(v *shape.Validator, pa
 }
 
 // Validate checks s against the constraints of the model's
-// ListDelegatedServicesForAccountResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *ListDelegatedServicesForAccountResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListDelegatedServicesForAccountResponse) validate(v *shape.Validator, path string) {
-	if s.DelegatedServices != nil {
-		p := shape.Member(path, "delegatedServices")
-		for i1 := range s.DelegatedServices {
-			p1 := shape.Elem(p, i1)
-			s.DelegatedServices[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListEffectivePolicyValidationErrorsRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *ListEffectivePolicyValidationErrorsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListEffectivePolicyValidationErrorsRequest shape and returns the Validator
+// holding the violations found.
+func (s *ListEffectivePolicyValidationErrorsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -1938,50 +1377,21 @@ func (s *ListEffectivePolicyValidationErrorsRequest) validate(v *shape.Validator
 }
 
 // Validate checks s against the constraints of the model's
-// ListEffectivePolicyValidationErrorsResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *ListEffectivePolicyValidationErrorsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListEffectivePolicyValidationErrorsResponse) validate(v *shape.Validator, path string) {
-	if s.AccountId != nil {
-		p := shape.Member(path, "accountId")
-		v.Length(p, *s.AccountId, 0, 12)
-		v.Pattern(p, *s.AccountId, patternAccountId, `^\d{12}$`)
-	}
-	if s.PolicyType != nil {
-		p := shape.Member(path, "policyType")
-		v.Enum(p, *s.PolicyType, EffectivePolicyTypeValues)
-	}
-	if s.Path != nil {
-		p := shape.Member(path, "path")
-		v.Pattern(p, *s.Path, patternPath, `^(o-[a-z0-9]{10,32}\/r-[0-9a-z]{4,32}(\/ou\-[0-9a-z]{4,32}-[a-z0-9]{8,32})*(\/\d{12})*)\/`)
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-	if s.EffectivePolicyValidationErrors != nil {
-		p := shape.Member(path, "effectivePolicyValidationErrors")
-		for i1 := range s.EffectivePolicyValidationErrors {
-			p1 := shape.Elem(p, i1)
-			s.EffectivePolicyValidationErrors[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListHandshakesForAccountRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ListHandshakesForAccountRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListHandshakesForAccountRequest shape and returns the Validator holding the
+// violations found.
+func (s *ListHandshakesForAccountRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2002,37 +1412,21 @@ func (s *ListHandshakesForAccountRequest) validate(v *shape.Validator, path stri
 }
 
 // Validate checks s against the constraints of the model's
-// ListHandshakesForAccountResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListHandshakesForAccountResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListHandshakesForAccountResponse) validate(v *shape.Validator, path string) {
-	if s.Handshakes != nil {
-		p := shape.Member(path, "handshakes")
-		for i1 := range s.Handshakes {
-			p1 := shape.Elem(p, i1)
-			s.Handshakes[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListHandshakesForOrganizationRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ListHandshakesForOrganizationRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListHandshakesForOrganizationRequest shape and returns the Validator holding
+// the violations found.
+func (s *ListHandshakesForOrganizationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2053,37 +1447,21 @@ func (s *ListHandshakesForOrganizationRequest) validate(v *shape.Validator, path
 }
 
 // Validate checks s against the constraints of the model's
-// ListHandshakesForOrganizationResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *ListHandshakesForOrganizationResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListHandshakesForOrganizationResponse) validate(v *shape.Validator, path string) {
-	if s.Handshakes != nil {
-		p := shape.Member(path, "handshakes")
-		for i1 := range s.Handshakes {
-			p1 := shape.Elem(p, i1)
-			s.Handshakes[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListInboundResponsibilityTransfersRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *ListInboundResponsibilityTransfersRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListInboundResponsibilityTransfersRequest shape and returns the Validator
+// holding the violations found.
+func (s *ListInboundResponsibilityTransfersRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2110,37 +1488,21 @@ func (s *ListInboundResponsibilityTransfersRequest) validate(v *shape.Validator,
 }
 
 // Validate checks s against the constraints of the model's
-// ListInboundResponsibilityTransfersResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *ListInboundResponsibilityTransfersResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListInboundResponsibilityTransfersResponse) validate(v *shape.Validator, path string) {
-	if s.ResponsibilityTransfers != nil {
-		p := shape.Member(path, "responsibilityTransfers")
-		for i1 := range s.ResponsibilityTransfers {
-			p1 := shape.Elem(p, i1)
-			s.ResponsibilityTransfers[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListOrganizationalUnitsForParentRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *ListOrganizationalUnitsForParentRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListOrganizationalUnitsForParentRequest shape and returns the Validator
+// holding the violations found.
+func (s *ListOrganizationalUnitsForParentRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2164,37 +1526,21 @@ func (s *ListOrganizationalUnitsForParentRequest) validate(v *shape.Validator, p
 }
 
 // Validate checks s against the constraints of the model's
-// ListOrganizationalUnitsForParentResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *ListOrganizationalUnitsForParentResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListOrganizationalUnitsForParentResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationalUnits != nil {
-		p := shape.Member(path, "organizationalUnits")
-		for i1 := range s.OrganizationalUnits {
-			p1 := shape.Elem(p, i1)
-			s.OrganizationalUnits[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListOutboundResponsibilityTransfersRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *ListOutboundResponsibilityTransfersRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListOutboundResponsibilityTransfersRequest shape and returns the Validator
+// holding the violations found.
+func (s *ListOutboundResponsibilityTransfersRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2216,37 +1562,21 @@ func (s *ListOutboundResponsibilityTransfersRequest) validate(v *shape.Validator
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// ListOutboundResponsibilityTransfersResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *ListOutboundResponsibilityTransfersResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListOutboundResponsibilityTransfersResponse) validate(v *shape.Validator, path string) {
-	if s.ResponsibilityTransfers != nil {
-		p := shape.Member(path, "responsibilityTransfers")
-		for i1 := range s.ResponsibilityTransfers {
-			p1 := shape.Elem(p, i1)
-			s.ResponsibilityTransfers[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
 // Validate checks s against the constraints of the model's ListParentsRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *ListParentsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListParentsRequest shape and returns the Validator holding the violations
+// found.
+func (s *ListParentsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2269,30 +1599,6 @@ func (s *ListParentsRequest) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's ListParentsResponse
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *ListParentsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListParentsResponse) validate(v *shape.Validator, path string) {
-	if s.Parents != nil {
-		p := shape.Member(path, "parents")
-		for i1 := range s.Parents {
-			p1 := shape.Elem(p, i1)
-			s.Parents[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
 // Validate checks s against the constraints of the model's
 // ListPoliciesForTargetRequest shape. It returns a ValidationException
 // describing every violation, or nil.
@@ -2300,6 +1606,15 @@ func (s *ListPoliciesForTargetRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListPoliciesForTargetRequest shape and returns the Validator holding the
+// violations found.
+func (s *ListPoliciesForTargetRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2328,37 +1643,21 @@ func (s *ListPoliciesForTargetRequest) validate(v *shape.Validator, path string)
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// ListPoliciesForTargetResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListPoliciesForTargetResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListPoliciesForTargetResponse) validate(v *shape.Validator, path string) {
-	if s.Policies != nil {
-		p := shape.Member(path, "policies")
-		for i1 := range s.Policies {
-			p1 := shape.Elem(p, i1)
-			s.Policies[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
 // Validate checks s against the constraints of the model's ListPoliciesRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *ListPoliciesRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListPoliciesRequest shape and returns the Validator holding the violations
+// found.
+func (s *ListPoliciesRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2380,37 +1679,21 @@ func (s *ListPoliciesRequest) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// ListPoliciesResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ListPoliciesResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListPoliciesResponse) validate(v *shape.Validator, path string) {
-	if s.Policies != nil {
-		p := shape.Member(path, "policies")
-		for i1 := range s.Policies {
-			p1 := shape.Elem(p, i1)
-			s.Policies[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
 // Validate checks s against the constraints of the model's ListRootsRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *ListRootsRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListRootsRequest shape and returns the Validator holding the violations
+// found.
+func (s *ListRootsRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2426,30 +1709,6 @@ func (s *ListRootsRequest) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's ListRootsResponse
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *ListRootsResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListRootsResponse) validate(v *shape.Validator, path string) {
-	if s.Roots != nil {
-		p := shape.Member(path, "roots")
-		for i1 := range s.Roots {
-			p1 := shape.Elem(p, i1)
-			s.Roots[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
 // Validate checks s against the constraints of the model's
 // ListTagsForResourceRequest shape. It returns a ValidationException
 // describing every violation, or nil.
@@ -2457,6 +1716,15 @@ func (s *ListTagsForResourceRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListTagsForResourceRequest shape and returns the Validator holding the
+// violations found.
+func (s *ListTagsForResourceRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2476,37 +1744,21 @@ func (s *ListTagsForResourceRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// ListTagsForResourceResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListTagsForResourceResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListTagsForResourceResponse) validate(v *shape.Validator, path string) {
-	if s.Tags != nil {
-		p := shape.Member(path, "tags")
-		for i1 := range s.Tags {
-			p1 := shape.Elem(p, i1)
-			s.Tags[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // ListTargetsForPolicyRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *ListTargetsForPolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// ListTargetsForPolicyRequest shape and returns the Validator holding the
+// violations found.
+func (s *ListTargetsForPolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2529,37 +1781,21 @@ func (s *ListTargetsForPolicyRequest) validate(v *shape.Validator, path string) 
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// ListTargetsForPolicyResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *ListTargetsForPolicyResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ListTargetsForPolicyResponse) validate(v *shape.Validator, path string) {
-	if s.Targets != nil {
-		p := shape.Member(path, "targets")
-		for i1 := range s.Targets {
-			p1 := shape.Elem(p, i1)
-			s.Targets[i1].validate(v, p1)
-		}
-	}
-	if s.NextToken != nil {
-		p := shape.Member(path, "nextToken")
-		v.Length(p, *s.NextToken, 0, 100000)
-		v.Pattern(p, *s.NextToken, patternNextToken, `[\s\S]*`)
-	}
-}
-
 // Validate checks s against the constraints of the model's MoveAccountRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *MoveAccountRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// MoveAccountRequest shape and returns the Validator holding the violations
+// found.
+func (s *MoveAccountRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2587,207 +1823,6 @@ func (s *MoveAccountRequest) validate(v *shape.Validator, path string) {
 	}
 }
 
-// Validate checks s against the constraints of the model's Organization shape.
-// It returns a ValidationException describing every violation, or nil.
-func (s *Organization) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *Organization) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Pattern(p, *s.Id, patternOrganizationId, `^o-[a-z0-9]{10,32}$`)
-	}
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Pattern(p, *s.Arn, patternOrganizationArn, `^arn:aws:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}`)
-	}
-	if s.FeatureSet != nil {
-		p := shape.Member(path, "featureSet")
-		v.Enum(p, *s.FeatureSet, OrganizationFeatureSetValues)
-	}
-	if s.MasterAccountArn != nil {
-		p := shape.Member(path, "masterAccountArn")
-		v.Pattern(p, *s.MasterAccountArn, patternAccountArn, `^arn:aws:organizations::\d{12}:account\/o-[a-z0-9]{10,32}\/\d{12}`)
-	}
-	if s.MasterAccountId != nil {
-		p := shape.Member(path, "masterAccountId")
-		v.Length(p, *s.MasterAccountId, 0, 12)
-		v.Pattern(p, *s.MasterAccountId, patternAccountId, `^\d{12}$`)
-	}
-	if s.MasterAccountEmail != nil {
-		p := shape.Member(path, "masterAccountEmail")
-		v.Length(p, *s.MasterAccountEmail, 6, 64)
-		v.Pattern(p, *s.MasterAccountEmail, patternEmail, `[^\s@]+@[^\s@]+\.[^\s@]+`)
-	}
-	if s.AvailablePolicyTypes != nil {
-		p := shape.Member(path, "availablePolicyTypes")
-		for i1 := range s.AvailablePolicyTypes {
-			p1 := shape.Elem(p, i1)
-			s.AvailablePolicyTypes[i1].validate(v, p1)
-		}
-	}
-}
-
-// Validate checks s against the constraints of the model's OrganizationalUnit
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *OrganizationalUnit) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *OrganizationalUnit) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Length(p, *s.Id, 0, 68)
-		v.Pattern(p, *s.Id, patternOrganizationalUnitId, `^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	}
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Pattern(p, *s.Arn, patternOrganizationalUnitArn, `^arn:aws:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}`)
-	}
-	if s.Name != nil {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 128)
-		v.Pattern(p, *s.Name, patternOrganizationalUnitName, `[\s\S]*`)
-	}
-	if s.Path != nil {
-		p := shape.Member(path, "path")
-		v.Pattern(p, *s.Path, patternPath, `^(o-[a-z0-9]{10,32}\/r-[0-9a-z]{4,32}(\/ou\-[0-9a-z]{4,32}-[a-z0-9]{8,32})*(\/\d{12})*)\/`)
-	}
-}
-
-// Validate checks s against the constraints of the model's Parent shape. It
-// returns a ValidationException describing every violation, or nil.
-func (s *Parent) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *Parent) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Length(p, *s.Id, 0, 100)
-		v.Pattern(p, *s.Id, patternParentId, `^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
-	}
-	if s.Type != nil {
-		p := shape.Member(path, "type")
-		v.Enum(p, *s.Type, ParentTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's Policy shape. It
-// returns a ValidationException describing every violation, or nil.
-func (s *Policy) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *Policy) validate(v *shape.Validator, path string) {
-	if s.PolicySummary != nil {
-		p := shape.Member(path, "policySummary")
-		s.PolicySummary.validate(v, p)
-	}
-	if s.Content != nil {
-		p := shape.Member(path, "content")
-		v.Length(p, *s.Content, 1, -1)
-		v.Pattern(p, *s.Content, patternPolicyContent, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's PolicySummary
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *PolicySummary) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PolicySummary) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Length(p, *s.Id, 0, 130)
-		v.Pattern(p, *s.Id, patternPolicyId, `^p-[0-9a-zA-Z_]{8,128}$`)
-	}
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Pattern(p, *s.Arn, patternPolicyArn, `^(arn:aws:organizations::\d{12}:policy\/o-[a-z0-9]{10,32}\/[0-9a-z_]+\/p-[0-9a-z]{10,32})|(arn:aws:organizations::aws:policy\/[0-9a-z_]+\/p-[0-9a-zA-Z_]{10,128})`)
-	}
-	if s.Name != nil {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 128)
-		v.Pattern(p, *s.Name, patternPolicyName, `[\s\S]*`)
-	}
-	if s.Description != nil {
-		p := shape.Member(path, "description")
-		v.Length(p, *s.Description, 0, 512)
-		v.Pattern(p, *s.Description, patternPolicyDescription, `[\s\S]*`)
-	}
-	if s.Type != nil {
-		p := shape.Member(path, "type")
-		v.Enum(p, *s.Type, PolicyTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's PolicyTargetSummary
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *PolicyTargetSummary) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PolicyTargetSummary) validate(v *shape.Validator, path string) {
-	if s.TargetId != nil {
-		p := shape.Member(path, "targetId")
-		v.Length(p, *s.TargetId, 0, 100)
-		v.Pattern(p, *s.TargetId, patternPolicyTargetId, `^(r-[0-9a-z]{4,32})|(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
-	}
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Pattern(p, *s.Arn, patternGenericArn, `^arn:aws:organizations::.+:.+`)
-	}
-	if s.Name != nil {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 128)
-	}
-	if s.Type != nil {
-		p := shape.Member(path, "type")
-		v.Enum(p, *s.Type, TargetTypeValues)
-	}
-}
-
-// Validate checks s against the constraints of the model's PolicyTypeSummary
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *PolicyTypeSummary) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PolicyTypeSummary) validate(v *shape.Validator, path string) {
-	if s.Type != nil {
-		p := shape.Member(path, "type")
-		v.Enum(p, *s.Type, PolicyTypeValues)
-	}
-	if s.Status != nil {
-		p := shape.Member(path, "status")
-		v.Enum(p, *s.Status, PolicyTypeStatusValues)
-	}
-}
-
 // Validate checks s against the constraints of the model's
 // PutResourcePolicyRequest shape. It returns a ValidationException describing
 // every violation, or nil.
@@ -2795,6 +1830,15 @@ func (s *PutResourcePolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// PutResourcePolicyRequest shape and returns the Validator holding the
+// violations found.
+func (s *PutResourcePolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2816,29 +1860,21 @@ func (s *PutResourcePolicyRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// PutResourcePolicyResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *PutResourcePolicyResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *PutResourcePolicyResponse) validate(v *shape.Validator, path string) {
-	if s.ResourcePolicy != nil {
-		p := shape.Member(path, "resourcePolicy")
-		s.ResourcePolicy.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // RegisterDelegatedAdministratorRequest shape. It returns a
 // ValidationException describing every violation, or nil.
 func (s *RegisterDelegatedAdministratorRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// RegisterDelegatedAdministratorRequest shape and returns the Validator
+// holding the violations found.
+func (s *RegisterDelegatedAdministratorRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -2868,6 +1904,15 @@ func (s *RemoveAccountFromOrganizationRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// RemoveAccountFromOrganizationRequest shape and returns the Validator holding
+// the violations found.
+func (s *RemoveAccountFromOrganizationRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *RemoveAccountFromOrganizationRequest) validate(v *shape.Validator, path string) {
 	if s.AccountId == nil {
@@ -2876,128 +1921,6 @@ func (s *RemoveAccountFromOrganizationRequest) validate(v *shape.Validator, path
 		p := shape.Member(path, "accountId")
 		v.Length(p, *s.AccountId, 0, 12)
 		v.Pattern(p, *s.AccountId, patternAccountId, `^\d{12}$`)
-	}
-}
-
-// Validate checks s against the constraints of the model's ResourcePolicy
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *ResourcePolicy) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ResourcePolicy) validate(v *shape.Validator, path string) {
-	if s.ResourcePolicySummary != nil {
-		p := shape.Member(path, "resourcePolicySummary")
-		s.ResourcePolicySummary.validate(v, p)
-	}
-	if s.Content != nil {
-		p := shape.Member(path, "content")
-		v.Length(p, *s.Content, 1, 40000)
-		v.Pattern(p, *s.Content, patternResourcePolicyContent, `[\s\S]*`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ResourcePolicySummary shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ResourcePolicySummary) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ResourcePolicySummary) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Length(p, *s.Id, 0, 131)
-		v.Pattern(p, *s.Id, patternResourcePolicyId, `^rp-[0-9a-zA-Z_]{4,128}$`)
-	}
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Pattern(p, *s.Arn, patternResourcePolicyArn, `^arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::\d{12}:resourcepolicy\/o-[a-z0-9]{10,32}\/rp-[0-9a-zA-Z_]{4,128}`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// ResponsibilityTransfer shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *ResponsibilityTransfer) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *ResponsibilityTransfer) validate(v *shape.Validator, path string) {
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Pattern(p, *s.Arn, patternResponsibilityTransferArn, `^arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::\d{12}:transfer\/o-[a-z0-9]{10,32}\/(billing)\/(inbound|outbound)\/rt-[0-9a-z]{8,32}$`)
-	}
-	if s.Name != nil {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 128)
-		v.Pattern(p, *s.Name, patternResponsibilityTransferName, `^[ -~]+$`)
-	}
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Pattern(p, *s.Id, patternResponsibilityTransferId, `^rt-[0-9a-z]{8,32}$`)
-	}
-	if s.Type != nil {
-		p := shape.Member(path, "type")
-		v.Enum(p, *s.Type, ResponsibilityTransferTypeValues)
-	}
-	if s.Status != nil {
-		p := shape.Member(path, "status")
-		v.Enum(p, *s.Status, ResponsibilityTransferStatusValues)
-	}
-	if s.Source != nil {
-		p := shape.Member(path, "source")
-		s.Source.validate(v, p)
-	}
-	if s.Target != nil {
-		p := shape.Member(path, "target")
-		s.Target.validate(v, p)
-	}
-	if s.ActiveHandshakeId != nil {
-		p := shape.Member(path, "activeHandshakeId")
-		v.Length(p, *s.ActiveHandshakeId, 0, 34)
-		v.Pattern(p, *s.ActiveHandshakeId, patternHandshakeId, `^h-[0-9a-z]{8,32}$`)
-	}
-}
-
-// Validate checks s against the constraints of the model's Root shape. It
-// returns a ValidationException describing every violation, or nil.
-func (s *Root) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *Root) validate(v *shape.Validator, path string) {
-	if s.Id != nil {
-		p := shape.Member(path, "id")
-		v.Length(p, *s.Id, 0, 34)
-		v.Pattern(p, *s.Id, patternRootId, `^r-[0-9a-z]{4,32}$`)
-	}
-	if s.Arn != nil {
-		p := shape.Member(path, "arn")
-		v.Pattern(p, *s.Arn, patternRootArn, `^arn:aws:organizations::\d{12}:root\/o-[a-z0-9]{10,32}\/r-[0-9a-z]{4,32}`)
-	}
-	if s.Name != nil {
-		p := shape.Member(path, "name")
-		v.Length(p, *s.Name, 1, 128)
-	}
-	if s.PolicyTypes != nil {
-		p := shape.Member(path, "policyTypes")
-		for i1 := range s.PolicyTypes {
-			p1 := shape.Elem(p, i1)
-			s.PolicyTypes[i1].validate(v, p1)
-		}
 	}
 }
 
@@ -3035,6 +1958,15 @@ func (s *TagResourceRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// TagResourceRequest shape and returns the Validator holding the violations
+// found.
+func (s *TagResourceRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *TagResourceRequest) validate(v *shape.Validator, path string) {
 	if s.ResourceId == nil {
@@ -3064,6 +1996,15 @@ func (s *TerminateResponsibilityTransferRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// TerminateResponsibilityTransferRequest shape and returns the Validator
+// holding the violations found.
+func (s *TerminateResponsibilityTransferRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *TerminateResponsibilityTransferRequest) validate(v *shape.Validator, path string) {
 	if s.Id == nil {
@@ -3075,51 +2016,21 @@ func (s *TerminateResponsibilityTransferRequest) validate(v *shape.Validator, pa
 }
 
 // Validate checks s against the constraints of the model's
-// TerminateResponsibilityTransferResponse shape. It returns a
-// ValidationException describing every violation, or nil.
-func (s *TerminateResponsibilityTransferResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *TerminateResponsibilityTransferResponse) validate(v *shape.Validator, path string) {
-	if s.ResponsibilityTransfer != nil {
-		p := shape.Member(path, "responsibilityTransfer")
-		s.ResponsibilityTransfer.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's TransferParticipant
-// shape. It returns a ValidationException describing every violation, or nil.
-func (s *TransferParticipant) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *TransferParticipant) validate(v *shape.Validator, path string) {
-	if s.ManagementAccountId != nil {
-		p := shape.Member(path, "managementAccountId")
-		v.Length(p, *s.ManagementAccountId, 0, 12)
-		v.Pattern(p, *s.ManagementAccountId, patternAccountId, `^\d{12}$`)
-	}
-	if s.ManagementAccountEmail != nil {
-		p := shape.Member(path, "managementAccountEmail")
-		v.Length(p, *s.ManagementAccountEmail, 6, 64)
-		v.Pattern(p, *s.ManagementAccountEmail, patternEmail, `[^\s@]+@[^\s@]+\.[^\s@]+`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // UntagResourceRequest shape. It returns a ValidationException describing
 // every violation, or nil.
 func (s *UntagResourceRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// UntagResourceRequest shape and returns the Validator holding the violations
+// found.
+func (s *UntagResourceRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3152,6 +2063,15 @@ func (s *UpdateOrganizationalUnitRequest) Validate() error {
 	return v.Err()
 }
 
+// CheckConstraints checks s against the constraints of the model's
+// UpdateOrganizationalUnitRequest shape and returns the Validator holding the
+// violations found.
+func (s *UpdateOrganizationalUnitRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
+}
+
 // validate adds the violations in s, the value at path, to v.
 func (s *UpdateOrganizationalUnitRequest) validate(v *shape.Validator, path string) {
 	if s.OrganizationalUnitId == nil {
@@ -3168,29 +2088,21 @@ func (s *UpdateOrganizationalUnitRequest) validate(v *shape.Validator, path stri
 	}
 }
 
-// Validate checks s against the constraints of the model's
-// UpdateOrganizationalUnitResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *UpdateOrganizationalUnitResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *UpdateOrganizationalUnitResponse) validate(v *shape.Validator, path string) {
-	if s.OrganizationalUnit != nil {
-		p := shape.Member(path, "organizationalUnit")
-		s.OrganizationalUnit.validate(v, p)
-	}
-}
-
 // Validate checks s against the constraints of the model's UpdatePolicyRequest
 // shape. It returns a ValidationException describing every violation, or nil.
 func (s *UpdatePolicyRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// UpdatePolicyRequest shape and returns the Validator holding the violations
+// found.
+func (s *UpdatePolicyRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3220,29 +2132,21 @@ func (s *UpdatePolicyRequest) validate(v *shape.Validator, path string) {
 }
 
 // Validate checks s against the constraints of the model's
-// UpdatePolicyResponse shape. It returns a ValidationException describing
-// every violation, or nil.
-func (s *UpdatePolicyResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *UpdatePolicyResponse) validate(v *shape.Validator, path string) {
-	if s.Policy != nil {
-		p := shape.Member(path, "policy")
-		s.Policy.validate(v, p)
-	}
-}
-
-// Validate checks s against the constraints of the model's
 // UpdateResponsibilityTransferRequest shape. It returns a ValidationException
 // describing every violation, or nil.
 func (s *UpdateResponsibilityTransferRequest) Validate() error {
 	var v shape.Validator
 	s.validate(&v, "")
 	return v.Err()
+}
+
+// CheckConstraints checks s against the constraints of the model's
+// UpdateResponsibilityTransferRequest shape and returns the Validator holding
+// the violations found.
+func (s *UpdateResponsibilityTransferRequest) CheckConstraints() shape.Validator {
+	var v shape.Validator
+	s.validate(&v, "")
+	return v
 }
 
 // validate adds the violations in s, the value at path, to v.
@@ -3259,22 +2163,5 @@ func (s *UpdateResponsibilityTransferRequest) validate(v *shape.Validator, path 
 		p := shape.Member(path, "name")
 		v.Length(p, *s.Name, 1, 128)
 		v.Pattern(p, *s.Name, patternResponsibilityTransferName, `^[ -~]+$`)
-	}
-}
-
-// Validate checks s against the constraints of the model's
-// UpdateResponsibilityTransferResponse shape. It returns a ValidationException
-// describing every violation, or nil.
-func (s *UpdateResponsibilityTransferResponse) Validate() error {
-	var v shape.Validator
-	s.validate(&v, "")
-	return v.Err()
-}
-
-// validate adds the violations in s, the value at path, to v.
-func (s *UpdateResponsibilityTransferResponse) validate(v *shape.Validator, path string) {
-	if s.ResponsibilityTransfer != nil {
-		p := shape.Member(path, "responsibilityTransfer")
-		s.ResponsibilityTransfer.validate(v, p)
 	}
 }

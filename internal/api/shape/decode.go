@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"unicode/utf8"
@@ -16,9 +17,13 @@ import (
 // It encodes as {}.
 type Empty struct{}
 
-// Validatable is implemented by every generated structure.
+// Validatable is implemented by the generated structure of every operation
+// input.
 type Validatable interface {
-	Validate() error
+	// CheckConstraints returns a Validator holding the value's violations
+	// of the model's constraints. It returns it by value, so that a valid
+	// request costs no allocation.
+	CheckConstraints() Validator
 }
 
 // Handler decodes, validates and runs one operation. It returns the output
@@ -26,13 +31,35 @@ type Validatable interface {
 // should see).
 type Handler func(ctx context.Context, body []byte) (any, error)
 
+// InvalidFunc returns the error an API answers to a request for operation op
+// that broke the model's constraints; v holds the violations (v.Count() > 0).
+// A nil InvalidFunc answers v.Err(), the ValidationException most AWS APIs
+// send.
+type InvalidFunc func(op string, v *Validator) error
+
+// invalid returns the error for a request that failed validation.
+func (f InvalidFunc) invalid(op string, v *Validator) error {
+	if f == nil {
+		return v.Err()
+	}
+	return f(op, v)
+}
+
 // Handle adapts a typed operation method to a Handler: it decodes the body
 // into a new In (SerializationException on failure), validates it against
-// the model (ValidationException), then calls fn. A nil output encodes as {}.
+// the model (ValidationException), then calls fn. A nil output encodes as
+// the zero Out.
 func Handle[In, Out any](fn func(context.Context, *In) (*Out, error)) Handler {
-	names := newMemberChecker(reflect.TypeFor[In]())
+	return HandleOp("", nil, fn)
+}
+
+// HandleOp is Handle for operation op of an API whose answer to a request
+// that breaks the model's constraints is invalid(op, violations) rather
+// than ValidationException.
+func HandleOp[In, Out any](op string, invalid InvalidFunc, fn func(context.Context, *In) (*Out, error)) Handler {
+	d := newDecoder[In](op, invalid)
 	return func(ctx context.Context, body []byte) (any, error) {
-		in, err := decodeValid[In](body, names)
+		in, err := d.decodeValid(body)
 		if err != nil {
 			return nil, err
 		}
@@ -41,7 +68,7 @@ func Handle[In, Out any](fn func(context.Context, *In) (*Out, error)) Handler {
 			return nil, err
 		}
 		if out == nil {
-			return Empty{}, nil
+			return new(Out), nil
 		}
 		return out, nil
 	}
@@ -57,9 +84,14 @@ func (r RawJSON) RawJSONBody() []byte { return r }
 // HandleRaw is Handle for an operation that encodes its own output, so that
 // a hot path can send stored JSON without decoding and re-encoding it.
 func HandleRaw[In any](fn func(context.Context, *In) (RawJSON, error)) Handler {
-	names := newMemberChecker(reflect.TypeFor[In]())
+	return HandleRawOp("", nil, fn)
+}
+
+// HandleRawOp is HandleOp for an operation that encodes its own output.
+func HandleRawOp[In any](op string, invalid InvalidFunc, fn func(context.Context, *In) (RawJSON, error)) Handler {
+	d := newDecoder[In](op, invalid)
 	return func(ctx context.Context, body []byte) (any, error) {
-		in, err := decodeValid[In](body, names)
+		in, err := d.decodeValid(body)
 		if err != nil {
 			return nil, err
 		}
@@ -67,26 +99,44 @@ func HandleRaw[In any](fn func(context.Context, *In) (RawJSON, error)) Handler {
 	}
 }
 
-// decodeValid decodes body into a new In, checking member names with
-// names, and validates it.
-func decodeValid[In any](body []byte, names *memberChecker) (*In, error) {
+// decoder decodes and validates the requests of one operation.
+type decoder[In any] struct {
+	op      string
+	invalid InvalidFunc
+	names   *memberChecker
+}
+
+func newDecoder[In any](op string, invalid InvalidFunc) *decoder[In] {
+	return &decoder[In]{op: op, invalid: invalid, names: newMemberChecker(reflect.TypeFor[In]())}
+}
+
+// decodeValid decodes body into a new In, checking member names, and
+// validates it.
+func (d *decoder[In]) decodeValid(body []byte) (*In, error) {
 	in := new(In)
-	if err := decode(body, in, names); err != nil {
+	if err := decode(body, in, d.names); err != nil {
 		return nil, err
 	}
-	if v, ok := any(in).(Validatable); ok {
-		if err := v.Validate(); err != nil {
-			return nil, err
+	if val, ok := any(in).(Validatable); ok {
+		if v := val.CheckConstraints(); v.Count() > 0 {
+			return nil, d.fail(v)
 		}
 	}
 	return in, nil
 }
 
+// fail returns the error for a request that failed validation. It takes v
+// by value so that only a failed request moves it to the heap.
+func (d *decoder[In]) fail(v Validator) error {
+	return d.invalid.invalid(d.op, &v)
+}
+
 // Decode decodes an awsJson1_1 request body into v. An empty body is read as
-// {}. Members v does not know are ignored, so that newer SDKs keep working
-// (spec §1.1.5). Anything that is not a JSON object, or a member of the wrong
-// JSON type, is a SerializationException; so is a member whose name matches
-// a modelled member only when case is ignored.
+// {}. Members v does not know are ignored, so that newer SDKs, which may
+// send members this model does not know yet, keep working. Anything that is
+// not a JSON object, or a member of the wrong JSON type, is a
+// SerializationException; so is a member whose name matches a modelled
+// member only when case is ignored.
 func Decode(body []byte, v any) error {
 	return decode(body, v, newMemberChecker(reflect.TypeOf(v)))
 }
@@ -133,13 +183,11 @@ func serializationError(err error) error {
 	if errors.As(err, &se) {
 		return apierr.Serialization("Malformed JSON request body: " + se.Error() + ".")
 	}
-	if errors.Is(err, errUnexpectedEOF) || strings.Contains(err.Error(), "unexpected EOF") {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return apierr.Serialization("Malformed JSON request body: unexpected end of input.")
 	}
 	return apierr.Serialization("Malformed JSON request body.")
 }
-
-var errUnexpectedEOF = errors.New("unexpected EOF")
 
 // lowerPath turns encoding/json's dotted Go field path into the model's
 // lowerCamel member path.

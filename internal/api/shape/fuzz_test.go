@@ -183,8 +183,8 @@ func FuzzDecodeValidate(f *testing.F) {
 		if got == nil {
 			t.Fatalf("%s(%q) succeeded without running the operation", op.name, body)
 		}
-		if _, ok := out.(shape.Empty); !ok {
-			t.Fatalf("%s(%q) output = %#v; want shape.Empty for a nil result", op.name, body, out)
+		if e, ok := out.(*shape.Empty); !ok || e == nil {
+			t.Fatalf("%s(%q) output = %#v; want a *shape.Empty for a nil result", op.name, body, out)
 		}
 		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] != '{' {
 			t.Fatalf("%s(%q) accepted a body that is not a JSON object", op.name, body)

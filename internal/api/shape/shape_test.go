@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -52,12 +53,12 @@ type sample struct {
 	When  *Timestamp `json:"When,omitempty"`
 }
 
-func (s *sample) Validate() error {
+func (s *sample) CheckConstraints() Validator {
 	var v Validator
 	if s.Name == nil {
 		v.Null("name")
 	}
-	return v.Err()
+	return v
 }
 
 func TestHandle(t *testing.T) {
@@ -72,7 +73,7 @@ func TestHandle(t *testing.T) {
 		{name: "empty body is {}", body: ``, code: "ValidationException", msg: "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null"},
 		{name: "not JSON", body: `nope`, code: "SerializationException"},
 		{name: "array", body: `[1]`, code: "SerializationException"},
-		{name: "truncated", body: `{"Name":"a"`, code: "SerializationException"},
+		{name: "truncated", body: `{"Name":"a"`, code: "SerializationException", msg: "Malformed JSON request body: unexpected end of input."},
 		{name: "two objects", body: `{"Name":"a"}{}`, code: "SerializationException"},
 		{name: "string for integer", body: `{"Name":"a","Limit":"3"}`, code: "SerializationException", msg: "Value of type string at 'limit' cannot be converted to an integer."},
 		{name: "integer overflow", body: `{"Name":"a","Limit":99999999999}`, code: "SerializationException"},
@@ -100,9 +101,11 @@ func TestHandle(t *testing.T) {
 			}
 		})
 	}
-	nilOut := Handle(func(context.Context, *Empty) (*Empty, error) { return nil, nil })
-	if out, err := nilOut(context.Background(), []byte(`{}`)); err != nil || out != (Empty{}) {
-		t.Errorf("nil output = %#v, %v; want Empty{}", out, err)
+	// A nil output is the zero output, so that the response writer still
+	// sends the output's lists and maps.
+	nilOut := Handle(func(context.Context, *Empty) (*sample, error) { return nil, nil })
+	if out, err := nilOut(context.Background(), []byte(`{}`)); err != nil || !reflect.DeepEqual(out, &sample{}) {
+		t.Errorf("nil output = %#v, %v; want a zero *sample", out, err)
 	}
 }
 
@@ -129,5 +132,49 @@ func TestValidatorMessages(t *testing.T) {
 	}
 	if (&Validator{}).Err() != nil {
 		t.Error("empty Validator.Err() != nil")
+	}
+}
+
+// TestHandleOpInvalid checks that an operation's answer to an invalid
+// request is the InvalidFunc's, called with the operation and every
+// violation, and that errors of the operation itself pass unchanged, even
+// a ValidationException.
+func TestHandleOpInvalid(t *testing.T) {
+	var gotOp string
+	var gotCount int
+	invalid := func(op string, v *Validator) error {
+		gotOp, gotCount = op, v.Count()
+		return apierr.New("InvalidInputException", v.Violations()[0].Path)
+	}
+	own := &apierr.Error{Code: "ValidationException", Message: "own", Err: Violations{{Path: "name"}}}
+	typed := HandleOp("Typed", invalid, func(_ context.Context, in *sample) (*sample, error) {
+		if *in.Name == "own" {
+			return nil, own
+		}
+		return in, nil
+	})
+	raw := HandleRawOp("Raw", invalid, func(context.Context, *sample) (RawJSON, error) { return RawJSON(`{}`), nil })
+	for _, h := range []struct {
+		op string
+		h  Handler
+	}{{"Typed", typed}, {"Raw", raw}} {
+		_, err := h.h(context.Background(), []byte(`{}`))
+		var e *apierr.Error
+		if !errors.As(err, &e) || e.Code != "InvalidInputException" || e.Message != "name" || gotOp != h.op || gotCount != 1 {
+			t.Errorf("%s: invalid request = %v (InvalidFunc called for %q with %d violations); want InvalidInputException name for %s, 1",
+				h.op, err, gotOp, gotCount, h.op)
+		}
+	}
+	if _, err := typed(context.Background(), []byte(`{"Name":"own"}`)); err != own {
+		t.Errorf("the operation's own error = %v; want it unchanged", err)
+	}
+	if out, err := raw(context.Background(), []byte(`{"Name":"a"}`)); err != nil || string(out.(RawJSON)) != `{}` {
+		t.Errorf("raw = %v, %v", out, err)
+	}
+	// A nil InvalidFunc answers ValidationException.
+	_, err := HandleOp[sample, sample]("Typed", nil, nil)(context.Background(), []byte(`{}`))
+	var e *apierr.Error
+	if !errors.As(err, &e) || e.Code != "ValidationException" {
+		t.Errorf("nil InvalidFunc: %v; want ValidationException", err)
 	}
 }

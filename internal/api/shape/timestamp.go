@@ -7,9 +7,11 @@ import (
 )
 
 // Timestamp is a model timestamp. On the wire it is a JSON number of epoch
-// seconds with millisecond precision, as AWS sends it (spec §1.1.3: the Go and
-// JS SDKs reject strings). On input it also accepts a numeric string or an
-// ISO-8601 string, as botocore may send either.
+// seconds with millisecond precision, as AWS sends it (Smithy's "AWS JSON
+// 1.1 protocol" page, section "Shape serialization": timestamps default to
+// epoch-seconds; the Go and JS SDKs reject strings). On input it also
+// accepts a numeric string or an ISO-8601 string, as botocore may send
+// either.
 type Timestamp struct {
 	time.Time
 }

@@ -11,7 +11,9 @@ import (
 )
 
 // Validator collects model-constraint violations and renders them the way
-// AWS's request validation does (spec §5.2):
+// AWS's request validation does (the ValidationException of the "Common
+// Errors" page of the AWS service API references, in the text real AWS
+// responses carry):
 //
 //	1 validation error detected: Value '<v>' at '<path>' failed to satisfy constraint: Member must ...
 //	2 validation errors detected: Value ...; Value ...
@@ -88,6 +90,10 @@ func (v *Validator) Err() error {
 
 // Count returns the number of violations found so far.
 func (v *Validator) Count() int { return v.total }
+
+// Violations returns the violations recorded so far: the first
+// MaxViolations of them, in the order they were found.
+func (v *Validator) Violations() Violations { return v.errs }
 
 // keep counts a violation and reports whether to record it: the first
 // MaxViolations are recorded, so a value is rendered only for those.

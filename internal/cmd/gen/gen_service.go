@@ -6,7 +6,8 @@ import (
 )
 
 // genService renders service.go: the service constants, the Service
-// interface, UnimplementedService, Operations and OperationNames.
+// interface, UnimplementedService, Operations, OperationNames,
+// OperationErrors and OutputCollections.
 func (g *generator) genService(st *stats) *file {
 	f := newFile("service.go")
 	f.use("context")
@@ -36,13 +37,17 @@ func (g *generator) genServiceConstants(f *file) {
 	f.printf(")\n\n")
 }
 
-// signature is the parameter and result list of an operation method.
+// signature is the parameter and result list of an operation method. A raw
+// operation's method answers its encoded output, shape.RawJSON.
 func (g *generator) signature(op *Operation, named bool) string {
 	in, out := "*shape.Empty", "*shape.Empty"
 	if op.Input != nil {
 		in = "*" + g.typeName[op.Input.Shape]
 	}
-	if op.Output != nil {
+	switch {
+	case g.raw[op.Name]:
+		out = "shape.RawJSON"
+	case op.Output != nil:
 		out = "*" + g.typeName[op.Output.Shape]
 	}
 	if named {
@@ -62,7 +67,11 @@ func (g *generator) genInterface(f *file, ops []string) {
 			f.printf("\n")
 		}
 		op := g.model.Operations[name]
-		f.printf("%s", comment("\t", fmt.Sprintf("%s: %s", name, summary(op.Documentation, "(undocumented)"))))
+		doc := fmt.Sprintf("%s: %s", name, summary(op.Documentation, "(undocumented)"))
+		if g.raw[name] {
+			doc += fmt.Sprintf(" It answers its output, a %s, already encoded as JSON.", g.typeName[op.Output.Shape])
+		}
+		f.printf("%s", comment("\t", doc))
 		f.printf("%s%s\n", name, g.signature(op, true))
 	}
 	f.printf("}\n\n")
@@ -80,13 +89,20 @@ func (g *generator) genUnimplemented(f *file, ops []string) {
 	}
 }
 
-// genOperations renders Operations and OperationNames.
+// genOperations renders Operations, OperationNames, OperationErrors and
+// OutputCollections.
 func (g *generator) genOperations(f *file, ops []string) {
 	f.printf("// Operations maps each operation name to a Handler that decodes and validates\n")
-	f.printf("// the request and calls the operation's method of svc.\n")
-	f.printf("func Operations(svc Service) map[string]shape.Handler {\nreturn map[string]shape.Handler{\n")
+	f.printf("// the request and calls the operation's method of svc. A request that breaks\n")
+	f.printf("// the model's constraints gets invalid(operation, violations); nil answers\n")
+	f.printf("// ValidationException.\n")
+	f.printf("func Operations(svc Service, invalid shape.InvalidFunc) map[string]shape.Handler {\nreturn map[string]shape.Handler{\n")
 	for _, name := range ops {
-		f.printf("%q: shape.Handle(svc.%s),\n", name, name)
+		handle := "shape.HandleOp"
+		if g.raw[name] {
+			handle = "shape.HandleRawOp"
+		}
+		f.printf("%q: %s(%q, invalid, svc.%s),\n", name, handle, name, name)
 	}
 	f.printf("}\n}\n\n")
 	f.printf("// OperationNames lists the model's operations in sorted order.\nvar OperationNames = []string{\n")
@@ -110,6 +126,31 @@ func (g *generator) genOperationErrors(f *file, ops []string) {
 			}
 		}
 		f.printf("%q: {%s},\n", name, strings.Join(codes, ", "))
+	}
+	f.printf("}\n\n")
+	g.genOutputCollections(f, ops)
+}
+
+// genOutputCollections renders OutputCollections, the list and map members
+// of each operation's output, in model order, for the operations that have
+// any.
+func (g *generator) genOutputCollections(f *file, ops []string) {
+	f.printf("// OutputCollections lists, per operation, the list and map members of its\n")
+	f.printf("// output, in model order: a response carries each of them, empty or not.\n")
+	f.printf("// Operations whose output has none are not listed.\n")
+	f.printf("var OutputCollections = map[string][]string{\n")
+	for _, name := range ops {
+		op := g.model.Operations[name]
+		if op.Output == nil {
+			continue
+		}
+		var names []string
+		for _, m := range g.collections(g.model.Shapes[op.Output.Shape]) {
+			names = append(names, fmt.Sprintf("%q", m.Name))
+		}
+		if len(names) > 0 {
+			f.printf("%q: {%s},\n", name, strings.Join(names, ", "))
+		}
 	}
 	f.printf("}\n")
 }

@@ -213,14 +213,17 @@ func TestGoString(t *testing.T) {
 
 // testModel is a tiny model exercising the generator end to end: a
 // recursive structure, a map, nested lists, an enum, a Java-only pattern,
-// a name clash with the Service interface and an operation without input.
+// a name clash with the Service interface, an operation without input, an
+// output with list and map members and a structure found only in outputs.
 const testModel = `{
   "metadata": {"apiVersion": "2020-01-01", "endpointPrefix": "demo", "serviceId": "Demo",
                "targetPrefix": "DemoService"},
   "operations": {
     "PutThing": {"name": "PutThing", "input": {"shape": "PutThingRequest"},
                  "errors": [{"shape": "ServiceException"}, {"shape": "BadException"}]},
-    "Ping": {"name": "Ping", "output": {"shape": "Node"}}
+    "Ping": {"name": "Ping", "output": {"shape": "Node"}},
+    "ListThings": {"name": "ListThings", "output": {"shape": "ListThingsResponse"}},
+    "GetThing": {"name": "GetThing", "input": {"shape": "GetThingRequest"}, "output": {"shape": "GetThingResponse"}}
   },
   "shapes": {
     "PutThingRequest": {"type": "structure", "required": ["Name"], "members": {
@@ -241,6 +244,12 @@ const testModel = `{
     "Row": {"type": "list", "member": {"shape": "Name"}},
     "Labels": {"type": "map", "key": {"shape": "Name"}, "value": {"shape": "Node"}},
     "When": {"type": "timestamp"},
+    "ListThingsResponse": {"type": "structure", "members": {
+      "Items": {"shape": "Row"}, "Index": {"shape": "Labels"}, "Summary": {"shape": "Summary"}, "Next": {"shape": "Name"}
+    }},
+    "Summary": {"type": "structure", "required": ["Count"], "members": {"Count": {"shape": "Count"}, "Notes": {"shape": "Row"}}},
+    "GetThingRequest": {"type": "structure", "members": {"Name": {"shape": "Name"}}},
+    "GetThingResponse": {"type": "structure", "members": {"Thing": {"shape": "Node"}}},
     "Service": {"type": "structure", "members": {}},
     "ServiceException": {"type": "structure", "exception": true, "members": {"Message": {"shape": "Name"}}},
     "BadException": {"type": "structure", "exception": true, "members": {"Message": {"shape": "Name"}, "Reason": {"shape": "Kind"}}}
@@ -252,7 +261,7 @@ func TestGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := newGenerator(model, "demo")
+	g, err := newGenerator(model, "demo", []string{"GetThing"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +269,7 @@ func TestGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Types != 3 || st.Enums != 1 || st.Errors != 2 || st.Operations != 2 || len(st.Skipped) != 1 {
+	if st.Types != 7 || st.Enums != 1 || st.Errors != 2 || st.Operations != 4 || len(st.Skipped) != 1 {
 		t.Errorf("stats = %+v", st)
 	}
 	want := map[string][]string{
@@ -273,10 +282,22 @@ func TestGenerate(t *testing.T) {
 			"Labels map[string]Node `json:\"Labels,omitempty\"`",
 			"When *shape.Timestamp `json:\"When,omitempty\"`",
 			"// The name.\n",
+			// An output's lists and maps are always encoded; nil ones are
+			// filled in. Its other members, and nested lists, are omitted
+			// when empty.
+			"Items []string `json:\"Items\"`",
+			"Index map[string]Node `json:\"Index\"`",
+			"Next *string `json:\"Next,omitempty\"`",
+			"Notes []string `json:\"Notes,omitempty\"`",
+			"func (s *ListThingsResponse) FillEmptyCollections() {",
+			"if s.Items == nil {\n s.Items = []string{}\n }",
+			"if s.Index == nil {\n s.Index = map[string]Node{}\n }",
 		},
 		"enums.go": {"KindOne = \"ONE\"", "KindTwo2 = \"two-2\"", "var KindValues = []string{"},
 		"validate.go": {
 			"v.Null(shape.Member(path, \"name\"))",
+			"func (s *PutThingRequest) CheckConstraints() shape.Validator {",
+			"func (s *Node) Validate() error {",
 			"v.Length(p, *s.Name, 1, 8)",
 			"v.Enum(p, *s.Kind, KindValues)",
 			"s.Root.validate(v, p)",
@@ -297,6 +318,12 @@ func TestGenerate(t *testing.T) {
 			`SigningName = "demo"`,
 			"Ping(ctx context.Context, in *shape.Empty) (*Node, error)",
 			`"PutThing": {CodeService, CodeBad},`,
+			"func Operations(svc Service, invalid shape.InvalidFunc) map[string]shape.Handler {",
+			`"PutThing": shape.HandleOp("PutThing", invalid, svc.PutThing),`,
+			// A raw operation answers its encoded output.
+			"GetThing(ctx context.Context, in *GetThingRequest) (shape.RawJSON, error)",
+			`"GetThing": shape.HandleRawOp("GetThing", invalid, svc.GetThing),`,
+			`"ListThings": {"Items", "Index"},`,
 		},
 	}
 	for name, snippets := range want {
@@ -313,6 +340,48 @@ func TestGenerate(t *testing.T) {
 	}
 	if strings.Contains(string(files["validate.go"]), "s.When") {
 		t.Errorf("validate.go checks the unconstrained timestamp")
+	}
+	// Only requests are validated: structures found only in outputs have no
+	// validate methods, and only operation inputs have CheckConstraints.
+	for _, absent := range []string{"func (s *Summary)", "func (s *ListThingsResponse)", "func (s *GetThingResponse)", "func (s *Node) CheckConstraints"} {
+		if strings.Contains(string(files["validate.go"]), absent) {
+			t.Errorf("validate.go has %q", absent)
+		}
+	}
+	if strings.Contains(string(files["service.go"]), `"Ping": {`) {
+		t.Errorf("OutputCollections lists Ping, whose output has no list or map")
+	}
+}
+
+func TestGeneratorRefuses(t *testing.T) {
+	tests := []struct {
+		name   string
+		raw    []string
+		mutate func(*Model)
+	}{
+		{"raw operation without output", []string{"PutThing"}, nil},
+		{"unknown raw operation", []string{"Nope"}, nil},
+		{"output with lists inside another shape", nil, func(m *Model) {
+			req := m.Shapes["PutThingRequest"]
+			req.Members = append(req.Members, Member{Name: "Listing", Shape: "ListThingsResponse"})
+		}},
+		{"output with lists used as an input", nil, func(m *Model) {
+			m.Operations["PutThing"].Input = &Ref{Shape: "ListThingsResponse"}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			model, err := parseModel([]byte(testModel))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.mutate != nil {
+				tt.mutate(model)
+			}
+			if _, err := newGenerator(model, "demo", tt.raw); err == nil {
+				t.Errorf("newGenerator succeeded; want an error")
+			}
+		})
 	}
 }
 

@@ -2,7 +2,8 @@ package main
 
 import "fmt"
 
-// genTypes renders types.go: one struct per structure shape.
+// genTypes renders types.go: one struct per structure shape, and for each
+// operation output with list or map members a FillEmptyCollections method.
 func (g *generator) genTypes(st *stats) *file {
 	f := newFile("types.go")
 	for _, name := range g.shapesWhere((*Shape).IsStruct) {
@@ -29,7 +30,35 @@ func (g *generator) genStruct(f *file, s *Shape) {
 		field := fieldName(m.Name)
 		f.printf("%s", comment("\t", summary(m.Documentation, summary(target.Documentation,
 			fmt.Sprintf("%s is the %s member.", field, m.Name)))))
-		f.printf("%s %s `json:\"%s,omitempty\"`\n", field, g.goType(f, target, true), m.Name)
+		opts := ",omitempty"
+		if g.alwaysEncoded(s, m) {
+			opts = ""
+		}
+		f.printf("%s %s `json:\"%s%s\"`\n", field, g.goType(f, target, true), m.Name, opts)
+	}
+	f.printf("}\n\n")
+	g.genFillEmpty(f, s)
+}
+
+// genFillEmpty renders the FillEmptyCollections method of an operation
+// output with list or map members. Those members are encoded without
+// omitempty; the method turns nil ones into empty ones, so that the
+// response carries [] or {} for them, never null or nothing, as AWS does.
+func (g *generator) genFillEmpty(f *file, s *Shape) {
+	if !g.outputs[s.Name] {
+		return
+	}
+	ms := g.collections(s)
+	if len(ms) == 0 {
+		return
+	}
+	f.printf("// FillEmptyCollections sets each nil list or map member of s to an empty\n")
+	f.printf("// one, so that s encodes every one of them, as AWS does. The response\n")
+	f.printf("// writer calls it.\n")
+	f.printf("func (s *%s) FillEmptyCollections() {\n", g.typeName[s.Name])
+	for _, m := range ms {
+		field := "s." + fieldName(m.Name)
+		f.printf("if %s == nil {\n%s = %s{}\n}\n", field, field, g.goType(f, g.model.Shapes[m.Shape], true))
 	}
 	f.printf("}\n\n")
 }

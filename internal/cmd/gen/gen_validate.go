@@ -6,12 +6,14 @@ import (
 	"maps"
 )
 
-// genValidate renders validate.go: the package's compiled patterns and a
-// Validate and validate method per structure.
+// genValidate renders validate.go: the package's compiled patterns and the
+// validate methods of every structure that is, or is inside, an operation's
+// input. Only requests are validated: structures found only in outputs get
+// none.
 func (g *generator) genValidate(st *stats) *file {
 	methods := newFile("")
 	used := map[string]bool{} // string shapes whose pattern the methods use
-	for _, name := range g.shapesWhere((*Shape).IsStruct) {
+	for _, name := range sortedKeys(g.inInputs) {
 		g.genValidateMethods(methods, g.model.Shapes[name], used)
 	}
 	f := newFile("validate.go")
@@ -60,13 +62,19 @@ func (g *generator) genPatterns(f *file, used map[string]bool, st *stats) {
 }
 
 // genValidateMethods renders the Validate and validate methods of one
-// structure.
+// structure, and CheckConstraints (which shape.Handle calls) if the
+// structure is an operation's input.
 func (g *generator) genValidateMethods(f *file, s *Shape, used map[string]bool) {
 	typ := g.typeName[s.Name]
 	f.use(shapeImport)
 	f.printf("%s", comment("", fmt.Sprintf("Validate checks s against the constraints of the model's %s shape. "+
 		"It returns a ValidationException describing every violation, or nil.", s.Name)))
 	f.printf("func (s *%s) Validate() error {\nvar v shape.Validator\ns.validate(&v, \"\")\nreturn v.Err()\n}\n\n", typ)
+	if g.opInputs[s.Name] {
+		f.printf("%s", comment("", fmt.Sprintf("CheckConstraints checks s against the constraints of the model's %s shape "+
+			"and returns the Validator holding the violations found.", s.Name)))
+		f.printf("func (s *%s) CheckConstraints() shape.Validator {\nvar v shape.Validator\ns.validate(&v, \"\")\nreturn v\n}\n\n", typ)
+	}
 	f.printf("// validate adds the violations in s, the value at path, to v.\n")
 	f.printf("func (s *%s) validate(v *shape.Validator, path string) {\n", typ)
 	for _, m := range s.Members {

@@ -20,6 +20,17 @@ type generator struct {
 	enumConsts  map[string][]string // enum shape → constant names, in value order
 	patterns    map[string]pattern  // string shape with a pattern → the pattern
 	constrained map[string]bool     // shape → whether validation checks anything in it
+	raw         map[string]bool     // operations whose method answers shape.RawJSON
+	opInputs    map[string]bool     // structures that are an operation's input
+	inInputs    map[string]bool     // structures that are, or are inside, an operation's input
+	outputs     map[string]bool     // structures that are an operation's output
+}
+
+// rawOperations lists, per service ID, the operations whose Service method
+// answers with its output already encoded as JSON (shape.RawJSON), so that
+// a hot path can send stored JSON without decoding and encoding it again.
+var rawOperations = map[string][]string{
+	"Config Service": {"DescribeConfigurationAggregators", "PutConfigurationAggregator"},
 }
 
 // stats counts what a generator produced.
@@ -30,8 +41,10 @@ type stats struct {
 	Skipped, Translated []string
 }
 
-// newGenerator prepares a generator for model, writing package pkg.
-func newGenerator(model *Model, pkg string) (*generator, error) {
+// newGenerator prepares a generator for model, writing package pkg. The
+// operations named in raw are served raw: their methods answer
+// shape.RawJSON.
+func newGenerator(model *Model, pkg string, raw []string) (*generator, error) {
 	g := &generator{
 		model:      model,
 		pkg:        pkg,
@@ -42,6 +55,9 @@ func newGenerator(model *Model, pkg string) (*generator, error) {
 		enumVar:    map[string]string{},
 		enumConsts: map[string][]string{},
 		patterns:   map[string]pattern{},
+		raw:        map[string]bool{},
+		opInputs:   map[string]bool{},
+		outputs:    map[string]bool{},
 	}
 	for _, name := range sortedKeys(model.Shapes) {
 		if p := model.Shapes[name].Pattern; p != nil {
@@ -58,7 +74,101 @@ func newGenerator(model *Model, pkg string) (*generator, error) {
 		return nil, err
 	}
 	g.constrained = g.findConstrained()
+	for _, name := range raw {
+		op := model.Operations[name]
+		if op == nil || op.Output == nil {
+			return nil, fmt.Errorf("raw operation %s is not an operation with an output", name)
+		}
+		g.raw[name] = true
+	}
+	for _, op := range model.Operations {
+		if op.Input != nil {
+			g.opInputs[op.Input.Shape] = true
+		}
+		if op.Output != nil {
+			g.outputs[op.Output.Shape] = true
+		}
+	}
+	g.inInputs = g.reachable(sortedKeys(g.opInputs))
+	if err := g.checkOutputs(); err != nil {
+		return nil, err
+	}
 	return g, nil
+}
+
+// reachable returns the structures among roots and the shapes they contain,
+// through members, list elements and map keys and values.
+func (g *generator) reachable(roots []string) map[string]bool {
+	seen := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		s := g.model.Shapes[name]
+		for _, m := range s.Members {
+			visit(m.Shape)
+		}
+		for _, r := range []*Ref{s.Member, s.Key, s.Value} {
+			if r != nil {
+				visit(r.Shape)
+			}
+		}
+	}
+	for _, name := range roots {
+		visit(name)
+	}
+	structs := map[string]bool{}
+	for name := range seen {
+		if g.model.Shapes[name].IsStruct() {
+			structs[name] = true
+		}
+	}
+	return structs
+}
+
+// checkOutputs refuses an output structure with list or map members that is
+// also an input or inside another shape: its collections are always
+// encoded, which only the top level of a response may do.
+func (g *generator) checkOutputs() error {
+	inside := map[string]bool{}
+	for _, s := range g.model.Shapes {
+		for _, m := range s.Members {
+			inside[m.Shape] = true
+		}
+		for _, r := range []*Ref{s.Member, s.Key, s.Value} {
+			if r != nil {
+				inside[r.Shape] = true
+			}
+		}
+	}
+	for _, name := range sortedKeys(g.outputs) {
+		if len(g.collections(g.model.Shapes[name])) > 0 && (inside[name] || g.inInputs[name]) {
+			return fmt.Errorf("output structure %s has list or map members and is also an input or a member", name)
+		}
+	}
+	return nil
+}
+
+// collections returns the list and map members of structure s, in model
+// order.
+func (g *generator) collections(s *Shape) []Member {
+	var ms []Member
+	for _, m := range s.Members {
+		if t := g.model.Shapes[m.Shape].Type; t == "list" || t == "map" {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// alwaysEncoded reports whether member m of structure s is encoded even
+// when empty: the list and map members of an operation's output are, as
+// AWS sends them ([] or {}) rather than leaving them out.
+func (g *generator) alwaysEncoded(s *Shape, m Member) bool {
+	t := g.model.Shapes[m.Shape].Type
+	return g.outputs[s.Name] && (t == "list" || t == "map")
 }
 
 // shapesWhere returns the names of the shapes for which keep is true, in

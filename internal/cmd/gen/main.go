@@ -1,8 +1,11 @@
 // Command gen is starling-gen: it turns an AWS botocore service model
 // (service-2.json) into a Go API package built on internal/api/shape. It
 // writes types.go (structures), enums.go, validate.go (model constraint
-// checks), errors.go (exception constructors) and service.go (the Service
-// interface and its operation table).
+// checks of request structures), errors.go (exception constructors) and
+// service.go (the Service interface and its operation table). The
+// operations listed in rawOperations answer shape.RawJSON; every other one
+// answers its generated output type, whose list and map members are always
+// encoded.
 //
 // Usage:
 //
@@ -39,7 +42,7 @@ func run(modelPath, pkg, outDir string, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g, err := newGenerator(model, pkg)
+	g, err := newGenerator(model, pkg, rawOperations[model.Metadata.ServiceID])
 	if err != nil {
 		return err
 	}

@@ -137,11 +137,13 @@ func (ns namespace) claimNumbered(name, owner string) string {
 }
 
 // fieldName is the Go field name of a structure member: the member name
-// with its first letter upper-cased. Names that would clash with the
-// generated Validate method get a trailing underscore.
+// with its first letter upper-cased. Names that would clash with a
+// generated method (Validate, CheckConstraints, FillEmptyCollections) get a
+// trailing underscore.
 func fieldName(member string) string {
 	f := exported(member)
-	if f == "Validate" {
+	switch f {
+	case "Validate", "CheckConstraints", "FillEmptyCollections":
 		f += "_"
 	}
 	return f
