@@ -6,8 +6,10 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -99,6 +101,18 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			return pagetoken.SaveKey(ctx, st, key)
 		}
 	}
+	// The backup endpoint is unauthenticated too: refused in verify mode.
+	// The interface check compiles whether or not sqlite.Store has Backup
+	// yet (without it the endpoint stays disabled); once it has, this can
+	// be backup = st.Backup.
+	var backup func(context.Context, io.Writer) error
+	if cfg.Auth != config.AuthVerify {
+		if b, ok := any(st).(interface {
+			Backup(context.Context, io.Writer) error
+		}); ok {
+			backup = b.Backup
+		}
+	}
 	reg := prometheus.NewRegistry()
 	registerStoreMetrics(reg, st)
 	handler := server.New(server.Options{
@@ -121,6 +135,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Resolver:     identity.Resolver{DefaultAccountID: cfg.DefaultAccount},
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Reset:        reset,
+		Backup:       backup,
+		AllowedHosts: cfg.AllowedHosts,
 		Logger:       log,
 		Registry:     reg,
 		Version:      opts.Version,
@@ -156,6 +172,16 @@ func (a *App) Close() error { return a.store.Close() }
 // Run serves Starling as cfg says until ctx is done, then shuts down.
 func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	start := time.Now()
+	// A missing or unreadable certificate stops the start here, before the
+	// store is opened and before anything says it is listening.
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("tls: load --tls-cert %s and --tls-key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	a, err := New(ctx, cfg, opts)
 	if err != nil {
 		return err
@@ -179,6 +205,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
+		TLSConfig:         tlsConfig,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("starling listening",
@@ -192,8 +219,8 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 
 	errc := make(chan error, 1)
 	go func() {
-		if cfg.TLSCert != "" {
-			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate is in TLSConfig
 			return
 		}
 		errc <- srv.Serve(ln)

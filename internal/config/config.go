@@ -47,6 +47,10 @@ type Config struct {
 	CredentialsFile string
 	// Sync is what an acknowledged write survives: SyncFull or SyncNormal.
 	Sync string
+	// AllowedHosts are host names, besides IP addresses and localhost, by
+	// which the reset and backup endpoints may be reached (the Host header
+	// of the request), such as a docker-compose service name; "*" is any.
+	AllowedHosts []string
 }
 
 // Durability modes of the store (--sync).
@@ -70,7 +74,9 @@ const (
 )
 
 // Quotas are the AWS service quotas Starling enforces. AWS lets customers
-// raise them, so they are settings (spec §4.1).
+// raise them, so they are settings ("AWS Config endpoints and quotas" in the
+// AWS General Reference, section "Service quotas", lists them and which are
+// adjustable).
 type Quotas struct {
 	// AggregatorsPerRegion is the number of configuration aggregators one
 	// account may have in one region (AWS default 50).
@@ -133,6 +139,15 @@ func Load(name string, args []string, getenv func(string) string, output io.Writ
 	fs.StringVar(&c.Sync, "sync", c.Sync, "what an acknowledged write survives: full (fsync first: power loss too) or normal (kill -9, not power loss; faster)")
 	fs.IntVar(&c.Quotas.AggregatorsPerRegion, "max-aggregators", c.Quotas.AggregatorsPerRegion, "configuration aggregators per account per region")
 	fs.IntVar(&c.Quotas.AccountsPerAggregator, "max-aggregator-accounts", c.Quotas.AccountsPerAggregator, "source accounts per configuration aggregator")
+	fs.Func("allowed-hosts", "comma-separated host names, besides IP addresses and localhost, by which POST /_starling/reset, /moto-api/reset and /_starling/backup may be reached, such as a docker-compose service name; * allows any", func(v string) error {
+		c.AllowedHosts = nil
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				c.AllowedHosts = append(c.AllowedHosts, h)
+			}
+		}
+		return nil
+	})
 	fs.Func("regions", "comma-separated regions that AllAwsRegions covers (default: AWS's commercial regions)", func(v string) error {
 		c.Regions = nil
 		for _, r := range strings.Split(v, ",") {
@@ -204,6 +219,11 @@ func (c Config) Validate() error {
 		"write-timeout": c.WriteTimeout, "idle-timeout": c.IdleTimeout} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s: must be positive", name))
+		}
+	}
+	for _, h := range c.AllowedHosts {
+		if strings.ContainsAny(h, ":/[] \t") {
+			errs = append(errs, fmt.Errorf("allowed-hosts: %q is not a host name: give names without scheme or port (IP addresses and localhost are always allowed)", h))
 		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {

@@ -36,6 +36,15 @@ func TestLoad(t *testing.T) {
 			return len(c.Regions) == 1 && c.Regions[0] == "eu-west-1"
 		}},
 		{name: "empty regions", args: []string{"--regions", ","}, wantErr: "no region given"},
+		{name: "allowed hosts", args: []string{"--allowed-hosts", "starling, starling.internal,,*"}, check: func(c Config) bool {
+			return strings.Join(c.AllowedHosts, "|") == "starling|starling.internal|*"
+		}},
+		{name: "allowed hosts from the environment", env: map[string]string{"STARLING_ALLOWED_HOSTS": "starling"}, check: func(c Config) bool {
+			return strings.Join(c.AllowedHosts, "|") == "starling"
+		}},
+		{name: "no allowed hosts by default", check: func(c Config) bool { return c.AllowedHosts == nil }},
+		{name: "allowed host with a port", args: []string{"--allowed-hosts", "starling:4566"}, wantErr: `allowed-hosts: "starling:4566" is not a host name`},
+		{name: "allowed host as a URL", args: []string{"--allowed-hosts", "http://starling"}, wantErr: "allowed-hosts"},
 		{name: "timeouts", args: []string{"--read-header-timeout", "2s", "--read-timeout", "3s", "--write-timeout", "4s", "--idle-timeout", "5s"}, check: func(c Config) bool {
 			return c.ReadHeaderTimeout == 2*time.Second && c.ReadTimeout == 3*time.Second && c.WriteTimeout == 4*time.Second && c.IdleTimeout == 5*time.Second
 		}},

@@ -5,10 +5,13 @@ package identity
 
 import (
 	"context"
+	"regexp"
 )
 
 // DefaultAccountID is the account of any access key that is not itself a
-// 12-digit account id (the LocalStack convention, spec/emulators.md).
+// 12-digit account id: LocalStack's convention, in the "Credentials" page of
+// the LocalStack documentation, section "Access Key ID" (a 12-digit key is
+// the account; an alphanumeric string such as "test" is 000000000000).
 const DefaultAccountID = "000000000000"
 
 // DefaultRegion is the region of a request that names none.
@@ -64,6 +67,24 @@ func IsAccountID(s string) bool {
 		}
 	}
 	return true
+}
+
+// regionPattern is the shape of AWS Region codes: the prefix of one of AWS's
+// partitions, one lower-case word (east, southeast, central...) and a
+// number. It is the union of the partitions' "regionRegex" in the endpoint
+// rules the AWS SDKs ship (partitions.json, for example in aws-sdk-go-v2's
+// internal/endpoints/awsrulesfn), with two bounds of Starling's own: the word
+// has at most 16 letters and the number at most 3 digits, so that a region
+// is never longer than 28 bytes ("Regions and Zones" in the Amazon EC2 User
+// Guide lists the codes; the longest today, us-isof-south-1, has 15).
+var regionPattern = regexp.MustCompile(`^(?:us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-[a-z]{1,16}-[0-9]{1,3}$`)
+
+// IsRegion reports whether s has the shape of an AWS Region code, such as
+// us-east-1, us-gov-west-1, cn-north-1 or us-isob-east-1. It does not check
+// that the region exists: a region AWS opens later passes too. Names of
+// another shape, such as local, made-up-1 or aws-global, do not.
+func IsRegion(s string) bool {
+	return len(s) <= 28 && regionPattern.MatchString(s)
 }
 
 type callerKey struct{}

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -40,5 +41,25 @@ func TestCallerContext(t *testing.T) {
 	got, ok := CallerFrom(WithCaller(context.Background(), want))
 	if !ok || got != want {
 		t.Errorf("CallerFrom(WithCaller(%+v)) = %+v, %v", want, got, ok)
+	}
+}
+
+func TestIsRegion(t *testing.T) {
+	valid := []string{"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-2", "ap-southeast-7", "ap-northeast-3",
+		"sa-east-1", "ca-west-1", "me-central-1", "af-south-1", "il-central-1", "mx-central-1", "cn-north-1", "cn-northwest-1",
+		"us-gov-west-1", "us-gov-east-1", "us-iso-east-1", "us-isob-east-1", "us-isof-south-1", "eu-isoe-west-1", "eusc-de-east-1",
+		"us-newplace-9", "eu-abcdefghijklmnop-123"}
+	invalid := []string{"", "made-up-1", "local-1", "local", "localhost", "aws-global", "us-east", "us-east-", "us--1", "us-east-1 ",
+		" us-east-1", "US-EAST-1", "us-East-1", "us-east-1a", "us-east-01x", "us-east-1234", "eu-abcdefghijklmnopq-1", "xx-east-1",
+		"us-gov-west-1-1", "us_east_1", "us-east-1\x00", "us-e\xffst-1", "us-ea\u0455t-1", strings.Repeat("us-east-1", 250)}
+	for _, r := range valid {
+		if !IsRegion(r) {
+			t.Errorf("IsRegion(%q) = false; want true", r)
+		}
+	}
+	for _, r := range invalid {
+		if IsRegion(r) {
+			t.Errorf("IsRegion(%.40q) = true; want false", r)
+		}
 	}
 }

@@ -57,8 +57,15 @@ func verifyServer(t *testing.T, logs *bytes.Buffer) *Server {
 	})
 }
 
-// signedRequest returns a request signed as a client signs it.
+// signedRequest returns a request signed as a client signs it, in
+// ap-south-1.
 func signedRequest(t *testing.T, key, secret, service, contentType, target, body string) *http.Request {
+	t.Helper()
+	return signedRequestIn(t, "ap-south-1", key, secret, service, contentType, target, body)
+}
+
+// signedRequestIn is signedRequest in region.
+func signedRequestIn(t *testing.T, region, key, secret, service, contentType, target, body string) *http.Request {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, "http://starling.test/", strings.NewReader(body))
 	req.Header.Set("Content-Type", contentType)
@@ -67,7 +74,7 @@ func signedRequest(t *testing.T, key, secret, service, contentType, target, body
 	}
 	sum := sha256.Sum256([]byte(body))
 	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, req,
-		hex.EncodeToString(sum[:]), service, "ap-south-1", authNow)
+		hex.EncodeToString(sum[:]), service, region, authNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,5 +194,24 @@ func TestAcceptModeOrder(t *testing.T) {
 	s.ServeHTTP(rec, req)
 	if rec.Code != 413 || !strings.Contains(logs.String(), `"account":"123456789012"`) {
 		t.Errorf("big body = %d %s, log %s; want 413 logged with the account", rec.Code, rec.Body, logs.String())
+	}
+}
+
+// TestServeVerifiedRegion checks that a verifying server refuses a validly
+// signed request whose credential scope names no region, on both protocols.
+func TestServeVerifiedRegion(t *testing.T) {
+	var logs bytes.Buffer
+	s := verifyServer(t, &logs)
+	for _, region := range []string{"made-up-1", "us-east-1 ", "local"} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, signedRequestIn(t, region, "AKIDVERIFY", authSecret, "config", "application/x-amz-json-1.1", "Test_1.Echo", `{}`))
+		if want := `{"__type":"InvalidSignatureException","message":"Credential should be scoped to a valid region, not '` + region + `'. "}`; rec.Code != 400 || rec.Body.String() != want {
+			t.Errorf("JSON in %q = %d %s; want 400 %s", region, rec.Code, rec.Body, want)
+		}
+		rec = httptest.NewRecorder()
+		s.ServeHTTP(rec, signedRequestIn(t, region, "AKIDVERIFY", authSecret, "sts", "application/x-www-form-urlencoded; charset=utf-8", "", "Action=WhoAmI&Version=2011-06-15"))
+		if want := `<Code>SignatureDoesNotMatch</Code><Message>Credential should be scoped to a valid region. </Message>`; rec.Code != 403 || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("query in %q = %d %s; want 403 %s", region, rec.Code, rec.Body, want)
+		}
 	}
 }

@@ -2,8 +2,9 @@
 // by X-Amz-Target to the operation tables of the services it serves, has its
 // Authenticator decide who the caller is, and adds what every request
 // gets: a request id, panic recovery, a body limit, one access-log line and
-// Prometheus metrics. It also serves the operator endpoints: health, metrics
-// and reset.
+// Prometheus metrics. It also serves the operator endpoints: health, metrics,
+// reset and backup; the last two, which change or expose all state, answer
+// only requests that no web page can have sent (see refuseOperator).
 package server
 
 import (
@@ -74,6 +75,15 @@ type Options struct {
 	MaxBodyBytes int64
 	// Reset wipes all state; nil disables the reset endpoints.
 	Reset func(context.Context) error
+	// Backup writes a consistent copy of the database to w; nil disables
+	// the backup endpoint. An error after its first write aborts the
+	// response, so that the client sees a broken transfer.
+	Backup func(ctx context.Context, w io.Writer) error
+	// AllowedHosts are the host names, besides IP addresses, localhost and
+	// *.localhost, that the Host header of a request to the reset and
+	// backup endpoints may name, such as a docker-compose service name;
+	// "*" allows any. Compared without case and port.
+	AllowedHosts []string
 	// Logger receives one line per request and internal errors.
 	Logger *slog.Logger
 	// Registry receives the server's metrics and is served at /metrics.
@@ -108,6 +118,8 @@ type Server struct {
 	auth    Authenticator
 	maxBody int64
 	reset   func(context.Context) error
+	backup  func(context.Context, io.Writer) error
+	hosts   hostAllowList
 	log     *slog.Logger
 	metrics *metrics
 	promh   http.Handler
@@ -122,6 +134,8 @@ func New(opts Options) *Server {
 		auth:    opts.Authenticator,
 		maxBody: opts.MaxBodyBytes,
 		reset:   opts.Reset,
+		backup:  opts.Backup,
+		hosts:   newHostAllowList(opts.AllowedHosts),
 		log:     opts.Logger,
 		version: opts.Version,
 	}
@@ -152,6 +166,10 @@ const (
 	PathReset     = "/_starling/reset"
 	PathMotoReset = "/moto-api/reset"
 	PathMetrics   = "/metrics"
+	// PathBackup answers a POST with a copy of the SQLite database. POST,
+	// like reset, rather than GET: it is an operator action, not a
+	// resource to link to, and no cross-site <img> or link can send it.
+	PathBackup = "/_starling/backup"
 )
 
 // ServeHTTP routes a request.
@@ -166,6 +184,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		case PathReset, PathMotoReset:
 			s.serveReset(w, r)
+			return
+		case PathBackup:
+			s.serveBackup(w, r)
 			return
 		}
 		if len(s.queries) > 0 && r.Method == http.MethodPost &&
@@ -232,6 +253,17 @@ func (s *Server) respond(ctx context.Context, rec *record, err error, writeOK fu
 		return
 	}
 	e := apierr.From(err)
+	if e.Fault == apierr.Server && ctx.Err() != nil {
+		// The client hung up: the handler gave up (typically with
+		// ctx.Err()), which is no fault of the server's, and nobody is
+		// left to answer.
+		rec.status, rec.errCode = StatusClientClosedRequest, ""
+		s.log.LogAttrs(ctx, slog.LevelDebug, "request canceled by the client",
+			slog.String("request_id", rec.requestID),
+			slog.String("operation", rec.operation),
+			slog.String("cause", err.Error()))
+		return
+	}
 	if e.Fault == apierr.Server {
 		s.logInternal(ctx, rec, e)
 	}
@@ -309,8 +341,14 @@ func (s *Server) bodyOnce(r *http.Request) func() ([]byte, error) {
 	}
 }
 
-// readBody reads the request body under the size limit.
+// readBody reads the request body under the size limit. A body whose
+// Content-Length is over the limit is refused unread: a client that sent
+// "Expect: 100-continue" then gets the 413 without a 100 Continue first, and
+// sends no body.
 func (s *Server) readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > s.maxBody {
+		return nil, apierr.RequestTooLarge(s.maxBody)
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -354,23 +392,6 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, `{"status":"ok","version":`+strconv.Quote(s.version)+`}`)
-}
-
-func (s *Server) serveReset(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.Method != http.MethodPost:
-		writeJSON(w, http.StatusMethodNotAllowed, `{"error":"use POST"}`)
-	case s.reset == nil:
-		writeJSON(w, http.StatusForbidden, `{"error":"reset is disabled on this server"}`)
-	default:
-		if err := s.reset(r.Context()); err != nil {
-			s.log.Error("reset failed", slog.String("error", err.Error()))
-			writeJSON(w, http.StatusInternalServerError, `{"error":"reset failed"}`)
-			return
-		}
-		s.log.Info("state reset", slog.String("path", r.URL.Path))
-		writeJSON(w, http.StatusOK, `{"reset":true}`)
-	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {

@@ -142,7 +142,7 @@ func TestOperatorRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
+		s.ServeHTTP(rec, operatorRequest(tt.method, tt.path))
 		if rec.Code != tt.status || (tt.body != "" && rec.Body.String() != tt.body) {
 			t.Errorf("%s %s = %d %s; want %d %s", tt.method, tt.path, rec.Code, rec.Body, tt.status, tt.body)
 		}

@@ -8,7 +8,9 @@ import (
 
 // Accept is the permissive emulator mode: the caller is whoever the
 // Authorization header names, and the signature is not checked. A request
-// without the header is the resolver's anonymous caller.
+// without the header is the resolver's anonymous caller. The region of the
+// credential scope must still have the shape of a region code
+// (identity.IsRegion), or be empty, as in Verifier.
 type Accept struct {
 	Resolver identity.Resolver
 }
@@ -24,5 +26,12 @@ func (a Accept) Authenticate(r *http.Request, _ string, _ func() ([]byte, error)
 	if err != nil {
 		return identity.Caller{}, err
 	}
+	if msg := checkRegion(cred.Region); msg != "" {
+		return identity.Caller{}, regionError(msg)
+	}
 	return a.Resolver.Caller(cred.AccessKeyID, cred.Region), nil
 }
+
+// QueryError returns err as the query protocol (STS) sends it; see
+// Verifier.QueryError.
+func (Accept) QueryError(err error) error { return queryError(err) }

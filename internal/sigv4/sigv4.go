@@ -2,7 +2,8 @@
 // Parse extracts the access key id and the credential scope from an
 // Authorization header. Accept trusts them without checking the signature
 // (the permissive emulator mode); Verifier checks the signature against
-// known secrets, as AWS does.
+// known secrets, as AWS does. Both refuse a credential scope whose region is
+// not a region code.
 package sigv4
 
 import (

@@ -45,7 +45,35 @@ const (
 	msgNotYetCurrent     = "Signature not yet current: %s is still later than %s (%s + 15 min.)"
 	msgWrongService      = "Credential should be scoped to correct service: '%s'. "
 	msgScopeDateMismatch = "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'."
+	msgInvalidRegion     = "Credential should be scoped to a valid region, not '%s'. "
+	// MsgInvalidRegionQuery is how STS words msgInvalidRegion, without the
+	// region.
+	MsgInvalidRegionQuery = "Credential should be scoped to a valid region. "
+	msgRepeatedHeader     = "The request has more than one '%s' header."
 )
+
+// errInvalidRegion marks (as the cause, never sent) the error of a
+// credential scope whose region is not a region, which STS words
+// differently.
+var errInvalidRegion = errors.New("sigv4: the credential scope's region is not a region code")
+
+// checkRegion returns the message that refuses the credential scope's
+// region, or "" if it is a region code or empty. The Go SDK signs with an
+// empty region when it has none; that caller is in us-east-1. The message
+// quotes at most 64 bytes of the region, and no invalid UTF-8.
+func checkRegion(region string) string {
+	if region == "" || identity.IsRegion(region) {
+		return ""
+	}
+	return fmt.Sprintf(msgInvalidRegion, strings.ToValidUTF8(truncate(region), "\uFFFD"))
+}
+
+// regionError is the error of a region checkRegion refused, alone.
+func regionError(msg string) *apierr.Error {
+	e := authError(CodeInvalidSignature, msg)
+	e.Err = errInvalidRegion
+	return e
+}
 
 // TimeFormat is the form of X-Amz-Date: ISO 8601 basic format, UTC.
 const TimeFormat = "20060102T150405Z"
@@ -56,9 +84,11 @@ const MaxSkew = 15 * time.Minute
 // Verifier authenticates requests as AWS does: the Authorization header must
 // be a SigV4 signature, by a known access key, for the right service, made
 // within MaxSkew of now, over the request as received. The signature is
-// computed with aws-sdk-go-v2's signer and compared in constant time. Any
-// region is accepted, including the empty one the Go SDK signs with when it
-// has none (the caller's region is then us-east-1).
+// computed with aws-sdk-go-v2's signer and compared in constant time. The
+// credential scope's region must have the shape of an AWS Region code
+// (identity.IsRegion) or be empty, as the Go SDK signs when it has none (the
+// caller's region is then us-east-1). A header the client signed, and
+// X-Amz-Date and Authorization, must appear once.
 type Verifier struct {
 	creds *credentials.Set
 	clock clock.Clock
@@ -96,6 +126,9 @@ func (v *Verifier) Authenticate(r *http.Request, service string, body func() ([]
 	if len(missing) > 0 {
 		return identity.Caller{}, authError(CodeIncomplete, strings.Join(missing, " "))
 	}
+	if name := repeatedHeader(r, cred); name != "" {
+		return identity.Caller{}, authError(CodeIncomplete, fmt.Sprintf(msgRepeatedHeader, name))
+	}
 	if amzDate == "" {
 		return identity.Caller{}, authError(CodeIncomplete, MsgDateHeaderOnly)
 	}
@@ -118,7 +151,7 @@ func (v *Verifier) Authenticate(r *http.Request, service string, body func() ([]
 		return identity.Caller{}, authError(CodeInvalidSignature,
 			fmt.Sprintf(msgNotYetCurrent, amzDate, latest.Format(TimeFormat), now.Format(TimeFormat)))
 	}
-	var scope string
+	scope := checkRegion(cred.Region)
 	if cred.Service != service {
 		scope += fmt.Sprintf(msgWrongService, service)
 	}
@@ -126,7 +159,11 @@ func (v *Verifier) Authenticate(r *http.Request, service string, body func() ([]
 		scope += fmt.Sprintf(msgScopeDateMismatch, truncate(cred.Date), day, amzDate)
 	}
 	if scope != "" {
-		return identity.Caller{}, authError(CodeInvalidSignature, scope)
+		e := authError(CodeInvalidSignature, scope)
+		if strings.HasPrefix(scope, "Credential should be scoped to a valid region, ") {
+			e.Err = errInvalidRegion
+		}
+		return identity.Caller{}, e
 	}
 	p, ok := v.creds.Lookup(cred.AccessKeyID)
 	if !ok {
@@ -209,8 +246,11 @@ func (v *Verifier) sign(r *http.Request, cred Credential, secret, payloadHash st
 
 // QueryError returns err as the query protocol (STS) sends it: AWS's query
 // services name the authentication errors differently, and send most of
-// them with 403.
-func (v *Verifier) QueryError(err error) error {
+// them with 403. STS also words the refusal of a credential scope's region
+// without the region (MsgInvalidRegionQuery).
+func (v *Verifier) QueryError(err error) error { return queryError(err) }
+
+func queryError(err error) error {
 	var e *apierr.Error
 	if !errors.As(err, &e) {
 		return err
@@ -221,6 +261,9 @@ func (v *Verifier) QueryError(err error) error {
 	}
 	c := *e
 	c.Code, c.Status = q.code, q.status
+	if errors.Is(e.Err, errInvalidRegion) {
+		c.Message = MsgInvalidRegionQuery
+	}
 	return &c
 }
 
@@ -242,6 +285,28 @@ func authError(code, message string) *apierr.Error {
 		e.Status = http.StatusForbidden
 	}
 	return e
+}
+
+// repeatedHeader returns the name of a header that the request repeats and
+// must not: one the client signed, X-Amz-Date or Authorization; or "" if
+// there is none. Go reads the first of repeated headers where a proxy may
+// read the last, and the signer signs them all joined by commas, so a value
+// added to a signed request would otherwise go unnoticed (X-Amz-Date, which
+// is signed as the signing time rather than as a header) or mean one thing
+// to the proxy and another to Starling. Host is not among the headers: Go
+// refuses a request that repeats it.
+func repeatedHeader(r *http.Request, cred Credential) string {
+	for _, name := range []string{"X-Amz-Date", "Authorization"} {
+		if len(r.Header.Values(name)) > 1 {
+			return name
+		}
+	}
+	for _, name := range cred.SignedHeaders {
+		if len(r.Header.Values(name)) > 1 {
+			return truncate(http.CanonicalHeaderKey(name))
+		}
+	}
+	return ""
 }
 
 // signs reports whether the credential's SignedHeaders include name.

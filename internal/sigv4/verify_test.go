@@ -100,6 +100,22 @@ func received(t *testing.T, req *http.Request) *http.Request {
 	return r
 }
 
+// reread returns r as the server reads it with the raw header line extra
+// added after its own headers.
+func reread(t *testing.T, r *http.Request, extra string) *http.Request {
+	t.Helper()
+	var wire bytes.Buffer
+	if err := r.Write(&wire); err != nil {
+		t.Fatal(err)
+	}
+	head, body, _ := strings.Cut(wire.String(), "\r\n\r\n")
+	again, err := http.ReadRequest(bufio.NewReader(strings.NewReader(head + "\r\n" + extra + "\r\n" + body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return again
+}
+
 // replaceAuth rewrites part of the Authorization header.
 func replaceAuth(old, new string) func(*http.Request) {
 	return func(r *http.Request) {
@@ -134,7 +150,32 @@ func TestVerifier(t *testing.T) {
 	}{
 		{name: "signed by the SDK signer", signing: defaultSigning(), readsBody: true},
 		{name: "empty region is us-east-1", signing: with(func(s *signing) { s.region = "" }), region: identity.DefaultRegion, readsBody: true},
-		{name: "any region", signing: with(func(s *signing) { s.region = "local-1" }), region: "local-1", readsBody: true},
+		{name: "any well-formed region", signing: with(func(s *signing) { s.region = "us-isob-east-1" }), region: "us-isob-east-1", readsBody: true},
+		{name: "made-up region", signing: with(func(s *signing) { s.region = "made-up-1" }),
+			want: sigv4.CodeInvalidSignature + ": Credential should be scoped to a valid region, not 'made-up-1'. "},
+		{name: "region with a trailing space", signing: with(func(s *signing) { s.region = "us-east-1 " }),
+			want: sigv4.CodeInvalidSignature + ": Credential should be scoped to a valid region, not 'us-east-1 '. "},
+		{name: "region of 2,000 bytes", signing: with(func(s *signing) { s.region = strings.Repeat("a", 2000) }),
+			want: sigv4.CodeInvalidSignature + ": Credential should be scoped to a valid region, not '" + strings.Repeat("a", 64) + "...'. "},
+		{name: "region not UTF-8", signing: with(func(s *signing) { s.region = "us-e\xffst-1" }),
+			want: sigv4.CodeInvalidSignature + ": Credential should be scoped to a valid region, not 'us-e\uFFFDst-1'. "},
+		{name: "invalid region and wrong service", signing: with(func(s *signing) { s.region = "local" }), service: "organizations",
+			want: sigv4.CodeInvalidSignature + ": Credential should be scoped to a valid region, not 'local'. Credential should be scoped to correct service: 'organizations'. "},
+		{name: "X-Amz-Date twice", signing: defaultSigning(), mutate: func(r *http.Request) { r.Header.Add("X-Amz-Date", "20260102T031000Z") },
+			want: sigv4.CodeIncomplete + ": The request has more than one 'X-Amz-Date' header."},
+		{name: "X-Amz-Date twice, the same value", signing: defaultSigning(), mutate: func(r *http.Request) { r.Header.Add("X-Amz-Date", r.Header.Get("X-Amz-Date")) },
+			want: sigv4.CodeIncomplete + ": The request has more than one 'X-Amz-Date' header."},
+		{name: "X-Amz-Date twice in other cases", signing: defaultSigning(), mutate: func(r *http.Request) {
+			raw := "x-amz-date: 20260102T031000Z\r\n"
+			*r = *reread(t, r, raw)
+		}, want: sigv4.CodeIncomplete + ": The request has more than one 'X-Amz-Date' header."},
+		{name: "a signed header twice", signing: defaultSigning(), mutate: func(r *http.Request) {
+			r.Header.Add("X-Amz-Target", "StarlingDoveService.DeleteConfigurationAggregator")
+		},
+			want: sigv4.CodeIncomplete + ": The request has more than one 'X-Amz-Target' header."},
+		{name: "an unsigned header twice", signing: defaultSigning(), mutate: func(r *http.Request) { r.Header.Add("Amz-Sdk-Request", "attempt=1") }, readsBody: true},
+		{name: "Authorization twice", signing: defaultSigning(), mutate: func(r *http.Request) { r.Header.Add("Authorization", r.Header.Get("Authorization")) },
+			want: sigv4.CodeIncomplete + ": The request has more than one 'Authorization' header."},
 		{name: "another principal", signing: with(func(s *signing) { s.key, s.secret = "222222222222", "other" }), account: "222222222222", readsBody: true},
 		{name: "Organizations", signing: with(func(s *signing) { s.service = "organizations" }), service: "organizations", readsBody: true},
 		{name: "unsigned extra headers", signing: defaultSigning(), mutate: func(r *http.Request) {
@@ -343,6 +384,52 @@ func TestAccept(t *testing.T) {
 	var e *apierr.Error
 	if _, err := a.Authenticate(r, "config", never); !errors.As(err, &e) || e.Code != sigv4.CodeIncomplete {
 		t.Errorf("Authenticate(Bearer) = %v; want IncompleteSignatureException", err)
+	}
+}
+
+// Accept checks no signature, but the region it takes from the credential
+// scope must be one: a caller cannot name a region of its own invention.
+func TestAcceptRegion(t *testing.T) {
+	a := sigv4.Accept{Resolver: identity.Resolver{}}
+	never := func() ([]byte, error) { t.Fatal("Accept read the body"); return nil, nil }
+	header := func(region string) string {
+		return "AWS4-HMAC-SHA256 Credential=123456789012/20260102/" + region + "/config/aws4_request, SignedHeaders=host, Signature=00"
+	}
+	for region, want := range map[string]string{
+		"us-gov-west-1":           "",
+		"":                        "", // the Go SDK without a region: us-east-1
+		"made-up-1":               "Credential should be scoped to a valid region, not 'made-up-1'. ",
+		"us-east-1 ":              "Credential should be scoped to a valid region, not 'us-east-1 '. ",
+		"aws-global":              "Credential should be scoped to a valid region, not 'aws-global'. ",
+		"us-east-1\xff":           "Credential should be scoped to a valid region, not 'us-east-1\uFFFD'. ",
+		strings.Repeat("x", 2000): "Credential should be scoped to a valid region, not '" + strings.Repeat("x", 64) + "...'. ",
+	} {
+		r, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:4566/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Authorization", header(region))
+		c, err := a.Authenticate(r, "config", never)
+		if want == "" {
+			wantRegion := region
+			if wantRegion == "" {
+				wantRegion = identity.DefaultRegion
+			}
+			if err != nil || c.Region != wantRegion {
+				t.Errorf("Authenticate(region %q) = %+v, %v; want region %s", region, c, err, wantRegion)
+			}
+			continue
+		}
+		var e *apierr.Error
+		if !errors.As(err, &e) || e.Code != sigv4.CodeInvalidSignature || e.Message != want || e.HTTPStatus() != 400 {
+			t.Errorf("Authenticate(region %.80q) = %+v, %v; want 400 InvalidSignatureException %q", region, c, err, want)
+			continue
+		}
+		// STS words it without the region, and with its own code.
+		if !errors.As(a.QueryError(err), &e) || e.Code != "SignatureDoesNotMatch" || e.HTTPStatus() != 403 ||
+			e.Message != "Credential should be scoped to a valid region. " {
+			t.Errorf("QueryError(region %.80q) = %v (status %d); want 403 SignatureDoesNotMatch", region, e, e.HTTPStatus())
+		}
 	}
 }
 
