@@ -68,7 +68,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if cfg.Sync == config.SyncNormal {
 		sync = sqlite.SyncNormal
 	}
-	st, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{Sync: sync})
+	st, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{Sync: sync, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
 	}
@@ -102,16 +102,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 	}
 	// The backup endpoint is unauthenticated too: refused in verify mode.
-	// The interface check compiles whether or not sqlite.Store has Backup
-	// yet (without it the endpoint stays disabled); once it has, this can
-	// be backup = st.Backup.
 	var backup func(context.Context, io.Writer) error
 	if cfg.Auth != config.AuthVerify {
-		if b, ok := any(st).(interface {
-			Backup(context.Context, io.Writer) error
-		}); ok {
-			backup = b.Backup
-		}
+		backup = st.Backup
 	}
 	reg := prometheus.NewRegistry()
 	registerStoreMetrics(reg, st)

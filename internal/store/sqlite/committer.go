@@ -37,7 +37,7 @@ type batch struct {
 type committer struct {
 	s       *Store
 	walPath string
-	dbFile  *os.File // fsynced instead of the log if the log is gone
+	dbFile  *os.File // the store's; fsynced instead of the log if the log is gone
 
 	mu      sync.Mutex
 	queue   []*batch
@@ -55,20 +55,16 @@ type committer struct {
 	syncs    atomic.Int64
 }
 
-func newCommitter(s *Store, dbPath string) (*committer, error) {
-	db, err := os.Open(dbPath)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
+func newCommitter(s *Store, dbPath string) *committer {
 	c := &committer{
 		s:       s,
 		walPath: dbPath + "-wal",
-		dbFile:  db,
+		dbFile:  s.dbFile,
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
 	c.flush = c.fsync
-	return c, nil
+	return c
 }
 
 func (c *committer) start() { go c.loop() }
@@ -153,6 +149,10 @@ func (c *committer) run(work []*batch) {
 	s := c.s
 	results := make([]error, len(work)) // a failure of the whole batch
 	wrote := false
+	// The connection is the committer's for the whole run: a Backup copies
+	// its next pages before or after it, so an Update waits for at most one
+	// of its steps.
+	s.connMu.Lock()
 	for i, b := range work {
 		switch {
 		case c.failure() != nil:
@@ -183,6 +183,7 @@ func (c *committer) run(work []*batch) {
 			}
 		}
 	}
+	s.connMu.Unlock()
 	if wrote && s.opts.Sync == SyncFull && c.failure() == nil {
 		if err := c.flush(); err != nil {
 			err = fmt.Errorf("sqlite: fsync the write-ahead log, the store takes no more writes until restarted: %w", err)
@@ -231,17 +232,19 @@ func (c *committer) fsync() error {
 	return datasync(c.wal)
 }
 
+// close closes the log, which it opened itself; the database file is the
+// store's, closed after SQLite's connection (see dirLocks).
 func (c *committer) close() {
 	if c.wal != nil {
 		_ = c.wal.Close()
 	}
-	_ = c.dbFile.Close()
 }
 
 // write writes the changes to SQLite in one transaction. COMMIT hands the
 // frames to the operating system (synchronous=NORMAL), which is enough to
-// survive the process being killed; the syncer's fsync makes them survive
-// power loss.
+// survive the process being killed; the committer's fsync (SyncFull) makes
+// them survive power loss. The caller holds connMu, so a Backup copies
+// pages only between transactions.
 func (s *Store) write(c *changes) (err error) {
 	w := &s.w.st
 	if _, err := w.begin.Exec(); err != nil {

@@ -4,7 +4,7 @@
 //
 // Memory: every record is held in memory, loaded once by Open, and every
 // read (View, and the reads of an Update) is served from there; SQLite is the
-// durable copy that the writer keeps in step. The memory table keeps a
+// durable copy that the committer keeps in step. The memory table keeps a
 // version of a partition (one tenant's records of one kind) per commit for as
 // long as a running View may need it, so a View sees one consistent snapshot,
 // the commit that was newest when it began, and never waits for the writer,
@@ -25,7 +25,8 @@
 // memory, so Updates stay serializable; a failed fn's writes are dropped. It
 // hands the batch to the committer as soon as the committer is idle; until
 // then it goes on running fns into the batch. The committer writes a batch to
-// SQLite in one transaction (the only connection is its own), installs it in
+// SQLite in one transaction (on the store's one connection, which only a
+// Backup shares, between transactions), installs it in
 // memory, fsyncs the log (SyncFull) and answers the callers. A batch is thus
 // everything that arrived while the last commit ran, and the writer runs the
 // next fns while the committer commits.
@@ -38,6 +39,17 @@
 // Schema: numbered SQL files embedded from migrations/ are applied in order,
 // in one transaction, by Open; the version is kept in PRAGMA user_version and
 // a database written by a newer build is refused ([ErrNewerSchema]).
+//
+// Startup checks: before it uses a database, Open checks the file and its
+// write-ahead log for what SQLite would silently make the best of (a
+// database file that lost its contents, a log damaged in the middle, a log
+// left beside a restored backup) and runs PRAGMA quick_check; it refuses a
+// damaged database with [ErrDamaged], naming the file and what to do, and
+// otherwise logs what it found ([StartupReport]).
+//
+// Backup: [Store.Backup] writes a consistent copy of the running store's
+// database; [BackupDir] copies the database of a store that no process has
+// open.
 package sqlite
 
 import (
@@ -45,6 +57,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -79,6 +92,10 @@ var (
 	// ErrInUse is returned by Open when another process has the database
 	// open: a Store keeps its database to itself while it is open.
 	ErrInUse = errors.New("sqlite: database is in use by another process (is another Starling running on this data directory?)")
+	// ErrDamaged is returned by Open for a database that it finds damaged,
+	// with a message that names the file, says what is wrong and how to
+	// recover.
+	ErrDamaged = errors.New("sqlite: the database is damaged")
 )
 
 // Options tunes a Store. The zero value is ready to use.
@@ -91,10 +108,14 @@ type Options struct {
 	// Sync is when an Update counts as durable: SyncFull (the zero value)
 	// or SyncNormal.
 	Sync SyncMode
-	// BusyTimeout is how long a statement waits for a lock held by another
-	// process on the same file (a second Starling, a backup tool) before
-	// failing. Zero or less means DefaultBusyTimeout (5s).
+	// BusyTimeout is how long Open waits for a lock held by another process
+	// on the same file (a second Starling, an sqlite3 shell) before failing
+	// with ErrInUse. Zero or less means DefaultBusyTimeout (5s).
 	BusyTimeout time.Duration
+	// Logger receives what Open found when it checked the database (one
+	// line at Info, or Warn when SQLite ignores part of the log because a
+	// crash cut a transaction off); nil discards it.
+	Logger *slog.Logger
 }
 
 // SyncMode says what an acknowledged Update survives. Either way it
@@ -134,10 +155,13 @@ func (o Options) withDefaults() Options {
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = DefaultBusyTimeout
 	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	return o
 }
 
-// Stats counts the writer's work since Open.
+// Stats counts the store's commits since Open.
 type Stats struct {
 	// Commits is the number of transactions committed.
 	Commits int64
@@ -158,12 +182,23 @@ type Stats struct {
 // panics with the same value on the caller's goroutine; if fn calls
 // runtime.Goexit, so does Update.
 type Store struct {
-	opts Options
+	opts    Options
+	path    string        // the database file
+	startup StartupReport // what Open found
+	unlock  func()        // releases the claim on the database file (lockDir)
 
 	wdb    *sql.DB    // holds the one connection
-	w      *conn      // the connection, used only by the writer loop
+	w      *conn      // the connection: the committer's, and Backup's in between (connMu)
+	dbFile *os.File   // the database file, open until the connection is closed (see dirLocks)
 	mem    *table     // every record, served to View and to the fns of Update
 	commit *committer // writes batches to SQLite, makes them durable, answers their callers
+
+	// connMu serializes the use of w after Open: the committer holds it
+	// while it writes the batches of one run, Backup while it copies a run
+	// of pages, and closeConns while it closes w (connClosed).
+	connMu     sync.Mutex
+	connClosed bool
+	backups    map[*backupJob]struct{} // copies under way (Backup); guarded by connMu
 
 	mu      sync.Mutex
 	pending []*request // queued Updates, oldest first; guarded by mu
@@ -171,7 +206,7 @@ type Store struct {
 
 	wake       chan struct{} // buffered(1): tells the writer that pending grew or closed changed
 	closing    chan struct{} // closed by Close
-	writerDone chan struct{} // closed when the writer loop and the syncer have answered everything and exited
+	writerDone chan struct{} // closed when the writer loop and the committer have answered everything and exited
 
 	open   *batch     // the batch the writer is filling, or nil; the writer's own
 	taken  []*request // requests the writer has taken; the writer's own
@@ -181,13 +216,18 @@ type Store struct {
 
 	commits atomic.Int64
 	updates atomic.Int64
+
+	beforeCloseConns func() // tests: runs in Close before the connection is closed
+	afterBackupStep  func() // tests: runs in Backup after each run of pages
 }
 
 var _ store.Store = (*Store)(nil)
 
-// Open opens the store in dir, creating dir and the database if needed, and
-// brings its schema up to date. dir must name a directory that Open can use
-// (tests use t.TempDir()); an empty dir is refused rather than guessed.
+// Open opens the store in dir, creating dir and the database if needed,
+// checks the database ([StartupReport]; a damaged one is refused with
+// [ErrDamaged]) and brings its schema up to date. dir must name a directory
+// that Open can use (tests use t.TempDir()); an empty dir is refused rather
+// than guessed.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	migs, err := loadMigrations(migrationFiles)
 	if err != nil {
@@ -214,6 +254,8 @@ func open(ctx context.Context, dir string, opts Options, migs []migration) (_ *S
 
 	s := &Store{
 		opts:       opts,
+		path:       path,
+		backups:    map[*backupJob]struct{}{},
 		mem:        newTable(),
 		wake:       make(chan struct{}, 1),
 		closing:    make(chan struct{}),
@@ -221,34 +263,24 @@ func open(ctx context.Context, dir string, opts Options, migs []migration) (_ *S
 	}
 	defer func() {
 		if err != nil {
-			s.closeConns()
-			if busy(err) {
-				err = fmt.Errorf("%w: %s: %v", ErrInUse, path, err)
-			}
+			_ = s.closeConns()
+			err = openError(path, err)
 		}
 	}()
 
-	busy := fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds())
-	// locking_mode=EXCLUSIVE: this process is the database's only user
-	// (every read is served from memory), so the connection takes its locks
-	// once and keeps the WAL index in its own memory instead of taking file
-	// locks on the -shm file for every transaction. It also keeps a second
-	// Starling, or any other process, from opening the database while this
-	// one runs. It must be set before journal_mode=WAL to skip the -shm file.
-	s.wdb, err = sql.Open("sqlite", dsn(path, busy, "locking_mode(EXCLUSIVE)", "journal_mode(WAL)", "synchronous(NORMAL)"))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	s.wdb.SetMaxOpenConns(1)
-	s.wdb.SetMaxIdleConns(1)
-	s.w, err = newConn(ctx, s.wdb)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	if err := checkPragma(ctx, s.w.c, "journal_mode", "wal"); err != nil {
+	start := time.Now()
+	if s.unlock, err = lockDir(path); err != nil {
 		return nil, err
 	}
-	if err := checkPragma(ctx, s.w.c, "synchronous", "1"); err != nil {
+	if s.dbFile, s.startup, err = preflight(ctx, path, true, migs); err != nil {
+		return nil, err
+	}
+	if s.wdb, s.w, err = openConn(ctx, path, opts); err != nil {
+		return nil, err
+	}
+	// The lock is ours: whatever temporary files are left are no one's.
+	removeTemporaries(path)
+	if err := s.check(ctx, start); err != nil {
 		return nil, err
 	}
 	if err := migrate(ctx, s.w.c, migs); err != nil {
@@ -260,13 +292,11 @@ func open(ctx context.Context, dir string, opts Options, migs []migration) (_ *S
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
-	// The log now exists (migrate and load ran in WAL mode). Make it and a
-	// new database file durable, directory entries included: SQLite does not
-	// sync the directory for either. Best effort: not every platform can
-	// fsync a directory.
-	if s.commit, err = newCommitter(s, path); err != nil {
-		return nil, err
-	}
+	// Make the log, which SQLite created as it opened the database, durable
+	// with its directory entry: SQLite syncs neither (createDatabase synced
+	// a new database file). Best effort: not every platform can fsync a
+	// directory.
+	s.commit = newCommitter(s, path)
 	if err := s.commit.fsync(); err != nil {
 		s.commit.close()
 		return nil, fmt.Errorf("sqlite: fsync %s: %w", path, err)
@@ -276,9 +306,99 @@ func open(ctx context.Context, dir string, opts Options, migs []migration) (_ *S
 		syncDir(filepath.Dir(abs))
 	}
 
+	s.startup.log(opts.Logger)
 	s.commit.start()
 	go s.writeLoop()
 	return s, nil
+}
+
+// openConn opens the one connection to the database at path, which takes
+// SQLite's exclusive lock on it.
+func openConn(ctx context.Context, path string, opts Options) (*sql.DB, *conn, error) {
+	busy := fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds())
+	// locking_mode=EXCLUSIVE: this process is the database's only user
+	// (every read is served from memory), so the connection takes its locks
+	// once and keeps the WAL index in its own memory instead of taking file
+	// locks on the -shm file for every transaction. It also keeps a second
+	// Starling, or any other process, from opening the database while this
+	// one runs. It must be set before journal_mode=WAL to skip the -shm file.
+	db, err := sql.Open("sqlite", dsn(path, busy, "locking_mode(EXCLUSIVE)", "journal_mode(WAL)", "synchronous(NORMAL)"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	c, err := newConn(ctx, db)
+	if err == nil {
+		err = checkPragma(ctx, c.c, "journal_mode", "wal")
+	}
+	if err == nil {
+		err = checkPragma(ctx, c.c, "synchronous", "1")
+	}
+	if err != nil {
+		if c != nil {
+			_ = c.close()
+		}
+		_ = db.Close()
+		return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, c, nil
+}
+
+// check runs PRAGMA quick_check, which reads every page of the database
+// (with the log applied), and refuses the database unless it says ok.
+func (s *Store) check(ctx context.Context, start time.Time) error {
+	qc, err := quickCheck(ctx, s.w.c)
+	if err != nil {
+		return fmt.Errorf("sqlite: PRAGMA quick_check: %w", err)
+	}
+	s.startup.QuickCheck = qc
+	s.startup.Duration = time.Since(start)
+	if qc != "ok" {
+		return damagedf(s.path, "PRAGMA quick_check found:\n%s\n%s.", qc, restoreHint)
+	}
+	return nil
+}
+
+// openError adds to an error of Open what the caller needs: ErrInUse if
+// another process holds the database, ErrDamaged and what to do if SQLite
+// found the file corrupt.
+func openError(path string, err error) error {
+	switch {
+	case errors.Is(err, ErrInUse) || errors.Is(err, ErrDamaged):
+		return err
+	case busy(err):
+		return fmt.Errorf("%w: %s: %v", ErrInUse, path, err)
+	case corrupt(err):
+		var sqliteErr interface{ Code() int }
+		errors.As(err, &sqliteErr)
+		return damagedf(path, "SQLite cannot read it: %v. %s.", sqliteErr, restoreHint)
+	}
+	return err
+}
+
+// Startup reports what Open found when it checked the database.
+func (s *Store) Startup() StartupReport { return s.startup }
+
+// log writes the report as one line: Info, or Warn if SQLite discards the
+// frames of a transaction that never committed, which a crash cut off.
+func (r StartupReport) log(l *slog.Logger) {
+	level, msg := slog.LevelInfo, "store checked"
+	if r.WAL.Uncommitted > 0 {
+		level, msg = slog.LevelWarn, "store checked: the write-ahead log ends in a transaction that never committed (a crash cut it off); SQLite discards it"
+	}
+	l.Log(context.Background(), level, msg,
+		slog.String("path", r.Path),
+		slog.Bool("created", r.Created),
+		slog.Int64("db_bytes", r.DatabaseBytes),
+		slog.Int64("wal_bytes", r.WAL.Bytes),
+		slog.Int("wal_commits", r.WAL.Commits),
+		slog.Int("wal_frames", r.WAL.Frames),
+		slog.Int64("wal_ignored_bytes", r.WAL.IgnoredBytes()),
+		slog.Int("wal_uncommitted_frames", r.WAL.Uncommitted),
+		slog.Int("wal_stale_frames", r.WAL.Stale),
+		slog.String("quick_check", r.QuickCheck),
+		slog.Duration("duration", r.Duration))
 }
 
 // load reads every record into the memory table.
@@ -394,7 +514,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	return fn(t)
 }
 
-// Stats reports the writer's work since Open.
+// Stats reports the store's commits since Open.
 func (s *Store) Stats() Stats {
 	return Stats{Commits: s.commits.Load(), Updates: s.updates.Load(), Syncs: s.commit.syncs.Load()}
 }
@@ -413,18 +533,39 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	s.signal()
 	<-s.writerDone
+	if s.beforeCloseConns != nil {
+		s.beforeCloseConns()
+	}
 	return s.closeConns()
 }
 
 // closeConns closes the database; SQLite checkpoints the log into the
-// database file as the last connection closes.
+// database file as the last connection closes. Then it closes the store's
+// own descriptor of the file: not before, since that would drop SQLite's
+// locks (see dirLocks).
 func (s *Store) closeConns() error {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if s.connClosed {
+		return nil
+	}
+	s.connClosed = true
 	var errs []error
+	for job := range s.backups { // SQLite will not close a connection with a copy under way
+		_ = job.finish()
+	}
+	clear(s.backups)
 	if s.w != nil {
 		errs = append(errs, s.w.close())
 	}
 	if s.wdb != nil {
 		errs = append(errs, s.wdb.Close())
+	}
+	if s.dbFile != nil {
+		errs = append(errs, s.dbFile.Close())
+	}
+	if s.unlock != nil {
+		s.unlock()
 	}
 	return errors.Join(errs...)
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/starlingcfg/starling/internal/store"
 )
 
-// The writer's statements, prepared once. LIMIT is not needed anywhere: every
-// read is served from memory.
+// The committer's statements, prepared once, and the query that Open loads
+// the memory table with. No other query runs: every read is served from
+// memory.
 const (
 	qPut = `INSERT INTO records (account_id, region, kind, id, doc) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (account_id, region, kind, id) DO UPDATE SET doc = excluded.doc`
@@ -23,7 +24,9 @@ const (
 
 var errTxDone = errors.New("sqlite: Tx used after its View or Update callback returned")
 
-// conn is the writer's database connection with its prepared statements.
+// conn is the store's one database connection with the committer's
+// prepared statements. Open uses it, then only the committer (and Backup,
+// between the committer's transactions: Store.connMu).
 type conn struct {
 	c  *sql.Conn
 	st struct {
