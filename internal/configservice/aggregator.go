@@ -84,8 +84,10 @@ func deleteAggregator(tx store.Tx, t store.Tenant, rec *aggregatorRecord) error 
 	return tx.Delete(t, kindAggregator, name)
 }
 
-// Messages of the aggregator rules. The texts come from AWS or moto as
-// catalogued in spec §5.2; those marked "ours" have no known AWS text.
+// Messages of the aggregator rules. msgNoRegions is AWS's own text (seen
+// through CloudFormation, awsdocs/aws-cloudformation-user-guide#1114); the
+// others come from moto where AWS does not publish them, and those marked
+// "ours" have no known AWS text.
 const (
 	msgBothSources = "The configuration aggregator cannot be created because your request contains both the AccountAggregationSource and the OrganizationAggregationSource. Include only one aggregation source and try again."
 	msgNoSource    = "The configuration aggregator cannot be created because your request is missing either the AccountAggregationSource or the OrganizationAggregationSource. Include the appropriate aggregation source and try again."
@@ -93,8 +95,9 @@ const (
 	msgNoRegions   = "Your request does not specify any regions. Select AWS Config-supported regions and try again."
 	msgNoSuchOne   = "The configuration aggregator does not exist. Check the configuration aggregator name and try again."
 	msgNoSuchSome  = "At least one of the configuration aggregators does not exist. Check the configuration aggregator names and try again."
-	// ours: AWS forbids switching the source type (spec §2.A note 5) but its
-	// text is unknown.
+	// ours: AWS forbids switching the source type (AWS Config Developer
+	// Guide, "Setting Up an Aggregator Using the Console", Edit an
+	// Aggregator) but its text is unknown.
 	msgSwitchSource = "The configuration aggregator cannot be updated because you cannot change its source between AccountAggregationSource and OrganizationAggregationSource. Delete the aggregator and create a new one."
 	// ours
 	msgEmptyRole = "The RoleArn of the OrganizationAggregationSource is empty. Provide the ARN of an IAM role that AWS Config can assume to read your organization."
@@ -106,14 +109,10 @@ const (
 // DescribeConfigurationAggregators (model: Limit 0..100, "the default is maximum").
 const describeAggregatorsMax = 100
 
-// PutConfigurationAggregator creates or updates an aggregator (seed document).
-func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.PutConfigurationAggregatorRequest) (*configapi.PutConfigurationAggregatorResponse, error) {
-	return decodeRaw[configapi.PutConfigurationAggregatorResponse](s.putAggregatorRaw(ctx, in))
-}
-
-// putAggregatorRaw is PutConfigurationAggregator answering with its encoded
-// response, built from the stored document.
-func (s *Service) putAggregatorRaw(ctx context.Context, in *configapi.PutConfigurationAggregatorRequest) (shape.RawJSON, error) {
+// PutConfigurationAggregator creates or updates an aggregator (seed
+// document). It answers with its encoded response, built from the stored
+// document.
+func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.PutConfigurationAggregatorRequest) (shape.RawJSON, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
@@ -212,22 +211,15 @@ func wrapJSON(prefix string, doc []byte, suffix string) shape.RawJSON {
 	return append(append(append(out, prefix...), doc...), suffix...)
 }
 
-// decodeRaw decodes an operation's encoded response into its typed form,
-// for the typed methods of operations that are served raw.
-func decodeRaw[Out any](raw shape.RawJSON, err error) (*Out, error) {
-	if err != nil {
-		return nil, err
-	}
-	out := new(Out)
-	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, apierr.Internal(err)
-	}
-	return out, nil
-}
-
-// checkSources applies the source rules of the seed document and spec §2.A
-// notes 1–3: exactly one source kind, and for it exactly one of AwsRegions and
-// AllAwsRegions (false counts as absent), within the account quota.
+// checkSources applies the source rules of PutConfigurationAggregator (AWS
+// Config API Reference, PutConfigurationAggregator and the
+// AccountAggregationSource and OrganizationAggregationSource data types):
+// exactly one source kind, and for it exactly one of AwsRegions and
+// AllAwsRegions (false counts as absent), within the account quota. It also
+// applies Starling's region rule (docs/deviations.md, "Source regions"):
+// AwsRegions must hold region codes, and it rewrites in's AwsRegions with
+// duplicates removed, so that the aggregator is stored and answered with
+// each region once.
 func (s *Service) checkSources(in *configapi.PutConfigurationAggregatorRequest) error {
 	hasAccounts := len(in.AccountAggregationSources) > 0
 	org := in.OrganizationAggregationSource
@@ -238,9 +230,11 @@ func (s *Service) checkSources(in *configapi.PutConfigurationAggregatorRequest) 
 		return configapi.InvalidParameterValue(msgNoSource)
 	}
 	if org != nil {
-		if err := checkRegions(org.AwsRegions, org.AllAwsRegions); err != nil {
+		regions, err := checkRegions(org.AwsRegions, org.AllAwsRegions)
+		if err != nil {
 			return err
 		}
+		org.AwsRegions = regions
 		if *org.RoleArn == "" {
 			return configapi.InvalidRole(msgEmptyRole)
 		}
@@ -249,10 +243,13 @@ func (s *Service) checkSources(in *configapi.PutConfigurationAggregatorRequest) 
 		}
 		return nil
 	}
-	for _, src := range in.AccountAggregationSources {
-		if err := checkRegions(src.AwsRegions, src.AllAwsRegions); err != nil {
+	for i := range in.AccountAggregationSources {
+		src := &in.AccountAggregationSources[i]
+		regions, err := checkRegions(src.AwsRegions, src.AllAwsRegions)
+		if err != nil {
 			return err
 		}
+		src.AwsRegions = regions
 		if n := countDistinct(src.AccountIds); n > s.quotas.AccountsPerAggregator {
 			return configapi.LimitExceeded("The configuration aggregator cannot be created because it lists " + strconv.Itoa(n) +
 				" source accounts; an aggregator can have at most " + strconv.Itoa(s.quotas.AccountsPerAggregator) + ".")
@@ -261,15 +258,31 @@ func (s *Service) checkSources(in *configapi.PutConfigurationAggregatorRequest) 
 	return nil
 }
 
-func checkRegions(regions []string, all *bool) error {
+// checkRegions applies the region rules to one source and returns its
+// AwsRegions with duplicates removed, first occurrences kept in order.
+func checkRegions(regions []string, all *bool) ([]string, error) {
 	allRegions := all != nil && *all
 	switch {
 	case len(regions) > 0 && allRegions:
-		return configapi.InvalidParameterValue(msgBothRegions)
+		return nil, configapi.InvalidParameterValue(msgBothRegions)
 	case len(regions) == 0 && !allRegions:
-		return configapi.InvalidParameterValue(msgNoRegions)
+		return nil, configapi.InvalidParameterValue(msgNoRegions)
 	}
-	return nil
+	regions, bad, ok := normalizeRegions(regions)
+	if !ok {
+		return nil, configapi.InvalidParameterValue(msgBadRegion(bad))
+	}
+	return regions, nil
+}
+
+// msgBadRegion is the text for an AwsRegions value that is not a region
+// code (ours: AWS's text is not published). It quotes at most
+// maxQuotedRegion bytes of the value.
+func msgBadRegion(r string) string {
+	if len(r) > maxQuotedRegion {
+		r = strings.ToValidUTF8(r[:maxQuotedRegion], "") + "..."
+	}
+	return "The region '" + r + "' is not a valid AWS Region code. Specify regions by their codes, such as us-east-1, and try again."
 }
 
 func countDistinct(ids []string) int {
@@ -280,12 +293,13 @@ func countDistinct(ids []string) int {
 	return len(seen)
 }
 
-// checkOrganizationCaller applies the seed document's organization rules to
-// a caller creating (existing == nil) or updating an organization
+// checkOrganizationCaller applies PutConfigurationAggregator's organization
+// rules to a caller creating (existing == nil) or updating an organization
 // aggregator, and returns the caller's organization. As AWS Config does, it
 // enables trusted access for config.amazonaws.com when the caller is the
 // management account, and checks the delegated-administrator registration
-// otherwise (spec §4.2, §4.3).
+// otherwise (AWS Config API Reference, PutConfigurationAggregator,
+// description and Errors).
 func (s *Service) checkOrganizationCaller(tx store.Tx, t store.Tenant, existing *aggregatorRecord) (string, error) {
 	org, ok, err := s.orgs.OrganizationOf(tx, t.AccountID)
 	switch {
@@ -313,8 +327,9 @@ func (s *Service) checkOrganizationCaller(tx store.Tx, t store.Tenant, existing 
 	}
 }
 
-// Texts of the organization errors, from the seed document's list of
-// OrganizationAccessDeniedException causes and the model's error
+// Texts of the organization errors, from the AWS Config API Reference's list
+// of OrganizationAccessDeniedException causes (PutConfigurationAggregator,
+// Errors) and the model's error
 // documentation (AWS's exact response texts are not published).
 const (
 	msgAllFeatures       = "AWS Config resource cannot be created because your organization does not have all features enabled."
@@ -327,14 +342,9 @@ const (
 const msgPreviousOrganization = "The configuration aggregator is associated with a previous AWS Organization and AWS Config cannot aggregate data with current AWS Organization. Delete this aggregator and create a new one with the current AWS Organization."
 
 // DescribeConfigurationAggregators lists the caller's aggregators in this
-// region, optionally only the named ones, sorted by name.
-func (s *Service) DescribeConfigurationAggregators(ctx context.Context, in *configapi.DescribeConfigurationAggregatorsRequest) (*configapi.DescribeConfigurationAggregatorsResponse, error) {
-	return decodeRaw[configapi.DescribeConfigurationAggregatorsResponse](s.describeAggregatorsRaw(ctx, in))
-}
-
-// describeAggregatorsRaw is DescribeConfigurationAggregators answering with
+// region, optionally only the named ones, sorted by name. It answers with
 // its encoded response, spliced from the stored documents.
-func (s *Service) describeAggregatorsRaw(ctx context.Context, in *configapi.DescribeConfigurationAggregatorsRequest) (shape.RawJSON, error) {
+func (s *Service) DescribeConfigurationAggregators(ctx context.Context, in *configapi.DescribeConfigurationAggregatorsRequest) (shape.RawJSON, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err

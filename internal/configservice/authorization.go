@@ -35,7 +35,10 @@ const describeAuthorizationsMax = 100
 // authorizations, pending requests and answers in a source account.
 func requesterKey(account, region string) string { return account + "/" + region }
 
-// authorizationARN is arn:aws:config:<source-region>:<source-account>:aggregation-authorization/<account>/<region> (spec §4.5).
+// authorizationARN is
+// arn:aws:config:<source-region>:<source-account>:aggregation-authorization/<account>/<region>,
+// as in the example of the AWS CloudFormation User Guide's
+// AWS::Config::AggregationAuthorization page (Return values, Ref).
 func authorizationARN(source store.Tenant, account, region string) string {
 	return "arn:aws:config:" + source.Region + ":" + source.AccountID + ":aggregation-authorization/" + account + "/" + region
 }
@@ -119,7 +122,9 @@ func (s *Service) DescribeAggregationAuthorizations(ctx context.Context, in *con
 }
 
 // DeleteAggregationAuthorization revokes an authorization and its tags.
-// Deleting one that does not exist succeeds (spec Appendix B #12).
+// Deleting one that does not exist succeeds: the AWS Config API Reference
+// (DeleteAggregationAuthorization, Errors) names no error for it, and moto
+// answers so.
 func (s *Service) DeleteAggregationAuthorization(ctx context.Context, in *configapi.DeleteAggregationAuthorizationRequest) (*shape.Empty, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {

@@ -19,28 +19,49 @@ import (
 // "<aggregator account>/<aggregator region>/<aggregator name>". It is how a
 // source account finds the aggregators that want its data, and so its
 // pending requests, without scanning every aggregator.
+//
+// A record holds only when the aggregator started listing the account. The
+// regions the aggregator requests are kept once per aggregator, in
+// kindRequestRegions, so that an aggregator's records grow with its accounts
+// plus its regions, not with their product.
 const kindSourceRequest store.Kind = "AggregationRequest"
 
+// kindRequestRegions holds, in an account aggregator's tenant and under its
+// name, the source regions it requests: what a source account reads to know
+// whether a request covers its region.
+const kindRequestRegions store.Kind = "AggregationRequestRegions"
+
 // sourceRequest is the stored form of one aggregator's request to a source
-// account.
+// account. Records written before the regions moved to kindRequestRegions
+// also hold "regions" and "allRegions" members, which decoding ignores.
 type sourceRequest struct {
-	// Regions are the source regions the aggregator reads; AllRegions means
-	// every region.
-	Regions    []string `json:"regions,omitempty"`
-	AllRegions bool     `json:"allRegions,omitempty"`
 	// RequestedAt is when the aggregator started listing the account. The
 	// request is pending for pendingRequestLifetime after that, unless the
 	// source answered it since.
 	RequestedAt time.Time `json:"requestedAt"`
 }
 
+// requestRegions is the stored form of kindRequestRegions.
+type requestRegions struct {
+	// Regions are the source regions the aggregator reads, sorted, each
+	// once; AllRegions means every region (see Service.regionsOf).
+	Regions    []string `json:"regions,omitempty"`
+	AllRegions bool     `json:"allRegions,omitempty"`
+}
+
 // pendingRequestLifetime is how long an unanswered aggregation request stays
-// pending: "visible for 7 days" (spec §4.2).
+// pending: the AWS Config Developer Guide keeps a pending request visible for
+// 7 days ("Authorizing Aggregator Accounts to Collect AWS Config
+// Configuration and Compliance Data", Authorize a Pending Request).
 const pendingRequestLifetime = 7 * 24 * time.Hour
 
 // describePendingMax is the largest and default page of
 // DescribePendingAggregationRequests (model: Limit 0..20).
 const describePendingMax = 20
+
+// maxPendingBatch caps how many index records DescribePendingAggregationRequests
+// lists at a time.
+const maxPendingBatch = 256
 
 func sourceIndexTenant(account string) store.Tenant { return store.Tenant{AccountID: account} }
 
@@ -48,44 +69,36 @@ func sourceRequestID(owner store.Tenant, name string) string {
 	return owner.AccountID + "/" + owner.Region + "/" + name
 }
 
-// parseSourceRequestID splits a kindSourceRequest id into the requester key
-// (aggregator account and region) and the aggregator name.
-func parseSourceRequestID(id string) (requester string, name string) {
+// parseSourceRequestID splits a kindSourceRequest id into the aggregator's
+// tenant and name.
+func parseSourceRequestID(id string) (owner store.Tenant, name string) {
 	account, rest, _ := strings.Cut(id, "/")
 	region, name, _ := strings.Cut(rest, "/")
-	return requesterKey(account, region), name
+	return store.Tenant{AccountID: account, Region: region}, name
 }
 
-func (r *sourceRequest) covers(region string) bool {
-	return r.AllRegions || slices.Contains(r.Regions, region)
-}
+// afterRequester returns the index id that a listing resumes after to skip
+// every record of the requester (aggregator account and region): the ids of
+// its aggregators all begin with requester + "/", and "0" is the byte after
+// "/", so they all sort before requester + "0" and every other id after it
+// sorts after it too.
+func afterRequester(requester string) string { return requester + "0" }
 
 // indexSources brings the request index in line with an account
 // aggregator's sources: accounts it no longer lists lose their request,
 // accounts it newly lists get one made now, and accounts it keeps listing
-// keep theirs, rewritten only if the regions changed. A nil aggregator
-// (deleted, or an organization aggregator) lists no accounts.
+// keep theirs untouched, whatever happens to the regions. The regions are
+// written once, to kindRequestRegions. A nil aggregator (deleted, or an
+// organization aggregator) lists no accounts.
 func indexSources(tx store.Tx, owner store.Tenant, name string, before, after *configapi.ConfigurationAggregator, now time.Time) error {
 	id := sourceRequestID(owner, name)
-	old := requestsOf(before)
-	for account, req := range requestsOf(after) {
-		prev, kept := old[account]
-		delete(old, account)
-		if kept && prev.AllRegions == req.AllRegions && slices.Equal(prev.Regions, req.Regions) {
-			continue // unchanged: no I/O
+	old := listedAccounts(before)
+	for account := range listedAccounts(after) {
+		if _, kept := old[account]; kept {
+			delete(old, account)
+			continue // no I/O: its request time stands
 		}
-		req.RequestedAt = now
-		if kept {
-			var stored sourceRequest
-			err := store.GetJSON(tx, sourceIndexTenant(account), kindSourceRequest, id, &stored)
-			switch {
-			case err == nil:
-				req.RequestedAt = stored.RequestedAt
-			case !errors.Is(err, store.ErrNotFound):
-				return err
-			}
-		}
-		if err := store.PutJSON(tx, sourceIndexTenant(account), kindSourceRequest, id, &req); err != nil {
+		if err := store.PutJSON(tx, sourceIndexTenant(account), kindSourceRequest, id, &sourceRequest{RequestedAt: now}); err != nil {
 			return err
 		}
 	}
@@ -94,20 +107,42 @@ func indexSources(tx store.Tx, owner store.Tenant, name string, before, after *c
 			return err
 		}
 	}
-	return nil
+	if len(accountSourcesOf(after)) == 0 {
+		if len(accountSourcesOf(before)) == 0 {
+			return nil
+		}
+		if err := tx.Delete(owner, kindRequestRegions, name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	}
+	regions := requestRegionsOf(after)
+	return store.PutJSON(tx, owner, kindRequestRegions, name, &regions)
 }
 
-// requestsOf returns, for each account an aggregator lists, the regions it
-// requests (RequestedAt unset).
-func requestsOf(agg *configapi.ConfigurationAggregator) map[string]sourceRequest {
-	m := map[string]sourceRequest{}
+// listedAccounts returns the set of accounts an aggregator lists.
+func listedAccounts(agg *configapi.ConfigurationAggregator) map[string]struct{} {
+	m := map[string]struct{}{}
 	for _, src := range accountSourcesOf(agg) {
-		req := sourceRequest{Regions: src.AwsRegions, AllRegions: src.AllAwsRegions != nil && *src.AllAwsRegions}
 		for _, a := range src.AccountIds {
-			m[a] = req
+			m[a] = struct{}{}
 		}
 	}
 	return m
+}
+
+// requestRegionsOf returns the regions an account aggregator requests. The
+// model allows one account source; were there several, the last would win,
+// as in Service.regionsOf.
+func requestRegionsOf(agg *configapi.ConfigurationAggregator) requestRegions {
+	var rr requestRegions
+	for _, src := range accountSourcesOf(agg) {
+		rr = requestRegions{Regions: src.AwsRegions, AllRegions: src.AllAwsRegions != nil && *src.AllAwsRegions}
+	}
+	rr.Regions = slices.Clone(rr.Regions)
+	slices.Sort(rr.Regions)
+	rr.Regions = slices.Compact(rr.Regions)
+	return rr
 }
 
 func accountSourcesOf(agg *configapi.ConfigurationAggregator) []configapi.AccountAggregationSource {
@@ -115,6 +150,35 @@ func accountSourcesOf(agg *configapi.ConfigurationAggregator) []configapi.Accoun
 		return nil
 	}
 	return agg.AccountAggregationSources
+}
+
+// loadRequestRegions returns the regions the owner's aggregator requests, and
+// false if it has no account sources (any more). An aggregator written before
+// kindRequestRegions existed has none; its own record answers instead.
+func loadRequestRegions(tx store.Tx, owner store.Tenant, name string) (requestRegions, bool, error) {
+	var rr requestRegions
+	err := store.GetJSON(tx, owner, kindRequestRegions, name, &rr)
+	if !errors.Is(err, store.ErrNotFound) {
+		return rr, err == nil, err
+	}
+	rec, err := loadAggregator(tx, owner, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return rr, false, nil
+	case err != nil:
+		return rr, false, err
+	}
+	return requestRegionsOf(&rec.Aggregator), len(accountSourcesOf(&rec.Aggregator)) > 0, nil
+}
+
+// covers reports whether an aggregator of owner that requests rr reads the
+// region: the regions walkSources walks.
+func (s *Service) covers(rr requestRegions, owner store.Tenant, region string) bool {
+	if rr.AllRegions {
+		return region == owner.Region || slices.Contains(s.regions, region)
+	}
+	_, found := slices.BinarySearch(rr.Regions, region)
+	return found
 }
 
 // requestState is where an aggregator's request for a source account and
@@ -129,32 +193,51 @@ const (
 	requestExpired                        // unanswered for pendingRequestLifetime
 )
 
-// requestStateOf decides where a request made at requestedAt by the
-// requester (aggregator account and region) stands in the source account and
-// region.
-func requestStateOf(tx store.Tx, source store.Tenant, requester string, requestedAt, now time.Time) (requestState, error) {
+// answers is what a source account and region has done about the requests
+// of one requester (aggregator account and region).
+type answers struct {
+	authorized bool
+	answered   bool
+	last       requestAnswer // the latest answer, when answered
+}
+
+// loadAnswers reads what the source account and region has done about the
+// requester's requests.
+func loadAnswers(tx store.Tx, source store.Tenant, requester string) (answers, error) {
 	authorized, err := store.Exists(tx, source, kindAuthorization, requester)
 	if err != nil || authorized {
-		return requestAuthorized, err
+		return answers{authorized: authorized}, err
 	}
-	var ans requestAnswer
-	err = store.GetJSON(tx, source, kindRequestAnswer, requester, &ans)
-	answered := err == nil && !ans.At.Before(requestedAt)
+	var a answers
+	err = store.GetJSON(tx, source, kindRequestAnswer, requester, &a.last)
 	switch {
-	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return 0, err
-	case answered && ans.Accepted:
-		return requestRevoked, nil
-	case answered:
-		return requestRejected, nil
-	case now.Sub(requestedAt) >= pendingRequestLifetime:
-		return requestExpired, nil
+	case err == nil:
+		a.answered = true
+	case !errors.Is(err, store.ErrNotFound):
+		return answers{}, err
 	}
-	return requestPending, nil
+	return a, nil
+}
+
+// stateOf decides where a request made at requestedAt stands.
+func (a answers) stateOf(requestedAt, now time.Time) requestState {
+	answered := a.answered && !a.last.At.Before(requestedAt)
+	switch {
+	case a.authorized:
+		return requestAuthorized
+	case answered && a.last.Accepted:
+		return requestRevoked
+	case answered:
+		return requestRejected
+	case now.Sub(requestedAt) >= pendingRequestLifetime:
+		return requestExpired
+	}
+	return requestPending
 }
 
 // DescribePendingAggregationRequests lists the aggregator accounts and
-// regions waiting for the caller to authorize them in this region.
+// regions waiting for the caller to authorize them in this region, in the
+// order of the request index (by account, then region).
 func (s *Service) DescribePendingAggregationRequests(ctx context.Context, in *configapi.DescribePendingAggregationRequestsRequest) (*configapi.DescribePendingAggregationRequestsResponse, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
@@ -166,36 +249,14 @@ func (s *Service) DescribePendingAggregationRequests(ctx context.Context, in *co
 		return nil, err
 	}
 	limit := pageLimit(in.Limit, describePendingMax)
-	now := s.clock.Now()
 	var pending []string
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		items, err := tx.List(sourceIndexTenant(t.AccountID), kindSourceRequest, "", 0)
-		if err != nil {
-			return err
-		}
-		reqs, err := store.DecodeItems[sourceRequest](items, kindSourceRequest)
-		if err != nil {
-			return err
-		}
-		for i, req := range reqs {
-			requester, _ := parseSourceRequestID(items[i].ID)
-			if requester <= after || !req.covers(t.Region) || slices.Contains(pending, requester) {
-				continue
-			}
-			st, err := requestStateOf(tx, t, requester, req.RequestedAt, now)
-			if err != nil {
-				return err
-			}
-			if st == requestPending {
-				pending = append(pending, requester)
-			}
-		}
-		return nil
+		pending, err = s.pendingRequests(ctx, tx, t, after, limit+1)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	slices.Sort(pending)
 	out := &configapi.DescribePendingAggregationRequestsResponse{PendingAggregationRequests: []configapi.PendingAggregationRequest{}}
 	if len(pending) > limit {
 		pending = pending[:limit]
@@ -210,9 +271,84 @@ func (s *Service) DescribePendingAggregationRequests(ctx context.Context, in *co
 	return out, nil
 }
 
+// pendingRequests returns the first max requesters (aggregator account and
+// region) after the requester after whose request is pending in the tenant.
+// It reads the index from where after left it, a batch at a time, and stops
+// as soon as it has max; it reads each record at most once, and the
+// tenant's answers once per requester.
+func (s *Service) pendingRequests(ctx context.Context, tx store.Tx, t store.Tenant, after string, max int) ([]string, error) {
+	var out []string
+	cursor := ""
+	if after != "" {
+		cursor = afterRequester(after)
+	}
+	now := s.clock.Now()
+	// The index ids of one requester are consecutive: the requester whose
+	// records are being read, its answers, and whether it is decided
+	// (pending, or authorized).
+	var requester string
+	var ans answers
+	decided := false
+	batch := max
+	for {
+		items, err := tx.List(sourceIndexTenant(t.AccountID), kindSourceRequest, cursor, batch)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			owner, name := parseSourceRequestID(it.ID)
+			if key := requesterKey(owner.AccountID, owner.Region); key != requester {
+				requester, decided = key, false
+				if ans, err = loadAnswers(tx, t, requester); err != nil {
+					return nil, err
+				}
+				decided = ans.authorized
+			}
+			if decided {
+				continue
+			}
+			pending, err := s.requestPending(tx, t, it, owner, name, ans, now)
+			if err != nil {
+				return nil, err
+			}
+			if pending {
+				out, decided = append(out, requester), true
+				if len(out) == max {
+					return out, nil
+				}
+			}
+		}
+		if len(items) < batch {
+			return out, nil
+		}
+		cursor = items[len(items)-1].ID
+		batch = min(2*batch, maxPendingBatch)
+	}
+}
+
+// requestPending decides whether the request of the owner's aggregator
+// name, listed in the source's index as it, is pending in the source
+// tenant t.
+func (s *Service) requestPending(tx store.Tx, t store.Tenant, it store.Item, owner store.Tenant, name string, ans answers, now time.Time) (bool, error) {
+	reqs, err := store.DecodeItems[sourceRequest]([]store.Item{it}, kindSourceRequest)
+	if err != nil || ans.stateOf(reqs[0].RequestedAt, now) != requestPending {
+		return false, err
+	}
+	rr, ok, err := loadRequestRegions(tx, owner, name)
+	if err != nil || !ok {
+		return false, err
+	}
+	return s.covers(rr, owner, t.Region), nil
+}
+
 // DeletePendingAggregationRequest rejects the requests of an aggregator
 // account and region for the caller's data in this region. Rejecting a
-// request that is not pending succeeds (spec Appendix B #12).
+// request that is not pending succeeds: the AWS Config API Reference
+// (DeletePendingAggregationRequest, Errors) names no error for it, and moto
+// answers so.
 func (s *Service) DeletePendingAggregationRequest(ctx context.Context, in *configapi.DeletePendingAggregationRequestRequest) (*shape.Empty, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {

@@ -2,6 +2,8 @@ package configservice
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
@@ -59,6 +61,51 @@ func TestCheckSources(t *testing.T) {
 				t.Errorf("message = %q; want %q", err.(*apierr.Error).Message, tt.msg)
 			}
 		})
+	}
+}
+
+// TestCheckSourcesRegionRule checks Starling's rule for the values of
+// AwsRegions: region codes only (a region AWS might open later included),
+// duplicates collapsed to their first occurrence, in both kinds of source.
+func TestCheckSourcesRegionRule(t *testing.T) {
+	s := New(Options{})
+	dup := []string{"us-west-2", "eu-west-1", "us-west-2", "eu-newplace-1", "eu-west-1", "eu-newplace-1"}
+	in := configapi.PutConfigurationAggregatorRequest{AccountAggregationSources: []configapi.AccountAggregationSource{
+		{AccountIds: []string{"111111111111"}, AwsRegions: slices.Clone(dup)}}}
+	if err := s.checkSources(&in); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(in.AccountAggregationSources[0].AwsRegions, ","); got != "us-west-2,eu-west-1,eu-newplace-1" {
+		t.Errorf("account source regions = %s; want us-west-2,eu-west-1,eu-newplace-1", got)
+	}
+	role := "arn:aws:iam::111111111111:role/r"
+	org := configapi.PutConfigurationAggregatorRequest{OrganizationAggregationSource: &configapi.OrganizationAggregationSource{RoleArn: &role, AwsRegions: slices.Clone(dup)}}
+	if err := s.checkSources(&org); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(org.OrganizationAggregationSource.AwsRegions, ","); got != "us-west-2,eu-west-1,eu-newplace-1" {
+		t.Errorf("organization source regions = %s; want us-west-2,eu-west-1,eu-newplace-1", got)
+	}
+
+	long := strings.Repeat("x", 100)
+	for _, c := range []struct{ region, quoted string }{
+		{"us-east-1a", "us-east-1a"},
+		{"made-up-1", "made-up-1"},
+		{"US-EAST-1", "US-EAST-1"},
+		{"", ""},
+		{long, strings.Repeat("x", 64) + "..."},
+		{strings.Repeat("x", 63) + "é", strings.Repeat("x", 63) + "..."},
+	} {
+		for _, in := range []configapi.PutConfigurationAggregatorRequest{
+			{AccountAggregationSources: []configapi.AccountAggregationSource{{AccountIds: []string{"111111111111"}, AwsRegions: []string{"us-east-1", c.region}}}},
+			{OrganizationAggregationSource: &configapi.OrganizationAggregationSource{RoleArn: &role, AwsRegions: []string{"us-east-1", c.region}}},
+		} {
+			err := s.checkSources(&in)
+			want := "The region '" + c.quoted + "' is not a valid AWS Region code. Specify regions by their codes, such as us-east-1, and try again."
+			if code(err) != configapi.CodeInvalidParameterValue || err.(*apierr.Error).Message != want {
+				t.Errorf("checkSources(%.20q) = %v; want InvalidParameterValueException %q", c.region, err, want)
+			}
+		}
 	}
 }
 

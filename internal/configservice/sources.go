@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/api/shape"
@@ -13,8 +14,9 @@ import (
 )
 
 // Source status error codes. AWS does not publish the codes it reports in
-// AggregatedSourceStatus (spec §4.4, Appendix B #1); these are Starling's,
-// stable and documented in docs/source-status.md.
+// AggregatedSourceStatus (the AWS Config API Reference's AggregatedSourceStatus
+// data type documents LastErrorCode without listing its values); these are
+// Starling's, stable and documented in docs/source-status.md.
 const (
 	codeAuthorizationPending  = "AUTHORIZATION_PENDING"
 	codeAuthorizationRejected = "AUTHORIZATION_REJECTED"
@@ -37,20 +39,68 @@ const (
 // sourceRow is one source of an aggregator: an account, or the organization,
 // in one region.
 type sourceRow struct {
-	// key orders the rows and is what page tokens resume after.
-	key    string
 	typ    string
 	id     string
 	region string
 }
 
-// verdict is whether the aggregator may read a source, and if not, why.
+// key orders the rows and is what page tokens resume after:
+// "0|<region>" for the organization, "1|<account>|<region>" for an account.
+func (r sourceRow) key() string {
+	if r.typ == sourceOrganization {
+		return "0|" + r.region
+	}
+	return "1|" + r.id + "|" + r.region
+}
+
+// verdict is whether the aggregator may read a source, and if not, why. It
+// holds what its message names rather than the message, which is made only
+// for the sources a response reports.
 type verdict struct {
-	code    string // "" when the source is readable
-	message string
+	code string // "" when the source is readable
+	// owner is the aggregator's account and region.
+	owner store.Tenant
+	// source is the source account and region of an account verdict.
+	source store.Tenant
+	// org is the organization an organization verdict is about, and
+	// wantOrg the one the aggregator was created in.
+	org, wantOrg string
 }
 
 func (v verdict) ok() bool { return v.code == "" }
+
+// message explains the verdict's code.
+func (v verdict) message() string {
+	where := "account " + v.source.AccountID + " in region " + v.source.Region
+	who := "aggregator account " + v.owner.AccountID + " in region " + v.owner.Region
+	switch v.code {
+	case codeOrganizationNotFound:
+		return "The aggregator account " + v.owner.AccountID + " is no longer in organization " + v.wantOrg + ", or the organization no longer exists."
+	case codeOrganizationChanged:
+		return "The aggregator account " + v.owner.AccountID + " is now in organization " + v.org +
+			", not in organization " + v.wantOrg + " the aggregator was created for. Delete this aggregator and create a new one."
+	case codeAllFeatures:
+		return "Organization " + v.org + " does not have all features enabled."
+	case codeServiceAccess:
+		return "Trusted access for " + ConfigServicePrincipal + " is not enabled in organization " + v.org + "."
+	case codeOrganizationDenied:
+		return "The aggregator account " + v.owner.AccountID + " is neither the management account of organization " + v.org +
+			" nor a delegated administrator for " + ConfigServicePrincipal + "."
+	case codeAuthorizationPending:
+		return "The source " + where + " has not authorized the " + who +
+			" yet. Its request is pending there: call PutAggregationAuthorization in the source account and region."
+	case codeAuthorizationRejected:
+		return "The source " + where + " rejected the request of the " + who + "."
+	case codeAuthorizationNotFound:
+		return "The source " + where + " has no authorization for the " + who +
+			". Call PutAggregationAuthorization in the source account and region."
+	case codeConfigNotEnabled:
+		return "AWS Config is not enabled in " + where + ": there is no configuration recorder."
+	case codeRecorderStopped:
+		return "AWS Config is not recording in " + where + ": the configuration recorder is stopped."
+	}
+	return ""
+}
 
 // walkSources calls fn for the sources of the tenant's aggregator whose keys
 // sort after after, in key order, with the verdict on each, until fn returns
@@ -65,37 +115,51 @@ func (v verdict) ok() bool { return v.code == "" }
 // organization still stands behind the aggregator, and one ACCOUNT source
 // per current member and region, readable when the organization is and AWS
 // Config is recording there (members need no authorization).
-func (s *Service) walkSources(tx store.Tx, owner store.Tenant, rec *aggregatorRecord, after string, fn func(sourceRow, verdict) (bool, error)) error {
+//
+// The walk costs what it visits: it starts at after rather than stepping over
+// the sources before it, and reads the records of each source account once,
+// whatever the number of regions. It stops with ctx's error once ctx is
+// done.
+func (s *Service) walkSources(ctx context.Context, tx store.Tx, owner store.Tenant, rec *aggregatorRecord, after string, fn func(sourceRow, verdict) (bool, error)) error {
 	agg := &rec.Aggregator
 	regions := s.regionsOf(agg, owner)
 	accounts, err := s.sourceAccounts(tx, owner, rec)
 	if err != nil {
 		return err
 	}
+	from := resumeAt(after, regions, accounts)
+	now := s.clock.Now()
 	orgVerdict := verdict{}
 	if agg.OrganizationAggregationSource != nil {
 		if orgVerdict, err = s.organizationVerdict(tx, owner, rec); err != nil {
 			return err
 		}
-		for _, r := range regions {
-			row := sourceRow{key: "0|" + r, typ: sourceOrganization, id: rec.OrganizationID, region: r}
-			if row.key <= after {
-				continue
+		for _, r := range regions[from.orgRegion:] {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
+			row := sourceRow{typ: sourceOrganization, id: rec.OrganizationID, region: r}
 			if more, err := fn(row, orgVerdict); err != nil || !more {
 				return err
 			}
 		}
 	}
-	for _, a := range accounts {
-		for _, r := range regions {
-			row := sourceRow{key: "1|" + a + "|" + r, typ: sourceAccount, id: a, region: r}
-			if row.key <= after {
-				continue
+	firstRegion := from.region
+	for _, a := range accounts[from.account:] {
+		var src *accountSource
+		for _, r := range regions[firstRegion:] {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
+			row := sourceRow{typ: sourceAccount, id: a, region: r}
 			v := orgVerdict
 			if v.ok() {
-				if v, err = s.accountVerdict(tx, owner, rec, row); err != nil {
+				if src == nil {
+					if src, err = s.loadAccountSource(tx, owner, rec, a); err != nil {
+						return err
+					}
+				}
+				if v, err = s.accountVerdict(tx, owner, src, r, now); err != nil {
 					return err
 				}
 			}
@@ -103,8 +167,44 @@ func (s *Service) walkSources(tx store.Tx, owner store.Tenant, rec *aggregatorRe
 				return err
 			}
 		}
+		firstRegion = 0
 	}
 	return nil
+}
+
+// walkStart is where a walk of sources begins: the index in the regions of
+// the first ORGANIZATION row, the index of the first account, and the index
+// of that account's first region.
+type walkStart struct {
+	orgRegion, account, region int
+}
+
+// resumeAt returns where the walk over regions and accounts (each sorted)
+// resumes after the row key after, found by binary search. Row keys are
+// "0|<region>" for ORGANIZATION rows and "1|<account>|<region>" for ACCOUNT
+// rows, and the walk visits them in that order.
+func resumeAt(after string, regions, accounts []string) walkStart {
+	past := func(list []string, key string) int {
+		i, found := slices.BinarySearch(list, key)
+		if found {
+			i++
+		}
+		return i
+	}
+	switch {
+	case after < "0|":
+		return walkStart{}
+	case strings.HasPrefix(after, "0|"):
+		return walkStart{orgRegion: past(regions, after[2:])}
+	case strings.HasPrefix(after, "1|"):
+		account, region, _ := strings.Cut(after[2:], "|")
+		i, found := slices.BinarySearch(accounts, account)
+		if !found {
+			return walkStart{orgRegion: len(regions), account: i}
+		}
+		return walkStart{orgRegion: len(regions), account: i, region: past(regions, region)}
+	}
+	return walkStart{orgRegion: len(regions), account: len(accounts)}
 }
 
 // regionsOf returns the source regions of an aggregator, sorted: its
@@ -154,27 +254,30 @@ func (s *Service) sourceAccounts(tx store.Tx, t store.Tenant, rec *aggregatorRec
 // organizationVerdict decides whether an organization aggregator may still
 // read its organization: the owner must still be in it, as its management
 // account or a delegated administrator for AWS Config, and the organization
-// must have all features and AWS Config's trusted access (spec §4.2).
+// must have all features and AWS Config's trusted access (AWS Config API
+// Reference, PutConfigurationAggregator; AWS Config Developer Guide,
+// "Troubleshooting for Multi-Account Multi-Region Data Aggregation").
 func (s *Service) organizationVerdict(tx store.Tx, owner store.Tenant, rec *aggregatorRecord) (verdict, error) {
 	org, ok, err := s.orgs.OrganizationOf(tx, owner.AccountID)
+	failed := func(code string) verdict {
+		return verdict{code: code, owner: owner, org: org.ID, wantOrg: rec.OrganizationID}
+	}
 	switch {
 	case err != nil:
 		return verdict{}, err
 	case !ok:
-		return verdict{codeOrganizationNotFound, "The aggregator account " + owner.AccountID +
-			" is no longer in organization " + rec.OrganizationID + ", or the organization no longer exists."}, nil
+		return failed(codeOrganizationNotFound), nil
 	case org.ID != rec.OrganizationID:
-		return verdict{codeOrganizationChanged, "The aggregator account " + owner.AccountID + " is now in organization " + org.ID +
-			", not in organization " + rec.OrganizationID + " the aggregator was created for. Delete this aggregator and create a new one."}, nil
+		return failed(codeOrganizationChanged), nil
 	case !org.AllFeatures:
-		return verdict{codeAllFeatures, "Organization " + org.ID + " does not have all features enabled."}, nil
+		return failed(codeAllFeatures), nil
 	}
 	enabled, err := s.orgs.ServiceAccessEnabled(tx, org.ID, ConfigServicePrincipal)
 	if err != nil {
 		return verdict{}, err
 	}
 	if !enabled {
-		return verdict{codeServiceAccess, "Trusted access for " + ConfigServicePrincipal + " is not enabled in organization " + org.ID + "."}, nil
+		return failed(codeServiceAccess), nil
 	}
 	if org.ManagementAccountID == owner.AccountID {
 		return verdict{}, nil
@@ -183,36 +286,55 @@ func (s *Service) organizationVerdict(tx store.Tx, owner store.Tenant, rec *aggr
 	if err != nil || admin {
 		return verdict{}, err
 	}
-	return verdict{codeOrganizationDenied, "The aggregator account " + owner.AccountID +
-		" is neither the management account of organization " + org.ID + " nor a delegated administrator for " + ConfigServicePrincipal + "."}, nil
+	return failed(codeOrganizationDenied), nil
+}
+
+// accountSource is what a walk knows about one source account of an
+// aggregator, whatever the region.
+type accountSource struct {
+	id string
+	// needsAuthorization is whether the aggregator reads the account only
+	// with its authorization: an account aggregator does.
+	needsAuthorization bool
+	// requestedAt is when an account aggregator started listing the account.
+	requestedAt time.Time
+}
+
+// loadAccountSource reads what the walk needs about a source account: for
+// an account aggregator, its request record.
+func (s *Service) loadAccountSource(tx store.Tx, owner store.Tenant, rec *aggregatorRecord, account string) (*accountSource, error) {
+	src := &accountSource{id: account}
+	if rec.Aggregator.OrganizationAggregationSource != nil {
+		return src, nil
+	}
+	src.needsAuthorization = true
+	var req sourceRequest
+	err := store.GetJSON(tx, sourceIndexTenant(account), kindSourceRequest, sourceRequestID(owner, *rec.Aggregator.ConfigurationAggregatorName), &req)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	src.requestedAt = req.RequestedAt
+	return src, nil
 }
 
 // accountVerdict decides whether an aggregator may read a source account in
 // a region: an account aggregator needs the source's authorization, and
 // every aggregator needs AWS Config recording there.
-func (s *Service) accountVerdict(tx store.Tx, owner store.Tenant, rec *aggregatorRecord, row sourceRow) (verdict, error) {
-	source := store.Tenant{AccountID: row.id, Region: row.region}
-	if rec.Aggregator.OrganizationAggregationSource == nil {
-		var req sourceRequest
-		err := store.GetJSON(tx, sourceIndexTenant(row.id), kindSourceRequest, sourceRequestID(owner, *rec.Aggregator.ConfigurationAggregatorName), &req)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return verdict{}, err
-		}
-		st, err := requestStateOf(tx, source, requesterKey(owner.AccountID, owner.Region), req.RequestedAt, s.clock.Now())
+func (s *Service) accountVerdict(tx store.Tx, owner store.Tenant, src *accountSource, region string, now time.Time) (verdict, error) {
+	source := store.Tenant{AccountID: src.id, Region: region}
+	failed := func(code string) verdict { return verdict{code: code, owner: owner, source: source} }
+	if src.needsAuthorization {
+		ans, err := loadAnswers(tx, source, requesterKey(owner.AccountID, owner.Region))
 		if err != nil {
 			return verdict{}, err
 		}
-		where := "account " + row.id + " in region " + row.region
-		who := "aggregator account " + owner.AccountID + " in region " + owner.Region
-		switch st {
+		switch ans.stateOf(src.requestedAt, now) {
 		case requestPending:
-			return verdict{codeAuthorizationPending, "The source " + where + " has not authorized the " + who +
-				" yet. Its request is pending there: call PutAggregationAuthorization in the source account and region."}, nil
+			return failed(codeAuthorizationPending), nil
 		case requestRejected:
-			return verdict{codeAuthorizationRejected, "The source " + where + " rejected the request of the " + who + "."}, nil
+			return failed(codeAuthorizationRejected), nil
 		case requestRevoked, requestExpired:
-			return verdict{codeAuthorizationNotFound, "The source " + where + " has no authorization for the " + who +
-				". Call PutAggregationAuthorization in the source account and region."}, nil
+			return failed(codeAuthorizationNotFound), nil
 		}
 	}
 	exists, recording, err := recorderState(tx, source)
@@ -220,26 +342,11 @@ func (s *Service) accountVerdict(tx store.Tx, owner store.Tenant, rec *aggregato
 	case err != nil:
 		return verdict{}, err
 	case !exists:
-		return verdict{codeConfigNotEnabled, "AWS Config is not enabled in account " + row.id + " in region " + row.region +
-			": there is no configuration recorder."}, nil
+		return failed(codeConfigNotEnabled), nil
 	case !recording:
-		return verdict{codeRecorderStopped, "AWS Config is not recording in account " + row.id + " in region " + row.region +
-			": the configuration recorder is stopped."}, nil
+		return failed(codeRecorderStopped), nil
 	}
 	return verdict{}, nil
-}
-
-// readableSources returns the account sources an aggregator reads data
-// from: those walkSources finds readable.
-func (s *Service) readableSources(tx store.Tx, owner store.Tenant, rec *aggregatorRecord) ([]store.Tenant, error) {
-	var out []store.Tenant
-	err := s.walkSources(tx, owner, rec, "", func(row sourceRow, v verdict) (bool, error) {
-		if row.typ == sourceAccount && v.ok() {
-			out = append(out, store.Tenant{AccountID: row.id, Region: row.region})
-		}
-		return true, nil
-	})
-	return out, err
 }
 
 // describeSourcesStatusMax is the largest and default page of
@@ -283,15 +390,12 @@ func (s *Service) DescribeConfigurationAggregatorSourcesStatus(ctx context.Conte
 			return err
 		}
 		var last string
-		return s.walkSources(tx, t, rec, after, func(row sourceRow, v verdict) (bool, error) {
-			st := configapi.AggregatedSourceStatus{
-				SourceId: ptr(row.id), SourceType: ptr(row.typ), AwsRegion: ptr(row.region),
-				LastUpdateStatus: ptr(statusSucceeded), LastUpdateTime: now,
-			}
+		return s.walkSources(ctx, tx, t, rec, after, func(row sourceRow, v verdict) (bool, error) {
+			status := statusSucceeded
 			if !v.ok() {
-				st.LastUpdateStatus, st.LastErrorCode, st.LastErrorMessage = ptr(statusFailed), ptr(v.code), ptr(v.message)
+				status = statusFailed
 			}
-			if len(filter) > 0 && !slices.Contains(filter, *st.LastUpdateStatus) {
+			if len(filter) > 0 && !slices.Contains(filter, status) {
 				return true, nil
 			}
 			if len(out.AggregatedSourceStatusList) == limit {
@@ -299,8 +403,15 @@ func (s *Service) DescribeConfigurationAggregatorSourcesStatus(ctx context.Conte
 				out.NextToken = &tok
 				return false, nil
 			}
+			st := configapi.AggregatedSourceStatus{
+				SourceId: ptr(row.id), SourceType: ptr(row.typ), AwsRegion: ptr(row.region),
+				LastUpdateStatus: ptr(status), LastUpdateTime: now,
+			}
+			if !v.ok() {
+				st.LastErrorCode, st.LastErrorMessage = ptr(v.code), ptr(v.message())
+			}
 			out.AggregatedSourceStatusList = append(out.AggregatedSourceStatusList, st)
-			last = row.key
+			last = row.key()
 			return true, nil
 		})
 	})

@@ -101,11 +101,12 @@ func TestReadableSources(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			tenants, err := s.readableSources(tx, owner, rec)
-			for _, tn := range tenants {
-				got = append(got, tn.AccountID+"/"+tn.Region)
-			}
-			return err
+			return s.walkSources(ctx, tx, owner, rec, "", func(row sourceRow, v verdict) (bool, error) {
+				if row.typ == sourceAccount && v.ok() {
+					got = append(got, row.id+"/"+row.region)
+				}
+				return true, nil
+			})
 		})
 		if err != nil {
 			t.Fatal(err)
