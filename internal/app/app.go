@@ -94,12 +94,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// The reset endpoints are unauthenticated: a verifying server, being
 	// reachable by others, refuses them.
 	if !cfg.DisableReset && cfg.Auth != config.AuthVerify {
-		reset = func(ctx context.Context) error {
-			if err := st.Reset(ctx); err != nil {
-				return err
-			}
-			return pagetoken.SaveKey(ctx, st, key)
-		}
+		reset = st.Reset
 	}
 	// The backup endpoint is unauthenticated too: refused in verify mode.
 	var backup func(context.Context, io.Writer) error

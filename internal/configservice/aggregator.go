@@ -39,7 +39,7 @@ type aggregatorOrganization struct {
 }
 
 // loadAggregator reads the tenant's aggregator; store.ErrNotFound when absent.
-func loadAggregator(tx store.Tx, t store.Tenant, name string) (*aggregatorRecord, error) {
+func loadAggregator(tx store.Tx, t store.Namespace, name string) (*aggregatorRecord, error) {
 	var rec aggregatorRecord
 	if err := store.GetJSON(tx, t, kindAggregator, name, &rec.Aggregator); err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func loadAggregator(tx store.Tx, t store.Tenant, name string) (*aggregatorRecord
 
 // saveAggregator writes the aggregator and returns its stored document,
 // which is also its API form.
-func saveAggregator(tx store.Tx, t store.Tenant, rec *aggregatorRecord) ([]byte, error) {
+func saveAggregator(tx store.Tx, t store.Namespace, rec *aggregatorRecord) ([]byte, error) {
 	name := *rec.Aggregator.ConfigurationAggregatorName
 	doc, err := json.Marshal(&rec.Aggregator)
 	if err != nil {
@@ -74,7 +74,7 @@ func saveAggregator(tx store.Tx, t store.Tenant, rec *aggregatorRecord) ([]byte,
 }
 
 // deleteAggregator removes the aggregator's records.
-func deleteAggregator(tx store.Tx, t store.Tenant, rec *aggregatorRecord) error {
+func deleteAggregator(tx store.Tx, t store.Namespace, rec *aggregatorRecord) error {
 	name := *rec.Aggregator.ConfigurationAggregatorName
 	if rec.Aggregator.OrganizationAggregationSource != nil {
 		if err := tx.Delete(t, kindAggregatorOrganization, name); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -113,7 +113,7 @@ const describeAggregatorsMax = 100
 // document). It answers with its encoded response, built from the stored
 // document.
 func (s *Service) PutConfigurationAggregator(ctx context.Context, in *configapi.PutConfigurationAggregatorRequest) (shape.RawJSON, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -300,8 +300,8 @@ func countDistinct(ids []string) int {
 // management account, and checks the delegated-administrator registration
 // otherwise (AWS Config API Reference, PutConfigurationAggregator,
 // description and Errors).
-func (s *Service) checkOrganizationCaller(tx store.Tx, t store.Tenant, existing *aggregatorRecord) (string, error) {
-	org, ok, err := s.orgs.OrganizationOf(tx, t.AccountID)
+func (s *Service) checkOrganizationCaller(tx store.Tx, t store.Namespace, existing *aggregatorRecord) (string, error) {
+	org, ok, err := s.orgs.OrganizationOf(tx, t.Owner)
 	switch {
 	case err != nil:
 		return "", err
@@ -311,10 +311,10 @@ func (s *Service) checkOrganizationCaller(tx store.Tx, t store.Tenant, existing 
 		return "", configapi.OrganizationAccessDenied(msgPreviousOrganization)
 	case !org.AllFeatures:
 		return "", configapi.OrganizationAllFeaturesNotEnabled(msgAllFeatures)
-	case org.ManagementAccountID == t.AccountID:
+	case org.ManagementAccountID == t.Owner:
 		return org.ID, s.orgs.EnableServiceAccess(tx, org.ID, ConfigServicePrincipal, s.clock.Now())
 	}
-	admin, err := s.orgs.IsDelegatedAdministrator(tx, org.ID, t.AccountID, ConfigServicePrincipal)
+	admin, err := s.orgs.IsDelegatedAdministrator(tx, org.ID, t.Owner, ConfigServicePrincipal)
 	switch {
 	case err != nil:
 		return "", err
@@ -345,14 +345,14 @@ const msgPreviousOrganization = "The configuration aggregator is associated with
 // region, optionally only the named ones, sorted by name. It answers with
 // its encoded response, spliced from the stored documents.
 func (s *Service) DescribeConfigurationAggregators(ctx context.Context, in *configapi.DescribeConfigurationAggregatorsRequest) (shape.RawJSON, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
 	names := slices.Clone(in.ConfigurationAggregatorNames)
 	slices.Sort(names)
 	names = slices.Compact(names)
-	scope := pagetoken.Scope("DescribeConfigurationAggregators", t.AccountID, t.Region, strings.Join(names, "/"))
+	scope := pagetoken.Scope("DescribeConfigurationAggregators", t.Owner, t.Region, strings.Join(names, "/"))
 	after, err := s.decodeToken(scope, in.NextToken)
 	if err != nil {
 		return nil, err
@@ -416,7 +416,7 @@ func noSuchAggregator(namesRequested int) *apierr.Error {
 // DeleteConfigurationAggregator deletes an aggregator, its tags and its
 // aggregated data.
 func (s *Service) DeleteConfigurationAggregator(ctx context.Context, in *configapi.DeleteConfigurationAggregatorRequest) (*shape.Empty, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -39,8 +39,8 @@ func requesterKey(account, region string) string { return account + "/" + region
 // arn:aws:config:<source-region>:<source-account>:aggregation-authorization/<account>/<region>,
 // as in the example of the AWS CloudFormation User Guide's
 // AWS::Config::AggregationAuthorization page (Return values, Ref).
-func authorizationARN(source store.Tenant, account, region string) string {
-	return "arn:aws:config:" + source.Region + ":" + source.AccountID + ":aggregation-authorization/" + account + "/" + region
+func authorizationARN(source store.Namespace, account, region string) string {
+	return "arn:aws:config:" + source.Region + ":" + source.Owner + ":aggregation-authorization/" + account + "/" + region
 }
 
 // PutAggregationAuthorization lets an aggregator account and region collect
@@ -48,7 +48,7 @@ func authorizationARN(source store.Tenant, account, region string) string {
 // authorization's ARN, creation time and tags. Authorizing answers the
 // aggregator's pending request.
 func (s *Service) PutAggregationAuthorization(ctx context.Context, in *configapi.PutAggregationAuthorizationRequest) (*configapi.PutAggregationAuthorizationResponse, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +91,11 @@ func (s *Service) PutAggregationAuthorization(ctx context.Context, in *configapi
 // DescribeAggregationAuthorizations lists the caller's authorizations in
 // this region, by authorized account and region.
 func (s *Service) DescribeAggregationAuthorizations(ctx context.Context, in *configapi.DescribeAggregationAuthorizationsRequest) (*configapi.DescribeAggregationAuthorizationsResponse, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
-	scope := pagetoken.Scope("DescribeAggregationAuthorizations", t.AccountID, t.Region)
+	scope := pagetoken.Scope("DescribeAggregationAuthorizations", t.Owner, t.Region)
 	after, err := s.decodeToken(scope, in.NextToken)
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func (s *Service) DescribeAggregationAuthorizations(ctx context.Context, in *con
 // (DeleteAggregationAuthorization, Errors) names no error for it, and moto
 // answers so.
 func (s *Service) DeleteAggregationAuthorization(ctx context.Context, in *configapi.DeleteAggregationAuthorizationRequest) (*shape.Empty, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ import (
 
 // recordKey names one record of the store.
 type recordKey struct {
-	t    store.Tenant
+	t    store.Namespace
 	kind store.Kind
 	id   string
 }
@@ -108,7 +108,7 @@ type countingTx struct {
 	c  *countingStore
 }
 
-func (x *countingTx) Get(t store.Tenant, k store.Kind, id string) ([]byte, error) {
+func (x *countingTx) Get(t store.Namespace, k store.Kind, id string) ([]byte, error) {
 	doc, err := x.tx.Get(t, k, id)
 	x.c.mu.Lock()
 	x.c.gets++
@@ -118,7 +118,7 @@ func (x *countingTx) Get(t store.Tenant, k store.Kind, id string) ([]byte, error
 	return doc, err
 }
 
-func (x *countingTx) List(t store.Tenant, k store.Kind, after string, limit int) ([]store.Item, error) {
+func (x *countingTx) List(t store.Namespace, k store.Kind, after string, limit int) ([]store.Item, error) {
 	items, err := x.tx.List(t, k, after, limit)
 	x.c.mu.Lock()
 	x.c.lists++
@@ -131,28 +131,28 @@ func (x *countingTx) List(t store.Tenant, k store.Kind, after string, limit int)
 	return items, err
 }
 
-func (x *countingTx) Create(t store.Tenant, k store.Kind, id string, doc []byte) error {
+func (x *countingTx) Create(t store.Namespace, k store.Kind, id string, doc []byte) error {
 	x.c.mu.Lock()
 	x.c.written += int64(len(id) + len(doc))
 	x.c.mu.Unlock()
 	return x.tx.Create(t, k, id, doc)
 }
 
-func (x *countingTx) Put(t store.Tenant, k store.Kind, id string, doc []byte) error {
+func (x *countingTx) Put(t store.Namespace, k store.Kind, id string, doc []byte) error {
 	x.c.mu.Lock()
 	x.c.written += int64(len(id) + len(doc))
 	x.c.mu.Unlock()
 	return x.tx.Put(t, k, id, doc)
 }
 
-func (x *countingTx) Delete(t store.Tenant, k store.Kind, id string) error {
+func (x *countingTx) Delete(t store.Namespace, k store.Kind, id string) error {
 	return x.tx.Delete(t, k, id)
 }
 
-func (x *countingTx) Count(t store.Tenant, k store.Kind) (int, error) { return x.tx.Count(t, k) }
+func (x *countingTx) Count(t store.Namespace, k store.Kind) (int, error) { return x.tx.Count(t, k) }
 
 // costOwner is the aggregator account and region of the cost tests.
-var costOwner = store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
+var costOwner = store.Namespace{Owner: "111111111111", Region: "us-east-1"}
 
 // newCostService returns a Service on a fresh SQLite store seen through a
 // countingStore, with page tokens, a fake clock, and a context calling as
@@ -190,8 +190,8 @@ func newServiceOn(st store.Store, opts Options) (*Service, *clock.Fake, context.
 	return New(opts), clk, asCaller(context.Background(), costOwner)
 }
 
-func asCaller(ctx context.Context, t store.Tenant) context.Context {
-	return identity.WithCaller(ctx, identity.Caller{AccountID: t.AccountID, Region: t.Region})
+func asCaller(ctx context.Context, t store.Namespace) context.Context {
+	return identity.WithCaller(ctx, identity.Caller{AccountID: t.Owner, Region: t.Region})
 }
 
 // testAccounts returns n distinct account ids, from 200000000000 up.
@@ -258,7 +258,7 @@ func TestAggregatorStorageIsLinear(t *testing.T) {
 	var indexed int64
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		for _, a := range accounts {
-			items, err := tx.List(sourceIndexTenant(a), kindSourceRequest, "", 0)
+			items, err := tx.List(sourceIndexNamespace(a), kindSourceRequest, "", 0)
 			if err != nil {
 				return err
 			}
@@ -317,7 +317,7 @@ func TestSourcesStatusPagesResumeWithoutRewalking(t *testing.T) {
 	s, _, _, ctx := newCostService(t, Options{})
 	accounts, regions := testAccounts(n), testRegions("xx", m)
 	putAccountAggregator(t, s, ctx, "agg", accounts, regions)
-	scope := pagetoken.Scope("DescribeConfigurationAggregatorSourcesStatus", costOwner.AccountID, costOwner.Region, "agg", "")
+	scope := pagetoken.Scope("DescribeConfigurationAggregatorSourcesStatus", costOwner.Owner, costOwner.Region, "agg", "")
 	// The token after the first source of the last account.
 	deep := s.tokens.Encode(scope, "1|"+accounts[n-1]+"|"+regions[0])
 	page := func(token *string) func() {
@@ -339,10 +339,10 @@ func TestSourcesStatusPagesResumeWithoutRewalking(t *testing.T) {
 // size lists each source once, in order, as one unpaged call does, for an
 // account aggregator and an organization aggregator.
 func TestSourcesStatusPaging(t *testing.T) {
-	org := Organization{ID: "o-aaaaaaaaaa", ManagementAccountID: costOwner.AccountID, AllFeatures: true}
+	org := Organization{ID: "o-aaaaaaaaaa", ManagementAccountID: costOwner.Owner, AllFeatures: true}
 	orgs := &fakeOrgs{
-		orgOf:   map[string]Organization{costOwner.AccountID: org},
-		members: map[string][]string{org.ID: {costOwner.AccountID, "222222222222", "333333333333"}},
+		orgOf:   map[string]Organization{costOwner.Owner: org},
+		members: map[string][]string{org.ID: {costOwner.Owner, "222222222222", "333333333333"}},
 	}
 	s, _, _, ctx := newCostService(t, Options{Organizations: orgs})
 	putAccountAggregator(t, s, ctx, "accounts", []string{"444444444444", "222222222222", "333333333333"}, []string{"us-west-2", "eu-west-1", "ap-south-1"})
@@ -415,10 +415,10 @@ func TestPendingPageCost(t *testing.T) {
 	const aggregators, m = 40, 60
 	s, cs, _, ctx := newCostService(t, Options{})
 	regions := testRegions("xx", m)
-	source := store.Tenant{AccountID: "999999999999", Region: regions[6]}
+	source := store.Namespace{Owner: "999999999999", Region: regions[6]}
 	var want []string
 	for _, a := range testAccounts(aggregators) {
-		putAccountAggregator(t, s, asCaller(ctx, store.Tenant{AccountID: a, Region: "eu-west-1"}), "agg", []string{source.AccountID}, regions)
+		putAccountAggregator(t, s, asCaller(ctx, store.Namespace{Owner: a, Region: "eu-west-1"}), "agg", []string{source.Owner}, regions)
 		want = append(want, a+"/eu-west-1")
 	}
 	sctx := asCaller(ctx, source)
@@ -451,12 +451,12 @@ func TestPendingPageCost(t *testing.T) {
 // answered every request: the whole index is read, but each record once.
 func TestPendingNothingPendingReadsEachRecordOnce(t *testing.T) {
 	s, cs, _, ctx := newCostService(t, Options{})
-	source := store.Tenant{AccountID: "999999999999", Region: "us-east-1"}
+	source := store.Namespace{Owner: "999999999999", Region: "us-east-1"}
 	sctx := asCaller(ctx, source)
 	for _, a := range testAccounts(10) {
-		actx := asCaller(ctx, store.Tenant{AccountID: a, Region: "eu-west-1"})
+		actx := asCaller(ctx, store.Namespace{Owner: a, Region: "eu-west-1"})
 		for _, name := range []string{"a1", "a2", "a3"} {
-			putAccountAggregator(t, s, actx, name, []string{source.AccountID}, []string{"us-east-1", "eu-west-1"})
+			putAccountAggregator(t, s, actx, name, []string{source.Owner}, []string{"us-east-1", "eu-west-1"})
 		}
 		if _, err := s.PutAggregationAuthorization(sctx, &configapi.PutAggregationAuthorizationRequest{
 			AuthorizedAccountId: ptr(a), AuthorizedAwsRegion: ptr("eu-west-1")}); err != nil {
@@ -509,10 +509,10 @@ func TestCancelledRequestsStop(t *testing.T) {
 	})
 	t.Run("DescribePendingAggregationRequests", func(t *testing.T) {
 		s, cs, _, ctx := newCostService(t, Options{})
-		source := store.Tenant{AccountID: "999999999999", Region: "us-east-1"}
+		source := store.Namespace{Owner: "999999999999", Region: "us-east-1"}
 		sctx := asCaller(ctx, source)
 		for _, a := range testAccounts(30) {
-			putAccountAggregator(t, s, asCaller(ctx, store.Tenant{AccountID: a, Region: "eu-west-1"}), "agg", []string{source.AccountID}, []string{source.Region})
+			putAccountAggregator(t, s, asCaller(ctx, store.Namespace{Owner: a, Region: "eu-west-1"}), "agg", []string{source.Owner}, []string{source.Region})
 		}
 		cctx, after := cancelAfterReads(sctx, cs, 5)
 		_, err := s.DescribePendingAggregationRequests(cctx, &configapi.DescribePendingAggregationRequestsRequest{})
@@ -551,12 +551,12 @@ func TestRequestedAtKeptWhileListed(t *testing.T) {
 		t.Errorf("after 8 days: %s;\nwant %s", strings.Join(got, " "), want)
 	}
 	for _, c := range []struct {
-		source store.Tenant
+		source store.Namespace
 		want   string
 	}{
-		{store.Tenant{AccountID: a, Region: "eu-west-1"}, ""},
-		{store.Tenant{AccountID: b, Region: "eu-west-1"}, costOwner.AccountID + "/" + costOwner.Region},
-		{store.Tenant{AccountID: b, Region: "ap-south-1"}, ""},
+		{store.Namespace{Owner: a, Region: "eu-west-1"}, ""},
+		{store.Namespace{Owner: b, Region: "eu-west-1"}, costOwner.Owner + "/" + costOwner.Region},
+		{store.Namespace{Owner: b, Region: "ap-south-1"}, ""},
 	} {
 		if got := strings.Join(listPending(t, asCaller(ctx, c.source), s, 0), " "); got != c.want {
 			t.Errorf("pending in %v = %q; want %q", c.source, got, c.want)
@@ -589,7 +589,7 @@ func BenchmarkSourcesStatusNoMatch(b *testing.B) {
 // aggregator, first and last.
 func BenchmarkSourcesStatusPage(b *testing.B) {
 	s, ctx := benchAggregator(b, 200, 200)
-	scope := pagetoken.Scope("DescribeConfigurationAggregatorSourcesStatus", costOwner.AccountID, costOwner.Region, "agg", "")
+	scope := pagetoken.Scope("DescribeConfigurationAggregatorSourcesStatus", costOwner.Owner, costOwner.Region, "agg", "")
 	last := s.tokens.Encode(scope, "1|"+testAccounts(200)[199]+"|"+testRegions("xx", 200)[0])
 	for _, bc := range []struct {
 		name  string
@@ -610,9 +610,9 @@ func BenchmarkSourcesStatusPage(b *testing.B) {
 func BenchmarkPendingLimit1(b *testing.B) {
 	s, ctx := newBenchService(b, Options{})
 	regions := testRegions("xx", 1000)
-	source := store.Tenant{AccountID: "999999999999", Region: regions[499]}
+	source := store.Namespace{Owner: "999999999999", Region: regions[499]}
 	for _, a := range testAccounts(100) {
-		putAccountAggregator(b, s, asCaller(ctx, store.Tenant{AccountID: a, Region: "eu-west-1"}), "agg", []string{source.AccountID}, regions)
+		putAccountAggregator(b, s, asCaller(ctx, store.Namespace{Owner: a, Region: "eu-west-1"}), "agg", []string{source.Owner}, regions)
 	}
 	sctx := asCaller(ctx, source)
 	one := int32(1)

@@ -112,7 +112,7 @@ func checkChannel(ch *configapi.DeliveryChannel, name string) error {
 // settings of the existing one. The tenant must have a recorder. Nothing is
 // ever delivered.
 func (s *Service) PutDeliveryChannel(ctx context.Context, in *configapi.PutDeliveryChannelRequest) (*shape.Empty, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (s *Service) PutDeliveryChannel(ctx context.Context, in *configapi.PutDeliv
 }
 
 // loadChannel returns the tenant's delivery channel, or nil if it has none.
-func loadChannel(tx store.Tx, t store.Tenant) (*deliveryChannelRecord, error) {
+func loadChannel(tx store.Tx, t store.Namespace) (*deliveryChannelRecord, error) {
 	items, err := tx.List(t, kindDeliveryChannel, "", 1)
 	if err != nil || len(items) == 0 {
 		return nil, err
@@ -171,7 +171,7 @@ func loadChannel(tx store.Tx, t store.Tenant) (*deliveryChannelRecord, error) {
 // selectChannels returns the named channels, each once, in the order
 // named, or every channel when no name is given. An unknown name is
 // NoSuchDeliveryChannelException.
-func selectChannels(tx store.Tx, t store.Tenant, names []string) ([]deliveryChannelRecord, error) {
+func selectChannels(tx store.Tx, t store.Namespace, names []string) ([]deliveryChannelRecord, error) {
 	if len(names) == 0 {
 		return store.ListJSON[deliveryChannelRecord](tx, t, kindDeliveryChannel)
 	}
@@ -197,7 +197,7 @@ func selectChannels(tx store.Tx, t store.Tenant, names []string) ([]deliveryChan
 // DescribeDeliveryChannels returns the tenant's delivery channel, or the
 // named ones.
 func (s *Service) DescribeDeliveryChannels(ctx context.Context, in *configapi.DescribeDeliveryChannelsRequest) (*configapi.DescribeDeliveryChannelsResponse, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (s *Service) DescribeDeliveryChannels(ctx context.Context, in *configapi.De
 // history deliveries have never been attempted, and the notification stream
 // is not applicable since the channel was created.
 func (s *Service) DescribeDeliveryChannelStatus(ctx context.Context, in *configapi.DescribeDeliveryChannelStatusRequest) (*configapi.DescribeDeliveryChannelStatusResponse, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (s *Service) DescribeDeliveryChannelStatus(ctx context.Context, in *configa
 // DeleteDeliveryChannel deletes the delivery channel, unless the recorder
 // is recording.
 func (s *Service) DeleteDeliveryChannel(ctx context.Context, in *configapi.DeleteDeliveryChannelRequest) (*shape.Empty, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}

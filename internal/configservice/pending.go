@@ -14,7 +14,7 @@ import (
 )
 
 // kindSourceRequest is the index of aggregation requests: in the global
-// tenant of a source account (store.Tenant{AccountID: source}), one record
+// namespace of a source account (store.Global(source)), one record
 // per account aggregator that lists the account, keyed by
 // "<aggregator account>/<aggregator region>/<aggregator name>". It is how a
 // source account finds the aggregators that want its data, and so its
@@ -26,7 +26,7 @@ import (
 // plus its regions, not with their product.
 const kindSourceRequest store.Kind = "AggregationRequest"
 
-// kindRequestRegions holds, in an account aggregator's tenant and under its
+// kindRequestRegions holds, in an account aggregator's namespace and under its
 // name, the source regions it requests: what a source account reads to know
 // whether a request covers its region.
 const kindRequestRegions store.Kind = "AggregationRequestRegions"
@@ -63,18 +63,18 @@ const describePendingMax = 20
 // lists at a time.
 const maxPendingBatch = 256
 
-func sourceIndexTenant(account string) store.Tenant { return store.Tenant{AccountID: account} }
+func sourceIndexNamespace(account string) store.Namespace { return store.Global(account) }
 
-func sourceRequestID(owner store.Tenant, name string) string {
-	return owner.AccountID + "/" + owner.Region + "/" + name
+func sourceRequestID(owner store.Namespace, name string) string {
+	return owner.Owner + "/" + owner.Region + "/" + name
 }
 
 // parseSourceRequestID splits a kindSourceRequest id into the aggregator's
 // tenant and name.
-func parseSourceRequestID(id string) (owner store.Tenant, name string) {
+func parseSourceRequestID(id string) (owner store.Namespace, name string) {
 	account, rest, _ := strings.Cut(id, "/")
 	region, name, _ := strings.Cut(rest, "/")
-	return store.Tenant{AccountID: account, Region: region}, name
+	return store.Regional(account, region), name
 }
 
 // afterRequester returns the index id that a listing resumes after to skip
@@ -90,7 +90,7 @@ func afterRequester(requester string) string { return requester + "0" }
 // keep theirs untouched, whatever happens to the regions. The regions are
 // written once, to kindRequestRegions. A nil aggregator (deleted, or an
 // organization aggregator) lists no accounts.
-func indexSources(tx store.Tx, owner store.Tenant, name string, before, after *configapi.ConfigurationAggregator, now time.Time) error {
+func indexSources(tx store.Tx, owner store.Namespace, name string, before, after *configapi.ConfigurationAggregator, now time.Time) error {
 	id := sourceRequestID(owner, name)
 	old := listedAccounts(before)
 	for account := range listedAccounts(after) {
@@ -98,12 +98,12 @@ func indexSources(tx store.Tx, owner store.Tenant, name string, before, after *c
 			delete(old, account)
 			continue // no I/O: its request time stands
 		}
-		if err := store.PutJSON(tx, sourceIndexTenant(account), kindSourceRequest, id, &sourceRequest{RequestedAt: now}); err != nil {
+		if err := store.PutJSON(tx, sourceIndexNamespace(account), kindSourceRequest, id, &sourceRequest{RequestedAt: now}); err != nil {
 			return err
 		}
 	}
 	for account := range old {
-		if err := tx.Delete(sourceIndexTenant(account), kindSourceRequest, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := tx.Delete(sourceIndexNamespace(account), kindSourceRequest, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}
@@ -155,7 +155,7 @@ func accountSourcesOf(agg *configapi.ConfigurationAggregator) []configapi.Accoun
 // loadRequestRegions returns the regions the owner's aggregator requests, and
 // false if it has no account sources (any more). An aggregator written before
 // kindRequestRegions existed has none; its own record answers instead.
-func loadRequestRegions(tx store.Tx, owner store.Tenant, name string) (requestRegions, bool, error) {
+func loadRequestRegions(tx store.Tx, owner store.Namespace, name string) (requestRegions, bool, error) {
 	var rr requestRegions
 	err := store.GetJSON(tx, owner, kindRequestRegions, name, &rr)
 	if !errors.Is(err, store.ErrNotFound) {
@@ -173,7 +173,7 @@ func loadRequestRegions(tx store.Tx, owner store.Tenant, name string) (requestRe
 
 // covers reports whether an aggregator of owner that requests rr reads the
 // region: the regions walkSources walks.
-func (s *Service) covers(rr requestRegions, owner store.Tenant, region string) bool {
+func (s *Service) covers(rr requestRegions, owner store.Namespace, region string) bool {
 	if rr.AllRegions {
 		return region == owner.Region || slices.Contains(s.regions, region)
 	}
@@ -203,7 +203,7 @@ type answers struct {
 
 // loadAnswers reads what the source account and region has done about the
 // requester's requests.
-func loadAnswers(tx store.Tx, source store.Tenant, requester string) (answers, error) {
+func loadAnswers(tx store.Tx, source store.Namespace, requester string) (answers, error) {
 	authorized, err := store.Exists(tx, source, kindAuthorization, requester)
 	if err != nil || authorized {
 		return answers{authorized: authorized}, err
@@ -239,11 +239,11 @@ func (a answers) stateOf(requestedAt, now time.Time) requestState {
 // regions waiting for the caller to authorize them in this region, in the
 // order of the request index (by account, then region).
 func (s *Service) DescribePendingAggregationRequests(ctx context.Context, in *configapi.DescribePendingAggregationRequestsRequest) (*configapi.DescribePendingAggregationRequestsResponse, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
-	scope := pagetoken.Scope("DescribePendingAggregationRequests", t.AccountID, t.Region)
+	scope := pagetoken.Scope("DescribePendingAggregationRequests", t.Owner, t.Region)
 	after, err := s.decodeToken(scope, in.NextToken)
 	if err != nil {
 		return nil, err
@@ -276,7 +276,7 @@ func (s *Service) DescribePendingAggregationRequests(ctx context.Context, in *co
 // It reads the index from where after left it, a batch at a time, and stops
 // as soon as it has max; it reads each record at most once, and the
 // tenant's answers once per requester.
-func (s *Service) pendingRequests(ctx context.Context, tx store.Tx, t store.Tenant, after string, max int) ([]string, error) {
+func (s *Service) pendingRequests(ctx context.Context, tx store.Tx, t store.Namespace, after string, max int) ([]string, error) {
 	var out []string
 	cursor := ""
 	if after != "" {
@@ -291,7 +291,7 @@ func (s *Service) pendingRequests(ctx context.Context, tx store.Tx, t store.Tena
 	decided := false
 	batch := max
 	for {
-		items, err := tx.List(sourceIndexTenant(t.AccountID), kindSourceRequest, cursor, batch)
+		items, err := tx.List(sourceIndexNamespace(t.Owner), kindSourceRequest, cursor, batch)
 		if err != nil {
 			return nil, err
 		}
@@ -300,7 +300,7 @@ func (s *Service) pendingRequests(ctx context.Context, tx store.Tx, t store.Tena
 				return nil, err
 			}
 			owner, name := parseSourceRequestID(it.ID)
-			if key := requesterKey(owner.AccountID, owner.Region); key != requester {
+			if key := requesterKey(owner.Owner, owner.Region); key != requester {
 				requester, decided = key, false
 				if ans, err = loadAnswers(tx, t, requester); err != nil {
 					return nil, err
@@ -332,7 +332,7 @@ func (s *Service) pendingRequests(ctx context.Context, tx store.Tx, t store.Tena
 // requestPending decides whether the request of the owner's aggregator
 // name, listed in the source's index as it, is pending in the source
 // tenant t.
-func (s *Service) requestPending(tx store.Tx, t store.Tenant, it store.Item, owner store.Tenant, name string, ans answers, now time.Time) (bool, error) {
+func (s *Service) requestPending(tx store.Tx, t store.Namespace, it store.Item, owner store.Namespace, name string, ans answers, now time.Time) (bool, error) {
 	reqs, err := store.DecodeItems[sourceRequest]([]store.Item{it}, kindSourceRequest)
 	if err != nil || ans.stateOf(reqs[0].RequestedAt, now) != requestPending {
 		return false, err
@@ -350,7 +350,7 @@ func (s *Service) requestPending(tx store.Tx, t store.Tenant, it store.Item, own
 // (DeletePendingAggregationRequest, Errors) names no error for it, and moto
 // answers so.
 func (s *Service) DeletePendingAggregationRequest(ctx context.Context, in *configapi.DeletePendingAggregationRequestRequest) (*shape.Empty, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -21,13 +21,13 @@ func TestPendingLegacyIndex(t *testing.T) {
 		if err := tx.Delete(costOwner, kindRequestRegions, "agg"); err != nil {
 			return err
 		}
-		return tx.Put(sourceIndexTenant(source), kindSourceRequest, sourceRequestID(costOwner, "agg"), []byte(legacy))
+		return tx.Put(sourceIndexNamespace(source), kindSourceRequest, sourceRequestID(costOwner, "agg"), []byte(legacy))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for region, want := range map[string]string{"us-east-1": "111111111111/us-east-1", "eu-west-1": "111111111111/us-east-1", "ap-south-1": ""} {
-		sctx := asCaller(ctx, store.Tenant{AccountID: source, Region: region})
+		sctx := asCaller(ctx, store.Namespace{Owner: source, Region: region})
 		if got := strings.Join(listPending(t, sctx, s, 0), " "); got != want {
 			t.Errorf("pending in %s = %q; want %q", region, got, want)
 		}
@@ -72,7 +72,7 @@ func TestPendingCoversWhatTheAggregatorReads(t *testing.T) {
 		read[*st.AwsRegion] = true
 	}
 	for _, region := range []string{"eu-west-1", "us-west-2", "us-east-1", "ap-south-1"} {
-		pending := len(listPending(t, asCaller(ctx, store.Tenant{AccountID: source, Region: region}), s, 0)) == 1
+		pending := len(listPending(t, asCaller(ctx, store.Namespace{Owner: source, Region: region}), s, 0)) == 1
 		if pending != read[region] {
 			t.Errorf("in %s: request pending %v, source read %v; want the same", region, pending, read[region])
 		}
@@ -85,8 +85,8 @@ func TestPendingCoversWhatTheAggregatorReads(t *testing.T) {
 // TestVerdictMessages checks that every failing verdict explains itself,
 // naming what it is about.
 func TestVerdictMessages(t *testing.T) {
-	owner := store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
-	source := store.Tenant{AccountID: "222222222222", Region: "eu-west-1"}
+	owner := store.Namespace{Owner: "111111111111", Region: "us-east-1"}
+	source := store.Namespace{Owner: "222222222222", Region: "eu-west-1"}
 	for _, code := range []string{codeAuthorizationPending, codeAuthorizationRejected, codeAuthorizationNotFound, codeConfigNotEnabled, codeRecorderStopped} {
 		msg := verdict{code: code, owner: owner, source: source}.message()
 		if !strings.Contains(msg, "account 222222222222 in region eu-west-1") {

@@ -80,14 +80,14 @@ func maxRecorders(name string) error {
 }
 
 // recorderARN returns the ARN of a new recorder with the random id.
-func recorderARN(t store.Tenant, name, id string) string {
-	return "arn:aws:config:" + t.Region + ":" + t.AccountID + ":configuration-recorder/" + name + "/" + id
+func recorderARN(t store.Namespace, name, id string) string {
+	return "arn:aws:config:" + t.Region + ":" + t.Owner + ":configuration-recorder/" + name + "/" + id
 }
 
 // recorderState reports whether the tenant has a configuration recorder and
 // whether it is recording. It is what "AWS Config is enabled" means for an
 // aggregator's source account and region.
-func recorderState(tx store.Tx, t store.Tenant) (exists, recording bool, err error) {
+func recorderState(tx store.Tx, t store.Namespace) (exists, recording bool, err error) {
 	rec, err := loadRecorder(tx, t)
 	if err != nil || rec == nil {
 		return false, false, err
@@ -96,7 +96,7 @@ func recorderState(tx store.Tx, t store.Tenant) (exists, recording bool, err err
 }
 
 // loadRecorder returns the tenant's recorder, or nil if it has none.
-func loadRecorder(tx store.Tx, t store.Tenant) (*recorderRecord, error) {
+func loadRecorder(tx store.Tx, t store.Namespace) (*recorderRecord, error) {
 	items, err := tx.List(t, kindRecorder, "", 1)
 	if err != nil || len(items) == 0 {
 		return nil, err
@@ -110,7 +110,7 @@ func loadRecorder(tx store.Tx, t store.Tenant) (*recorderRecord, error) {
 
 // loadNamedRecorder returns the tenant's recorder if it has the name, and
 // NoSuchConfigurationRecorderException otherwise.
-func loadNamedRecorder(tx store.Tx, t store.Tenant, name string) (*recorderRecord, error) {
+func loadNamedRecorder(tx store.Tx, t store.Namespace, name string) (*recorderRecord, error) {
 	rec, err := loadRecorder(tx, t)
 	switch {
 	case err != nil:
@@ -212,7 +212,7 @@ func recordingModeOf(m *configapi.RecordingMode) *configapi.RecordingMode {
 // or updates its role, recording group and recording mode. Tags are only
 // applied at creation (spec §2.E).
 func (s *Service) PutConfigurationRecorder(ctx context.Context, in *configapi.PutConfigurationRecorderRequest) (*shape.Empty, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (s *Service) PutConfigurationRecorder(ctx context.Context, in *configapi.Pu
 // and DescribeConfigurationRecorderStatus select it: every selector given
 // (one name, an ARN, a service principal) must match it, and without
 // selectors it is the recorder if there is one.
-func selectRecorder(tx store.Tx, t store.Tenant, names []string, arn, principal *string) ([]recorderRecord, error) {
+func selectRecorder(tx store.Tx, t store.Namespace, names []string, arn, principal *string) ([]recorderRecord, error) {
 	if len(names) > 1 {
 		return nil, configapi.Validation(msgMoreThanOneRecorder)
 	}
@@ -303,7 +303,7 @@ func selectRecorder(tx store.Tx, t store.Tenant, names []string, arn, principal 
 
 // DescribeConfigurationRecorders returns the tenant's recorder.
 func (s *Service) DescribeConfigurationRecorders(ctx context.Context, in *configapi.DescribeConfigurationRecordersRequest) (*configapi.DescribeConfigurationRecordersResponse, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +325,7 @@ func (s *Service) DescribeConfigurationRecorders(ctx context.Context, in *config
 // recorder. A recorder that was never started is not recording and has no
 // lastStatus.
 func (s *Service) DescribeConfigurationRecorderStatus(ctx context.Context, in *configapi.DescribeConfigurationRecorderStatusRequest) (*configapi.DescribeConfigurationRecorderStatusResponse, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +358,7 @@ func (s *Service) DescribeConfigurationRecorderStatus(ctx context.Context, in *c
 // StartConfigurationRecorder starts recording; the tenant must have a
 // delivery channel. Starting a recording recorder changes nothing.
 func (s *Service) StartConfigurationRecorder(ctx context.Context, in *configapi.StartConfigurationRecorderRequest) (*shape.Empty, error) {
-	return s.updateRecorder(ctx, *in.ConfigurationRecorderName, func(tx store.Tx, t store.Tenant, st *recorderStatus) error {
+	return s.updateRecorder(ctx, *in.ConfigurationRecorderName, func(tx store.Tx, t store.Namespace, st *recorderStatus) error {
 		n, err := tx.Count(t, kindDeliveryChannel)
 		switch {
 		case err != nil:
@@ -382,7 +382,7 @@ func (s *Service) StartConfigurationRecorder(ctx context.Context, in *configapi.
 // StopConfigurationRecorder stops recording. Stopping a recorder that is not
 // recording changes nothing.
 func (s *Service) StopConfigurationRecorder(ctx context.Context, in *configapi.StopConfigurationRecorderRequest) (*shape.Empty, error) {
-	return s.updateRecorder(ctx, *in.ConfigurationRecorderName, func(_ store.Tx, _ store.Tenant, st *recorderStatus) error {
+	return s.updateRecorder(ctx, *in.ConfigurationRecorderName, func(_ store.Tx, _ store.Namespace, st *recorderStatus) error {
 		if st.Recording {
 			st.Recording = false
 			st.LastStopTime = shape.NewTimestamp(s.clock.Now())
@@ -393,8 +393,8 @@ func (s *Service) StopConfigurationRecorder(ctx context.Context, in *configapi.S
 
 // updateRecorder applies change to the status of the tenant's recorder
 // named name in one transaction.
-func (s *Service) updateRecorder(ctx context.Context, name string, change func(store.Tx, store.Tenant, *recorderStatus) error) (*shape.Empty, error) {
-	t, err := tenantOf(ctx)
+func (s *Service) updateRecorder(ctx context.Context, name string, change func(store.Tx, store.Namespace, *recorderStatus) error) (*shape.Empty, error) {
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -417,7 +417,7 @@ func (s *Service) updateRecorder(ctx context.Context, name string, change func(s
 // DeleteConfigurationRecorder deletes the recorder, its status and its tags.
 // The delivery channel stays.
 func (s *Service) DeleteConfigurationRecorder(ctx context.Context, in *configapi.DeleteConfigurationRecorderRequest) (*shape.Empty, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -194,7 +194,7 @@ func TestCheckChannel(t *testing.T) {
 
 // newStoreService returns a Service on a fresh SQLite store, a fake clock
 // and a caller context for the tenant.
-func newStoreService(t *testing.T, tenant store.Tenant) (*Service, *clock.Fake, context.Context) {
+func newStoreService(t *testing.T, tenant store.Namespace) (*Service, *clock.Fake, context.Context) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
@@ -204,11 +204,11 @@ func newStoreService(t *testing.T, tenant store.Tenant) (*Service, *clock.Fake, 
 	t.Cleanup(func() { st.Close() })
 	clk := clock.NewFake(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	s := New(Options{Store: st, Clock: clk, Random: bytes.NewReader(bytes.Repeat([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 100))})
-	return s, clk, identity.WithCaller(ctx, identity.Caller{AccountID: tenant.AccountID, Region: tenant.Region})
+	return s, clk, identity.WithCaller(ctx, identity.Caller{AccountID: tenant.Owner, Region: tenant.Region})
 }
 
 func TestRecorderState(t *testing.T) {
-	tenant := store.Tenant{AccountID: "111111111111", Region: "eu-west-1"}
+	tenant := store.Namespace{Owner: "111111111111", Region: "eu-west-1"}
 	s, clk, ctx := newStoreService(t, tenant)
 	state := func() string {
 		t.Helper()
@@ -269,7 +269,7 @@ func TestRecorderState(t *testing.T) {
 	mustOK(s.DeleteConfigurationRecorder(ctx, &configapi.DeleteConfigurationRecorderRequest{ConfigurationRecorderName: ptr("default")}))
 	check("delete", "none")
 
-	other := store.Tenant{AccountID: tenant.AccountID, Region: "us-east-1"}
+	other := store.Namespace{Owner: tenant.Owner, Region: "us-east-1"}
 	mustOK(s.PutConfigurationRecorder(ctx, &configapi.PutConfigurationRecorderRequest{
 		ConfigurationRecorder: &configapi.ConfigurationRecorder{RoleARN: ptr("r")},
 	}))

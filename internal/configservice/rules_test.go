@@ -133,7 +133,7 @@ func TestCheckTags(t *testing.T) {
 }
 
 func TestARNInTenant(t *testing.T) {
-	tn := store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
+	tn := store.Namespace{Owner: "111111111111", Region: "us-east-1"}
 	tests := []struct {
 		arn  string
 		want bool

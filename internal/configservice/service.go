@@ -99,13 +99,14 @@ func New(opts Options) *Service {
 	return s
 }
 
-// tenantOf returns the store tenant of the calling account and region.
-func tenantOf(ctx context.Context) (store.Tenant, error) {
+// callerNamespace returns the store namespace of the calling account and
+// region.
+func callerNamespace(ctx context.Context) (store.Namespace, error) {
 	c, ok := identity.CallerFrom(ctx)
 	if !ok {
-		return store.Tenant{}, apierr.Internal(errors.New("configservice: no caller in context"))
+		return store.Namespace{}, apierr.Internal(errors.New("configservice: no caller in context"))
 	}
-	return store.Tenant{AccountID: c.AccountID, Region: c.Region}, nil
+	return store.Regional(c.AccountID, c.Region), nil
 }
 
 // randomID returns n characters of [a-z0-9], the alphabet of AWS Config

@@ -59,9 +59,9 @@ func (r sourceRow) key() string {
 type verdict struct {
 	code string // "" when the source is readable
 	// owner is the aggregator's account and region.
-	owner store.Tenant
+	owner store.Namespace
 	// source is the source account and region of an account verdict.
-	source store.Tenant
+	source store.Namespace
 	// org is the organization an organization verdict is about, and
 	// wantOrg the one the aggregator was created in.
 	org, wantOrg string
@@ -71,20 +71,20 @@ func (v verdict) ok() bool { return v.code == "" }
 
 // message explains the verdict's code.
 func (v verdict) message() string {
-	where := "account " + v.source.AccountID + " in region " + v.source.Region
-	who := "aggregator account " + v.owner.AccountID + " in region " + v.owner.Region
+	where := "account " + v.source.Owner + " in region " + v.source.Region
+	who := "aggregator account " + v.owner.Owner + " in region " + v.owner.Region
 	switch v.code {
 	case codeOrganizationNotFound:
-		return "The aggregator account " + v.owner.AccountID + " is no longer in organization " + v.wantOrg + ", or the organization no longer exists."
+		return "The aggregator account " + v.owner.Owner + " is no longer in organization " + v.wantOrg + ", or the organization no longer exists."
 	case codeOrganizationChanged:
-		return "The aggregator account " + v.owner.AccountID + " is now in organization " + v.org +
+		return "The aggregator account " + v.owner.Owner + " is now in organization " + v.org +
 			", not in organization " + v.wantOrg + " the aggregator was created for. Delete this aggregator and create a new one."
 	case codeAllFeatures:
 		return "Organization " + v.org + " does not have all features enabled."
 	case codeServiceAccess:
 		return "Trusted access for " + ConfigServicePrincipal + " is not enabled in organization " + v.org + "."
 	case codeOrganizationDenied:
-		return "The aggregator account " + v.owner.AccountID + " is neither the management account of organization " + v.org +
+		return "The aggregator account " + v.owner.Owner + " is neither the management account of organization " + v.org +
 			" nor a delegated administrator for " + ConfigServicePrincipal + "."
 	case codeAuthorizationPending:
 		return "The source " + where + " has not authorized the " + who +
@@ -120,7 +120,7 @@ func (v verdict) message() string {
 // the sources before it, and reads the records of each source account once,
 // whatever the number of regions. It stops with ctx's error once ctx is
 // done.
-func (s *Service) walkSources(ctx context.Context, tx store.Tx, owner store.Tenant, rec *aggregatorRecord, after string, fn func(sourceRow, verdict) (bool, error)) error {
+func (s *Service) walkSources(ctx context.Context, tx store.Tx, owner store.Namespace, rec *aggregatorRecord, after string, fn func(sourceRow, verdict) (bool, error)) error {
 	agg := &rec.Aggregator
 	regions := s.regionsOf(agg, owner)
 	accounts, err := s.sourceAccounts(tx, owner, rec)
@@ -210,7 +210,7 @@ func resumeAt(after string, regions, accounts []string) walkStart {
 // regionsOf returns the source regions of an aggregator, sorted: its
 // AwsRegions, or with AllAwsRegions the configured regions and the
 // aggregator's own.
-func (s *Service) regionsOf(agg *configapi.ConfigurationAggregator, owner store.Tenant) []string {
+func (s *Service) regionsOf(agg *configapi.ConfigurationAggregator, owner store.Namespace) []string {
 	var regions []string
 	all := false
 	if o := agg.OrganizationAggregationSource; o != nil {
@@ -234,7 +234,7 @@ func (s *Service) regionsOf(agg *configapi.ConfigurationAggregator, owner store.
 // accounts that joined after the aggregator was created included, accounts
 // that left excluded. An organization aggregator whose owner is no longer in
 // the aggregator's organization has no member sources.
-func (s *Service) sourceAccounts(tx store.Tx, t store.Tenant, rec *aggregatorRecord) ([]string, error) {
+func (s *Service) sourceAccounts(tx store.Tx, t store.Namespace, rec *aggregatorRecord) ([]string, error) {
 	agg := &rec.Aggregator
 	if agg.OrganizationAggregationSource == nil {
 		var ids []string
@@ -244,7 +244,7 @@ func (s *Service) sourceAccounts(tx store.Tx, t store.Tenant, rec *aggregatorRec
 		slices.Sort(ids)
 		return slices.Compact(ids), nil
 	}
-	org, ok, err := s.orgs.OrganizationOf(tx, t.AccountID)
+	org, ok, err := s.orgs.OrganizationOf(tx, t.Owner)
 	if err != nil || !ok || org.ID != rec.OrganizationID {
 		return nil, err
 	}
@@ -257,8 +257,8 @@ func (s *Service) sourceAccounts(tx store.Tx, t store.Tenant, rec *aggregatorRec
 // must have all features and AWS Config's trusted access (AWS Config API
 // Reference, PutConfigurationAggregator; AWS Config Developer Guide,
 // "Troubleshooting for Multi-Account Multi-Region Data Aggregation").
-func (s *Service) organizationVerdict(tx store.Tx, owner store.Tenant, rec *aggregatorRecord) (verdict, error) {
-	org, ok, err := s.orgs.OrganizationOf(tx, owner.AccountID)
+func (s *Service) organizationVerdict(tx store.Tx, owner store.Namespace, rec *aggregatorRecord) (verdict, error) {
+	org, ok, err := s.orgs.OrganizationOf(tx, owner.Owner)
 	failed := func(code string) verdict {
 		return verdict{code: code, owner: owner, org: org.ID, wantOrg: rec.OrganizationID}
 	}
@@ -279,10 +279,10 @@ func (s *Service) organizationVerdict(tx store.Tx, owner store.Tenant, rec *aggr
 	if !enabled {
 		return failed(codeServiceAccess), nil
 	}
-	if org.ManagementAccountID == owner.AccountID {
+	if org.ManagementAccountID == owner.Owner {
 		return verdict{}, nil
 	}
-	admin, err := s.orgs.IsDelegatedAdministrator(tx, org.ID, owner.AccountID, ConfigServicePrincipal)
+	admin, err := s.orgs.IsDelegatedAdministrator(tx, org.ID, owner.Owner, ConfigServicePrincipal)
 	if err != nil || admin {
 		return verdict{}, err
 	}
@@ -302,14 +302,14 @@ type accountSource struct {
 
 // loadAccountSource reads what the walk needs about a source account: for
 // an account aggregator, its request record.
-func (s *Service) loadAccountSource(tx store.Tx, owner store.Tenant, rec *aggregatorRecord, account string) (*accountSource, error) {
+func (s *Service) loadAccountSource(tx store.Tx, owner store.Namespace, rec *aggregatorRecord, account string) (*accountSource, error) {
 	src := &accountSource{id: account}
 	if rec.Aggregator.OrganizationAggregationSource != nil {
 		return src, nil
 	}
 	src.needsAuthorization = true
 	var req sourceRequest
-	err := store.GetJSON(tx, sourceIndexTenant(account), kindSourceRequest, sourceRequestID(owner, *rec.Aggregator.ConfigurationAggregatorName), &req)
+	err := store.GetJSON(tx, sourceIndexNamespace(account), kindSourceRequest, sourceRequestID(owner, *rec.Aggregator.ConfigurationAggregatorName), &req)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -320,11 +320,11 @@ func (s *Service) loadAccountSource(tx store.Tx, owner store.Tenant, rec *aggreg
 // accountVerdict decides whether an aggregator may read a source account in
 // a region: an account aggregator needs the source's authorization, and
 // every aggregator needs AWS Config recording there.
-func (s *Service) accountVerdict(tx store.Tx, owner store.Tenant, src *accountSource, region string, now time.Time) (verdict, error) {
-	source := store.Tenant{AccountID: src.id, Region: region}
+func (s *Service) accountVerdict(tx store.Tx, owner store.Namespace, src *accountSource, region string, now time.Time) (verdict, error) {
+	source := store.Regional(src.id, region)
 	failed := func(code string) verdict { return verdict{code: code, owner: owner, source: source} }
 	if src.needsAuthorization {
-		ans, err := loadAnswers(tx, source, requesterKey(owner.AccountID, owner.Region))
+		ans, err := loadAnswers(tx, source, requesterKey(owner.Owner, owner.Region))
 		if err != nil {
 			return verdict{}, err
 		}
@@ -365,7 +365,7 @@ const (
 // Starling decides this when asked, so LastUpdateTime is the time of the
 // request and a status is never OUTDATED.
 func (s *Service) DescribeConfigurationAggregatorSourcesStatus(ctx context.Context, in *configapi.DescribeConfigurationAggregatorSourcesStatusRequest) (*configapi.DescribeConfigurationAggregatorSourcesStatusResponse, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +373,7 @@ func (s *Service) DescribeConfigurationAggregatorSourcesStatus(ctx context.Conte
 	filter := slices.Clone(in.UpdateStatus)
 	slices.Sort(filter)
 	filter = slices.Compact(filter)
-	scope := pagetoken.Scope("DescribeConfigurationAggregatorSourcesStatus", t.AccountID, t.Region, name, strings.Join(filter, ","))
+	scope := pagetoken.Scope("DescribeConfigurationAggregatorSourcesStatus", t.Owner, t.Region, name, strings.Join(filter, ","))
 	after, err := s.decodeToken(scope, in.NextToken)
 	if err != nil {
 		return nil, err

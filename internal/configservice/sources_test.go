@@ -39,7 +39,7 @@ func TestSourceAccounts(t *testing.T) {
 		members: map[string][]string{org1.ID: {"111111111111", "222222222222", "333333333333"}},
 	}
 	s := New(Options{Organizations: orgs})
-	owner := store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
+	owner := store.Namespace{Owner: "111111111111", Region: "us-east-1"}
 	role := "arn:aws:iam::111111111111:role/r"
 	accounts := &aggregatorRecord{Aggregator: configapi.ConfigurationAggregator{
 		AccountAggregationSources: []configapi.AccountAggregationSource{{AccountIds: []string{"333333333333", "111111111111", "333333333333"}}},
@@ -78,7 +78,7 @@ func TestSourceAccounts(t *testing.T) {
 }
 
 func TestReadableSources(t *testing.T) {
-	owner := store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
+	owner := store.Namespace{Owner: "111111111111", Region: "us-east-1"}
 	s, _, ctx := newStoreService(t, owner)
 	as := func(account string) context.Context {
 		return identity.WithCaller(ctx, identity.Caller{AccountID: account, Region: "us-east-1"})
@@ -118,7 +118,7 @@ func TestReadableSources(t *testing.T) {
 	}
 	for _, account := range []string{"222222222222", "333333333333"} {
 		if _, err := s.PutAggregationAuthorization(as(account), &configapi.PutAggregationAuthorizationRequest{
-			AuthorizedAccountId: str(owner.AccountID), AuthorizedAwsRegion: str(owner.Region)}); err != nil {
+			AuthorizedAccountId: str(owner.Owner), AuthorizedAwsRegion: str(owner.Region)}); err != nil {
 			t.Fatal(err)
 		}
 	}

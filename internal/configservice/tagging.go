@@ -74,7 +74,7 @@ func checkTags(tags []configapi.Tag, path string) error {
 }
 
 // createTaggable registers a new resource's ARN with its initial tags.
-func createTaggable(tx store.Tx, t store.Tenant, arn string, k store.Kind, id string, tags []configapi.Tag) error {
+func createTaggable(tx store.Tx, t store.Namespace, arn string, k store.Kind, id string, tags []configapi.Tag) error {
 	rec := taggableRecord{Kind: k, ID: id, Tags: make(map[string]string, len(tags))}
 	for _, tag := range tags {
 		rec.Tags[deref(tag.Key)] = deref(tag.Value)
@@ -83,7 +83,7 @@ func createTaggable(tx store.Tx, t store.Tenant, arn string, k store.Kind, id st
 }
 
 // deleteTaggable removes a resource's ARN and tags.
-func deleteTaggable(tx store.Tx, t store.Tenant, arn string) error {
+func deleteTaggable(tx store.Tx, t store.Namespace, arn string) error {
 	err := tx.Delete(t, kindTaggable, arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -94,7 +94,7 @@ func deleteTaggable(tx store.Tx, t store.Tenant, arn string) error {
 // loadTaggable returns the tags record of the resource arn names, which
 // must belong to the caller's account and region; anything else does not
 // exist as far as the caller can tell.
-func loadTaggable(tx store.Tx, t store.Tenant, arn string) (*taggableRecord, error) {
+func loadTaggable(tx store.Tx, t store.Namespace, arn string) (*taggableRecord, error) {
 	if !arnInTenant(arn, t) {
 		return nil, resourceNotFound(arn)
 	}
@@ -149,7 +149,7 @@ func (s *Service) UntagResource(ctx context.Context, in *configapi.UntagResource
 // updateTags applies change to the tags of the caller's resource arn in one
 // transaction.
 func (s *Service) updateTags(ctx context.Context, arn string, change func(tags map[string]string) error) (*shape.Empty, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func (s *Service) updateTags(ctx context.Context, arn string, change func(tags m
 
 // ListTagsForResource lists a resource's tags sorted by key.
 func (s *Service) ListTagsForResource(ctx context.Context, in *configapi.ListTagsForResourceRequest) (*configapi.ListTagsForResourceResponse, error) {
-	t, err := tenantOf(ctx)
+	t, err := callerNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (s *Service) ListTagsForResource(ctx context.Context, in *configapi.ListTag
 	if err != nil {
 		return nil, err
 	}
-	scope := pagetoken.Scope("ListTagsForResource", t.AccountID, t.Region, arn)
+	scope := pagetoken.Scope("ListTagsForResource", t.Owner, t.Region, arn)
 	after, err := s.decodeToken(scope, in.NextToken)
 	if err != nil {
 		return nil, err
@@ -214,17 +214,17 @@ func (s *Service) ListTagsForResource(ctx context.Context, in *configapi.ListTag
 }
 
 // aggregatorARN returns the ARN of a new aggregator with the random id.
-func aggregatorARN(t store.Tenant, id string) string {
-	return "arn:aws:config:" + t.Region + ":" + t.AccountID + ":config-aggregator/config-aggregator-" + id
+func aggregatorARN(t store.Namespace, id string) string {
+	return "arn:aws:config:" + t.Region + ":" + t.Owner + ":config-aggregator/config-aggregator-" + id
 }
 
 var configARN = regexp.MustCompile(`^arn:aws[a-z-]*:config:([a-z0-9-]+):(\d{12}):.+$`)
 
 // arnInTenant reports whether arn is an AWS Config ARN of the tenant's
 // account and region.
-func arnInTenant(arn string, t store.Tenant) bool {
+func arnInTenant(arn string, t store.Namespace) bool {
 	m := configARN.FindStringSubmatch(arn)
-	return m != nil && m[1] == t.Region && m[2] == t.AccountID
+	return m != nil && m[1] == t.Region && m[2] == t.Owner
 }
 
 func deref(s *string) string {

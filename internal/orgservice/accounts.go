@@ -44,7 +44,7 @@ func (s *Service) CreateAccount(ctx context.Context, in *orgapi.CreateAccountReq
 		if err != nil {
 			return err
 		}
-		t := orgTenant(org.ID)
+		t := orgNamespace(org.ID)
 		reqID, err := s.newID("car-", requestIDLen)
 		if err != nil {
 			return err
@@ -76,7 +76,7 @@ func (s *Service) CreateAccount(ctx context.Context, in *orgapi.CreateAccountReq
 			if err := store.PutJSON(tx, t, kindMember, id, &m); err != nil {
 				return err
 			}
-			if err := store.PutJSON(tx, directoryTenant, kindEmail, strings.ToLower(email), &emailRecord{AccountID: id}); err != nil {
+			if err := store.PutJSON(tx, directoryNamespace, kindEmail, strings.ToLower(email), &emailRecord{AccountID: id}); err != nil {
 				return err
 			}
 			status.State = ptr(orgapi.CreateAccountStateSucceeded)
@@ -96,7 +96,7 @@ func (s *Service) CreateAccount(ctx context.Context, in *orgapi.CreateAccountReq
 func resolveEmail(tx store.Tx, email string) (string, bool, error) {
 	lower := strings.ToLower(email)
 	var r emailRecord
-	err := store.GetJSON(tx, directoryTenant, kindEmail, lower, &r)
+	err := store.GetJSON(tx, directoryNamespace, kindEmail, lower, &r)
 	switch {
 	case err == nil:
 		return r.AccountID, true, nil
@@ -125,7 +125,7 @@ func (s *Service) freshAccountID(tx store.Tx) (string, error) {
 		if id == identity.DefaultAccountID {
 			continue
 		}
-		used, err := store.Exists(tx, accountTenant(id), kindAccount, accountRecordID)
+		used, err := store.Exists(tx, accountNamespace(id), kindAccount, accountRecordID)
 		if err != nil {
 			return "", err
 		}
@@ -149,7 +149,7 @@ func (s *Service) DescribeCreateAccountStatus(ctx context.Context, in *orgapi.De
 		if err != nil {
 			return err
 		}
-		err = store.GetJSON(tx, orgTenant(org.ID), kindCreateAccount, *in.CreateAccountRequestId, &out)
+		err = store.GetJSON(tx, orgNamespace(org.ID), kindCreateAccount, *in.CreateAccountRequestId, &out)
 		if errors.Is(err, store.ErrNotFound) {
 			return orgapi.CreateAccountStatusNotFound(msgCreateAccountStatusNotFound)
 		}
@@ -177,7 +177,7 @@ func (s *Service) ListCreateAccountStatus(ctx context.Context, in *orgapi.ListCr
 		if err != nil {
 			return err
 		}
-		all, err := store.ListJSON[orgapi.CreateAccountStatus](tx, orgTenant(org.ID), kindCreateAccount)
+		all, err := store.ListJSON[orgapi.CreateAccountStatus](tx, orgNamespace(org.ID), kindCreateAccount)
 		if err != nil {
 			return err
 		}
@@ -229,7 +229,7 @@ func accountOutput(tx store.Tx, org organizationRecord, m memberRecord) (orgapi.
 // AccountNotFoundException if it is not a member.
 func member(tx store.Tx, orgID, accountID string) (memberRecord, error) {
 	var m memberRecord
-	err := store.GetJSON(tx, orgTenant(orgID), kindMember, accountID, &m)
+	err := store.GetJSON(tx, orgNamespace(orgID), kindMember, accountID, &m)
 	if errors.Is(err, store.ErrNotFound) {
 		return m, orgapi.AccountNotFound(msgAccountNotFound)
 	}
@@ -248,7 +248,7 @@ func (s *Service) ListAccounts(ctx context.Context, in *orgapi.ListAccountsReque
 		if err != nil {
 			return err
 		}
-		members, err := store.ListJSON[memberRecord](tx, orgTenant(org.ID), kindMember)
+		members, err := store.ListJSON[memberRecord](tx, orgNamespace(org.ID), kindMember)
 		if err != nil {
 			return err
 		}
@@ -349,7 +349,7 @@ func removeMember(tx store.Tx, org organizationRecord, accountID string) error {
 	if _, err := member(tx, org.ID, accountID); err != nil {
 		return err
 	}
-	t := orgTenant(org.ID)
+	t := orgNamespace(org.ID)
 	ds, err := delegationsOf(tx, org.ID, accountID)
 	if err != nil {
 		return err

@@ -42,7 +42,7 @@ func checkPrincipal(p string) error {
 // enableAccess enables trusted access for the principal; it keeps the
 // original date if access is already enabled.
 func enableAccess(tx store.Tx, orgID, principal string, now time.Time) error {
-	t := orgTenant(orgID)
+	t := orgNamespace(orgID)
 	enabled, err := store.Exists(tx, t, kindServiceAccess, principal)
 	if err != nil || enabled {
 		return err
@@ -94,7 +94,7 @@ func (s *Service) DisableAWSServiceAccess(ctx context.Context, in *orgapi.Disabl
 		if err := checkPrincipal(*in.ServicePrincipal); err != nil {
 			return err
 		}
-		t := orgTenant(org.ID)
+		t := orgNamespace(org.ID)
 		enabled, err := store.Exists(tx, t, kindServiceAccess, *in.ServicePrincipal)
 		if err != nil || !enabled {
 			return err
@@ -120,7 +120,7 @@ func (s *Service) ListAWSServiceAccessForOrganization(ctx context.Context, in *o
 		if err != nil {
 			return err
 		}
-		all, err := store.ListJSON[serviceAccessRecord](tx, orgTenant(org.ID), kindServiceAccess)
+		all, err := store.ListJSON[serviceAccessRecord](tx, orgNamespace(org.ID), kindServiceAccess)
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (s *Service) ListAWSServiceAccessForOrganization(ctx context.Context, in *o
 // delegationsOf returns the account's registrations, in principal order.
 func delegationsOf(tx store.Tx, orgID, accountID string) ([]delegationRecord, error) {
 	prefix := delegationID(accountID, "")
-	items, err := tx.List(orgTenant(orgID), kindDelegation, prefix, 0)
+	items, err := tx.List(orgNamespace(orgID), kindDelegation, prefix, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, in *orgapi
 		if _, err := member(tx, org.ID, account); err != nil {
 			return err
 		}
-		t := orgTenant(org.ID)
+		t := orgNamespace(org.ID)
 		enabled, err := store.Exists(tx, t, kindServiceAccess, principal)
 		if err != nil {
 			return err
@@ -230,7 +230,7 @@ func (s *Service) DeregisterDelegatedAdministrator(ctx context.Context, in *orga
 		if _, err := member(tx, org.ID, account); err != nil {
 			return err
 		}
-		t := orgTenant(org.ID)
+		t := orgNamespace(org.ID)
 		id := delegationID(account, principal)
 		registered, err := store.Exists(tx, t, kindDelegation, id)
 		if err != nil {
@@ -271,7 +271,7 @@ func (s *Service) ListDelegatedAdministrators(ctx context.Context, in *orgapi.Li
 				return err
 			}
 		}
-		all, err := store.ListJSON[delegationRecord](tx, orgTenant(org.ID), kindDelegation)
+		all, err := store.ListJSON[delegationRecord](tx, orgNamespace(org.ID), kindDelegation)
 		if err != nil {
 			return err
 		}

@@ -31,7 +31,7 @@ func (s *Service) OrganizationOf(tx store.Tx, accountID string) (orgdir.Organiza
 // IsDelegatedAdministrator reports whether the account is registered in the
 // organization as a delegated administrator for the service principal.
 func (s *Service) IsDelegatedAdministrator(tx store.Tx, orgID, accountID, servicePrincipal string) (bool, error) {
-	return store.Exists(tx, orgTenant(orgID), kindDelegation, delegationID(accountID, servicePrincipal))
+	return store.Exists(tx, orgNamespace(orgID), kindDelegation, delegationID(accountID, servicePrincipal))
 }
 
 // EnableServiceAccess enables trusted access for the service principal, as
@@ -43,7 +43,7 @@ func (s *Service) EnableServiceAccess(tx store.Tx, orgID, servicePrincipal strin
 // ServiceAccessEnabled reports whether trusted access is enabled for the
 // service principal in the organization.
 func (s *Service) ServiceAccessEnabled(tx store.Tx, orgID, servicePrincipal string) (bool, error) {
-	return store.Exists(tx, orgTenant(orgID), kindServiceAccess, servicePrincipal)
+	return store.Exists(tx, orgNamespace(orgID), kindServiceAccess, servicePrincipal)
 }
 
 // MemberAccounts returns the ids of the organization's accounts, the

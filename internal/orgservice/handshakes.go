@@ -157,10 +157,10 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, in *orgapi.In
 			h.Resources = append(h.Resources, orgapi.HandshakeResource{Type: ptr(orgapi.HandshakeResourceTypeNotes), Value: in.Notes})
 		}
 		out = h
-		if err := store.PutJSON(tx, orgTenant(org.ID), kindHandshake, *h.Id, &handshakeRecord{Handshake: h, Recipient: target}); err != nil {
+		if err := store.PutJSON(tx, orgNamespace(org.ID), kindHandshake, *h.Id, &handshakeRecord{Handshake: h, Recipient: target}); err != nil {
 			return err
 		}
-		return store.PutJSON(tx, accountTenant(target), kindReceived, *h.Id, &receivedRecord{OrgID: org.ID})
+		return store.PutJSON(tx, accountNamespace(target), kindReceived, *h.Id, &receivedRecord{OrgID: org.ID})
 	})
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ type receivedHandshake struct {
 
 // receivedHandshakes returns the handshakes sent to the account.
 func receivedHandshakes(tx store.Tx, accountID string) ([]receivedHandshake, error) {
-	items, err := tx.List(accountTenant(accountID), kindReceived, "", 0)
+	items, err := tx.List(accountNamespace(accountID), kindReceived, "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func receivedHandshakes(tx store.Tx, accountID string) ([]receivedHandshake, err
 			return nil, fmt.Errorf("decode %s %q: %w", kindReceived, it.ID, err)
 		}
 		r := receivedHandshake{orgID: ref.OrgID}
-		if err := store.GetJSON(tx, orgTenant(ref.OrgID), kindHandshake, it.ID, &r.rec); err != nil {
+		if err := store.GetJSON(tx, orgNamespace(ref.OrgID), kindHandshake, it.ID, &r.rec); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -289,7 +289,7 @@ func (s *Service) ListHandshakesForOrganization(ctx context.Context, in *orgapi.
 		if err := checkFilter(in.Filter); err != nil {
 			return err
 		}
-		recs, err := store.ListJSON[handshakeRecord](tx, orgTenant(org.ID), kindHandshake)
+		recs, err := store.ListJSON[handshakeRecord](tx, orgNamespace(org.ID), kindHandshake)
 		if err != nil {
 			return err
 		}
@@ -321,10 +321,10 @@ const (
 func findHandshake(tx store.Tx, caller, id string) (handshakeRecord, string, party, error) {
 	var rec handshakeRecord
 	var ref receivedRecord
-	err := store.GetJSON(tx, accountTenant(caller), kindReceived, id, &ref)
+	err := store.GetJSON(tx, accountNamespace(caller), kindReceived, id, &ref)
 	switch {
 	case err == nil:
-		err := store.GetJSON(tx, orgTenant(ref.OrgID), kindHandshake, id, &rec)
+		err := store.GetJSON(tx, orgNamespace(ref.OrgID), kindHandshake, id, &rec)
 		return rec, ref.OrgID, recipient, err
 	case !errors.Is(err, store.ErrNotFound):
 		return rec, "", 0, err
@@ -334,7 +334,7 @@ func findHandshake(tx store.Tx, caller, id string) (handshakeRecord, string, par
 		return rec, "", 0, err
 	}
 	if ok {
-		err := store.GetJSON(tx, orgTenant(org.ID), kindHandshake, id, &rec)
+		err := store.GetJSON(tx, orgNamespace(org.ID), kindHandshake, id, &rec)
 		switch {
 		case err == nil && caller == org.ManagementAccountID:
 			return rec, org.ID, sender, nil
@@ -380,7 +380,7 @@ func (s *Service) respond(ctx context.Context, id string, by party, state string
 		h.State = &state
 		rec.Handshake = h
 		out = h
-		return store.PutJSON(tx, orgTenant(orgID), kindHandshake, id, &rec)
+		return store.PutJSON(tx, orgNamespace(orgID), kindHandshake, id, &rec)
 	})
 	if err != nil {
 		return nil, err
@@ -407,7 +407,7 @@ func joinInvited(tx store.Tx, caller, orgID string, now *shape.Timestamp) error 
 		return orgapi.HandshakeConstraintViolation(orgapi.HandshakeConstraintViolationExceptionReasonAlreadyInAnOrganization, msgAlreadyInAnOrganization)
 	}
 	m := memberRecord{ID: caller, JoinedMethod: orgapi.AccountJoinedMethodInvited, JoinedTimestamp: *now}
-	if err := store.PutJSON(tx, orgTenant(orgID), kindMember, caller, &m); err != nil {
+	if err := store.PutJSON(tx, orgNamespace(orgID), kindMember, caller, &m); err != nil {
 		return err
 	}
 	a.OrgID = orgID

@@ -34,7 +34,7 @@ func orgOf(tx store.Tx, accountID string) (organizationRecord, bool, error) {
 		return organizationRecord{}, false, err
 	}
 	var org organizationRecord
-	if err := store.GetJSON(tx, orgTenant(a.OrgID), kindOrganization, orgRecordID, &org); err != nil {
+	if err := store.GetJSON(tx, orgNamespace(a.OrgID), kindOrganization, orgRecordID, &org); err != nil {
 		return organizationRecord{}, false, err
 	}
 	return org, true, nil
@@ -44,7 +44,7 @@ func orgOf(tx store.Tx, accountID string) (organizationRecord, bool, error) {
 // nothing is.
 func loadAccount(tx store.Tx, accountID string) (accountRecord, error) {
 	var a accountRecord
-	err := store.GetJSON(tx, accountTenant(accountID), kindAccount, accountRecordID, &a)
+	err := store.GetJSON(tx, accountNamespace(accountID), kindAccount, accountRecordID, &a)
 	if errors.Is(err, store.ErrNotFound) {
 		err = nil
 	}
@@ -52,7 +52,7 @@ func loadAccount(tx store.Tx, accountID string) (accountRecord, error) {
 }
 
 func putAccount(tx store.Tx, accountID string, a accountRecord) error {
-	return store.PutJSON(tx, accountTenant(accountID), kindAccount, accountRecordID, &a)
+	return store.PutJSON(tx, accountNamespace(accountID), kindAccount, accountRecordID, &a)
 }
 
 // requireOrg returns the caller's organization, or the error AWS sends to an
@@ -104,7 +104,7 @@ func requireReader(tx store.Tx, caller string) (organizationRecord, error) {
 // the organization for some service.
 func isDelegate(tx store.Tx, orgID, accountID string) (bool, error) {
 	prefix := delegationID(accountID, "")
-	items, err := tx.List(orgTenant(orgID), kindDelegation, prefix, 1)
+	items, err := tx.List(orgNamespace(orgID), kindDelegation, prefix, 1)
 	if err != nil {
 		return false, err
 	}
@@ -182,7 +182,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in *orgapi.CreateOrgan
 			return err
 		}
 		org := organizationRecord{ID: orgID, ManagementAccountID: caller, FeatureSet: featureSet, RootID: rootID}
-		t := orgTenant(orgID)
+		t := orgNamespace(orgID)
 		if err := store.PutJSON(tx, t, kindOrganization, orgRecordID, &org); err != nil {
 			return err
 		}
@@ -212,7 +212,7 @@ func (s *Service) freshOrgID(tx store.Tx) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		t := orgTenant(id)
+		t := orgNamespace(id)
 		used, err := store.Exists(tx, t, kindOrganization, orgRecordID)
 		if err != nil {
 			return "", err
@@ -270,7 +270,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, _ *shape.Empty) (*shap
 		if err != nil {
 			return err
 		}
-		t := orgTenant(org.ID)
+		t := orgNamespace(org.ID)
 		n, err := tx.Count(t, kindMember)
 		if err != nil {
 			return err
@@ -286,7 +286,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, _ *shape.Empty) (*shap
 			if h.Recipient == "" {
 				continue
 			}
-			if err := tx.Delete(accountTenant(h.Recipient), kindReceived, *h.Handshake.Id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			if err := tx.Delete(accountNamespace(h.Recipient), kindReceived, *h.Handshake.Id); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 		}
@@ -331,7 +331,7 @@ func (s *Service) EnableAllFeatures(ctx context.Context, _ *orgapi.EnableAllFeat
 			return orgapi.HandshakeConstraintViolation(orgapi.HandshakeConstraintViolationExceptionReasonOrganizationAlreadyHasAllFeatures, msgAlreadyAllFeatures)
 		}
 		org.FeatureSet = orgapi.OrganizationFeatureSetAll
-		t := orgTenant(org.ID)
+		t := orgNamespace(org.ID)
 		if err := store.PutJSON(tx, t, kindOrganization, orgRecordID, &org); err != nil {
 			return err
 		}
@@ -353,7 +353,7 @@ func (s *Service) EnableAllFeatures(ctx context.Context, _ *orgapi.EnableAllFeat
 // memberIDs returns the ids of the organization's accounts in ascending
 // order.
 func memberIDs(tx store.Tx, orgID string) ([]string, error) {
-	items, err := tx.List(orgTenant(orgID), kindMember, "", 0)
+	items, err := tx.List(orgNamespace(orgID), kindMember, "", 0)
 	if err != nil {
 		return nil, err
 	}

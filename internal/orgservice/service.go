@@ -9,10 +9,10 @@
 // store.Store, and return *apierr.Error values built with orgapi's
 // constructors.
 //
-// Organizations is a global service: its records live in store tenants with
-// an empty Region, which no AWS Config record uses. Each organization has a
-// tenant named by its id (orgTenant); each account that Organizations has
-// seen has a tenant named by its id (accountTenant) holding which
+// Organizations is a global service: its records live in global store
+// namespaces (an empty Region), which no AWS Config record uses. Each
+// organization has a namespace owned by its id (orgNamespace); each account
+// that Organizations has seen has one owned by its id (accountNamespace) holding which
 // organization it belongs to and the invitations it received, so that every
 // lookup by caller is a single read.
 //
@@ -101,8 +101,9 @@ func New(opts Options) *Service {
 	return s
 }
 
-// Record kinds. Per-organization kinds live in orgTenant(orgID), per-account
-// kinds in accountTenant(accountID), kindEmail in directoryTenant.
+// Record kinds. Per-organization kinds live in orgNamespace(orgID),
+// per-account kinds in accountNamespace(accountID), kindEmail in
+// directoryNamespace.
 const (
 	// kindOrganization holds the organizationRecord under orgRecordID.
 	kindOrganization store.Kind = "Organization"
@@ -140,15 +141,17 @@ const (
 	accountRecordID = "account"
 )
 
-// orgTenant is the tenant of an organization's records.
-func orgTenant(orgID string) store.Tenant { return store.Tenant{AccountID: orgID} }
+// orgNamespace is the namespace of an organization's records.
+func orgNamespace(orgID string) store.Namespace { return store.Global(orgID) }
 
-// accountTenant is the tenant of an account's Organizations records. Config
-// tenants of the same account always have a region, so they never meet.
-func accountTenant(accountID string) store.Tenant { return store.Tenant{AccountID: accountID} }
+// accountNamespace is the namespace of an account's Organizations records.
+// The account's AWS Config namespaces always have a region, so they never
+// meet.
+func accountNamespace(accountID string) store.Namespace { return store.Global(accountID) }
 
-// directoryTenant holds what is global to all organizations.
-var directoryTenant = store.Tenant{AccountID: "organizations"}
+// directoryNamespace holds what is global to all organizations: the
+// service-wide directory of e-mail addresses.
+var directoryNamespace = store.Global("organizations")
 
 // organizationRecord is the stored form of an organization.
 type organizationRecord struct {

@@ -81,12 +81,12 @@ func (c *Codec) mac(scope, payload string) []byte {
 	return h.Sum(nil)[:16]
 }
 
-// Where the key is kept: a record of the global tenant, so that every
-// replica sharing a store signs and checks with the same key.
-var (
-	keyTenant = store.Tenant{AccountID: "starling", Region: ""}
-	keyKind   = store.Kind("StarlingSecret")
-	keyID     = "pagetoken"
+// Where the key is kept: a record of Starling's own namespace, so that
+// every replica sharing a store signs and checks with the same key, and a
+// reset (which keeps store.System) leaves outstanding tokens valid.
+const (
+	keyKind = store.Kind("StarlingSecret")
+	keyID   = "pagetoken"
 )
 
 // LoadKey returns the token key kept in st, creating and storing a random
@@ -94,7 +94,7 @@ var (
 func LoadKey(ctx context.Context, st store.Store) ([]byte, error) {
 	var key []byte
 	err := st.Update(ctx, func(tx store.Tx) error {
-		k, err := tx.Get(keyTenant, keyKind, keyID)
+		k, err := tx.Get(store.System, keyKind, keyID)
 		if err == nil {
 			key = k
 			return nil
@@ -106,14 +106,7 @@ func LoadKey(ctx context.Context, st store.Store) ([]byte, error) {
 		if _, err := rand.Read(key); err != nil {
 			return err
 		}
-		return tx.Create(keyTenant, keyKind, keyID, key)
+		return tx.Create(store.System, keyKind, keyID, key)
 	})
 	return key, err
-}
-
-// SaveKey stores key, for use after a reset wiped the store.
-func SaveKey(ctx context.Context, st store.Store, key []byte) error {
-	return st.Update(ctx, func(tx store.Tx) error {
-		return tx.Put(keyTenant, keyKind, keyID, key)
-	})
 }

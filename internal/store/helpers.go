@@ -10,7 +10,7 @@ import (
 // Helpers over Tx for services that keep their records as JSON documents.
 
 // GetJSON reads the record into v; it returns ErrNotFound when absent.
-func GetJSON(tx Tx, t Tenant, k Kind, id string, v any) error {
+func GetJSON(tx Tx, t Namespace, k Kind, id string, v any) error {
 	b, err := tx.Get(t, k, id)
 	if err != nil {
 		return err
@@ -22,7 +22,7 @@ func GetJSON(tx Tx, t Tenant, k Kind, id string, v any) error {
 }
 
 // PutJSON writes v as the record.
-func PutJSON(tx Tx, t Tenant, k Kind, id string, v any) error {
+func PutJSON(tx Tx, t Namespace, k Kind, id string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s %q: %w", k, id, err)
@@ -31,7 +31,7 @@ func PutJSON(tx Tx, t Tenant, k Kind, id string, v any) error {
 }
 
 // ListJSON decodes every record of the kind, in id order.
-func ListJSON[T any](tx Tx, t Tenant, k Kind) ([]T, error) {
+func ListJSON[T any](tx Tx, t Namespace, k Kind) ([]T, error) {
 	items, err := tx.List(t, k, "", 0)
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func DecodeItems[T any](items []Item, k Kind) ([]T, error) {
 }
 
 // Exists reports whether a record exists.
-func Exists(tx Tx, t Tenant, k Kind, id string) (bool, error) {
+func Exists(tx Tx, t Namespace, k Kind, id string) (bool, error) {
 	_, err := tx.Get(t, k, id)
 	switch {
 	case err == nil:
@@ -62,8 +62,8 @@ func Exists(tx Tx, t Tenant, k Kind, id string) (bool, error) {
 	return false, err
 }
 
-// DeleteAll deletes every record of the tenant and kind.
-func DeleteAll(tx Tx, t Tenant, k Kind) error {
+// DeleteAll deletes every record of the namespace and kind.
+func DeleteAll(tx Tx, t Namespace, k Kind) error {
 	items, err := tx.List(t, k, "", 0)
 	if err != nil {
 		return err

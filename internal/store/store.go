@@ -1,8 +1,8 @@
 // Package store defines the persistence contract that every backend (SQLite
 // now, PostgreSQL later) implements, and that storetest checks.
 //
-// The store keeps opaque documents keyed by tenant, kind and id. It owns bytes
-// and transactions; all AWS behaviour lives in the services above it.
+// The store keeps opaque documents keyed by namespace, kind and id. It owns
+// bytes and transactions; all AWS behaviour lives in the services above it.
 package store
 
 import (
@@ -16,12 +16,38 @@ var (
 	ErrExists   = errors.New("store: already exists")
 )
 
-// Tenant is the isolation unit of every record: one account in one region.
-// Global resources (AWS Organizations) use an empty Region.
-type Tenant struct {
-	AccountID string
-	Region    string
+// Namespace is who a record belongs to, and the unit of isolation: every Tx
+// method names one, so that a record of one owner cannot be read or written
+// through another's by accident.
+//
+//   - An account's records in one region: Regional(account, region).
+//   - Global records, of an account, of an AWS Organizations organization,
+//     or of a service-wide directory: Global(owner), whose Region is empty.
+//   - Starling's own records, which belong to no account: System.
+type Namespace struct {
+	// Owner is an AWS account id (12 digits), an organization id (o-…), the
+	// name of a service-wide directory, or SystemOwner.
+	Owner string
+	// Region is the AWS region of regional records; empty for global ones.
+	Region string
 }
+
+// Regional returns the namespace of an account's records in a region.
+func Regional(account, region string) Namespace {
+	return Namespace{Owner: account, Region: region}
+}
+
+// Global returns the namespace of an owner's global records.
+func Global(owner string) Namespace { return Namespace{Owner: owner} }
+
+// SystemOwner is the Owner of System. It can be no account id (12 digits)
+// nor organization id (o-…).
+const SystemOwner = "starling"
+
+// System is the namespace of Starling's own records, such as the key that
+// signs pagination tokens. Reset keeps them: they are not state that a
+// client created, and replicas sharing a store must keep agreeing on them.
+var System = Global(SystemOwner)
 
 // Kind names a record type, such as "ConfigurationAggregator".
 type Kind string
@@ -45,7 +71,8 @@ type Store interface {
 	// must have no side effects outside the transaction: a backend may run
 	// several callers' fns inside one database transaction (group commit).
 	Update(ctx context.Context, fn func(Tx) error) error
-	// Reset deletes every record of every tenant.
+	// Reset deletes every record of every namespace but System, as one
+	// durable, serializable write.
 	Reset(ctx context.Context) error
 	// Close releases the store's resources.
 	Close() error
@@ -55,16 +82,16 @@ type Store interface {
 // callback that received it; write methods fail inside View.
 type Tx interface {
 	// Get returns the document, or ErrNotFound.
-	Get(t Tenant, k Kind, id string) ([]byte, error)
+	Get(t Namespace, k Kind, id string) ([]byte, error)
 	// Create adds a document, or returns ErrExists.
-	Create(t Tenant, k Kind, id string, doc []byte) error
+	Create(t Namespace, k Kind, id string, doc []byte) error
 	// Put adds or replaces a document.
-	Put(t Tenant, k Kind, id string, doc []byte) error
+	Put(t Namespace, k Kind, id string, doc []byte) error
 	// Delete removes a document, or returns ErrNotFound.
-	Delete(t Tenant, k Kind, id string) error
-	// List returns up to limit documents of the tenant and kind whose ids sort
+	Delete(t Namespace, k Kind, id string) error
+	// List returns up to limit documents of the namespace and kind whose ids sort
 	// after after (byte order), in id order. limit <= 0 means no limit.
-	List(t Tenant, k Kind, after string, limit int) ([]Item, error)
-	// Count returns the number of documents of the tenant and kind.
-	Count(t Tenant, k Kind) (int, error)
+	List(t Namespace, k Kind, after string, limit int) ([]Item, error)
+	// Count returns the number of documents of the namespace and kind.
+	Count(t Namespace, k Kind) (int, error)
 }

@@ -264,9 +264,9 @@ func (s *Store) write(c *changes) (err error) {
 	for p, byID := range c.parts {
 		for id, ch := range byID {
 			if ch.deleted {
-				_, err = w.delete.Exec(p.account, p.region, string(p.kind), id)
+				_, err = w.delete.Exec(p.owner, p.region, string(p.kind), id)
 			} else {
-				_, err = w.put.Exec(p.account, p.region, string(p.kind), id, ch.doc)
+				_, err = w.put.Exec(p.owner, p.region, string(p.kind), id, ch.doc)
 			}
 			if err != nil {
 				return fmt.Errorf("write %s %q: %w", p.kind, id, err)

@@ -9,15 +9,15 @@ import (
 	"github.com/starlingcfg/starling/internal/store"
 )
 
-// partKey names a partition: every record of one tenant and kind. List and
+// partKey names a partition: every record of one namespace and kind. List and
 // Count work on one partition, so it is the unit the memory table versions.
 type partKey struct {
-	account, region string
-	kind            store.Kind
+	owner, region string
+	kind          store.Kind
 }
 
-func keyOf(t store.Tenant, k store.Kind) partKey {
-	return partKey{account: t.AccountID, region: t.Region, kind: k}
+func keyOf(t store.Namespace, k store.Kind) partKey {
+	return partKey{owner: t.Owner, region: t.Region, kind: k}
 }
 
 // tree is one partition's records ordered by ID: a copy-on-write B-tree, so
@@ -220,6 +220,31 @@ func (m *table) latestRecords(p partKey, extra ...*changes) *tree {
 		cur = withChanges(cur, m.layer(i, extra).parts[p])
 	}
 	return cur
+}
+
+// partitionsOf returns the partitions of owner's namespaces that the writer
+// may see records in: those committed and those the layers write to.
+func (m *table) partitionsOf(owner string, extra ...*changes) []partKey {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seen := make(map[partKey]bool)
+	for p := range m.parts {
+		if p.owner == owner {
+			seen[p] = true
+		}
+	}
+	for i := range len(m.pending) + len(extra) {
+		for p := range m.layer(i, extra).parts {
+			if p.owner == owner {
+				seen[p] = true
+			}
+		}
+	}
+	out := make([]partKey, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	return out
 }
 
 // load adds a record read from the database at Open, before any View or

@@ -180,8 +180,8 @@ func TestVersionsKeptForViews(t *testing.T) {
 func TestViewSnapshotAcrossPartitions(t *testing.T) {
 	s := openT(t, t.TempDir(), Options{})
 	defer s.Close()
-	other := store.Tenant{AccountID: "222222222222", Region: "us-east-1"}
-	tenants := []store.Tenant{tn, other}
+	other := store.Namespace{Owner: "222222222222", Region: "us-east-1"}
+	tenants := []store.Namespace{tn, other}
 	if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.Put(tn, kind, "token", []byte("x")) }); err != nil {
 		t.Fatal(err)
 	}
@@ -387,14 +387,14 @@ func TestRandomUpdatesMatchModel(t *testing.T) {
 	s.commit.flush = func() error { time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond); return nil }
 	s.commit.mu.Unlock()
 
-	tenants := []store.Tenant{tn, {AccountID: "222222222222", Region: "us-east-1"}, {AccountID: "222222222222"}}
+	tenants := []store.Namespace{tn, {Owner: "222222222222", Region: "us-east-1"}, {Owner: "222222222222"}}
 	type key struct {
-		t  store.Tenant
+		t  store.Namespace
 		id string
 	}
 	model := map[key]string{}
 	errRollback := errors.New("rolled back")
-	listOf := func(m map[key]string, tnt store.Tenant, after string, limit int) []string {
+	listOf := func(m map[key]string, tnt store.Namespace, after string, limit int) []string {
 		var ids []string
 		for k := range m {
 			if k.t == tnt && k.id > after {

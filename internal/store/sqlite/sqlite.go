@@ -5,7 +5,7 @@
 // Memory: every record is held in memory, loaded once by Open, and every
 // read (View, and the reads of an Update) is served from there; SQLite is the
 // durable copy that the committer keeps in step. The memory table keeps a
-// version of a partition (one tenant's records of one kind) per commit for as
+// version of a partition (one namespace's records of one kind) per commit for as
 // long as a running View may need it, so a View sees one consistent snapshot,
 // the commit that was newest when it began, and never waits for the writer,
 // nor the writer for it. The records are the service's control-plane
@@ -413,7 +413,7 @@ func (s *Store) load(ctx context.Context) error {
 			p  partKey
 			it store.Item
 		)
-		if err := rows.Scan(&p.account, &p.region, &p.kind, &it.ID, &it.Doc); err != nil {
+		if err := rows.Scan(&p.owner, &p.region, &p.kind, &it.ID, &it.Doc); err != nil {
 			return fmt.Errorf("sqlite: load records: %w", err)
 		}
 		s.mem.load(p, it)

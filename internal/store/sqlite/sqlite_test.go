@@ -24,7 +24,7 @@ import (
 )
 
 var (
-	tn   = store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
+	tn   = store.Namespace{Owner: "111111111111", Region: "us-east-1"}
 	kind = store.Kind("Thing")
 )
 

@@ -15,11 +15,11 @@ import (
 // the memory table with. No other query runs: every read is served from
 // memory.
 const (
-	qPut = `INSERT INTO records (account_id, region, kind, id, doc) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (account_id, region, kind, id) DO UPDATE SET doc = excluded.doc`
-	qDelete = `DELETE FROM records WHERE account_id = ? AND region = ? AND kind = ? AND id = ?`
+	qPut = `INSERT INTO records (owner, region, kind, id, doc) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (owner, region, kind, id) DO UPDATE SET doc = excluded.doc`
+	qDelete = `DELETE FROM records WHERE owner = ? AND region = ? AND kind = ? AND id = ?`
 	qReset  = `DELETE FROM records`
-	qLoad   = `SELECT account_id, region, kind, id, doc FROM records ORDER BY account_id, region, kind, id`
+	qLoad   = `SELECT owner, region, kind, id, doc FROM records ORDER BY owner, region, kind, id`
 )
 
 var errTxDone = errors.New("sqlite: Tx used after its View or Update callback returned")
@@ -144,7 +144,7 @@ func (t *tx) records(p partKey) *tree {
 }
 
 // Get implements store.Tx. The returned slice is the caller's own copy.
-func (t *tx) Get(tn store.Tenant, k store.Kind, id string) ([]byte, error) {
+func (t *tx) Get(tn store.Namespace, k store.Kind, id string) ([]byte, error) {
 	if err := t.check(false); err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (t *tx) Get(tn store.Tenant, k store.Kind, id string) ([]byte, error) {
 }
 
 // Create implements store.Tx.
-func (t *tx) Create(tn store.Tenant, k store.Kind, id string, doc []byte) error {
+func (t *tx) Create(tn store.Namespace, k store.Kind, id string, doc []byte) error {
 	if err := t.check(true); err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (t *tx) Create(tn store.Tenant, k store.Kind, id string, doc []byte) error 
 }
 
 // Put implements store.Tx.
-func (t *tx) Put(tn store.Tenant, k store.Kind, id string, doc []byte) error {
+func (t *tx) Put(tn store.Namespace, k store.Kind, id string, doc []byte) error {
 	if err := t.check(true); err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (t *tx) Put(tn store.Tenant, k store.Kind, id string, doc []byte) error {
 }
 
 // Delete implements store.Tx.
-func (t *tx) Delete(tn store.Tenant, k store.Kind, id string) error {
+func (t *tx) Delete(tn store.Namespace, k store.Kind, id string) error {
 	if err := t.check(true); err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (t *tx) Delete(tn store.Tenant, k store.Kind, id string) error {
 }
 
 // List implements store.Tx. The documents are the caller's own copies.
-func (t *tx) List(tn store.Tenant, k store.Kind, afterID string, limit int) ([]store.Item, error) {
+func (t *tx) List(tn store.Namespace, k store.Kind, afterID string, limit int) ([]store.Item, error) {
 	if err := t.check(false); err != nil {
 		return nil, err
 	}
@@ -203,19 +203,29 @@ func (t *tx) List(tn store.Tenant, k store.Kind, afterID string, limit int) ([]s
 }
 
 // Count implements store.Tx.
-func (t *tx) Count(tn store.Tenant, k store.Kind) (int, error) {
+func (t *tx) Count(tn store.Namespace, k store.Kind) (int, error) {
 	if err := t.check(false); err != nil {
 		return 0, err
 	}
 	return count(t.records(keyOf(tn, k))), nil
 }
 
-// deleteAll removes every record; Reset runs it as an Update.
+// deleteAll removes every record but those of store.System, which it
+// writes again after the reset; Reset runs it as an Update.
 func (t *tx) deleteAll() error {
 	if err := t.check(true); err != nil {
 		return err
 	}
+	kept := make(map[partKey][]store.Item)
+	for _, p := range t.m.partitionsOf(store.SystemOwner, t.batch, &t.local) {
+		kept[p] = after(t.records(p), "", 0)
+	}
 	t.local = changes{reset: true}
+	for p, items := range kept {
+		for _, it := range items {
+			t.local.set(p, it.ID, change{doc: clone(it.Doc)})
+		}
+	}
 	return nil
 }
 

@@ -32,7 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	s := suite{open: open}
 	t.Run("Semantics", s.semantics)
 	t.Run("EmptyDocument", s.emptyDocument)
-	t.Run("TenantIsolation", s.tenantIsolation)
+	t.Run("NamespaceIsolation", s.namespaceIsolation)
 	t.Run("ListOrder", s.listOrder)
 	t.Run("ListPagination", s.listPagination)
 	t.Run("Count", s.count)
@@ -49,7 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 }
 
 var (
-	tenantA = store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
+	nsA     = store.Namespace{Owner: "111111111111", Region: "us-east-1"}
 	kindA   = store.Kind("Thing")
 	errBoom = errors.New("storetest: boom")
 )
@@ -70,7 +70,7 @@ func (s suite) store(t *testing.T) store.Store {
 	return st
 }
 
-// rec is a record of tenantA and kindA.
+// rec is a record of nsA and kindA.
 type rec struct{ id, doc string }
 
 func update(t *testing.T, s store.Store, fn func(store.Tx) error) {
@@ -91,7 +91,7 @@ func seed(t *testing.T, s store.Store, recs ...rec) {
 	t.Helper()
 	update(t, s, func(tx store.Tx) error {
 		for _, r := range recs {
-			if err := tx.Put(tenantA, kindA, r.id, []byte(r.doc)); err != nil {
+			if err := tx.Put(nsA, kindA, r.id, []byte(r.doc)); err != nil {
 				return fmt.Errorf("Put(%q): %w", r.id, err)
 			}
 		}
@@ -99,8 +99,8 @@ func seed(t *testing.T, s store.Store, recs ...rec) {
 	})
 }
 
-// contents returns every record of tenant and kind, in List order.
-func contents(t *testing.T, s store.Store, tn store.Tenant, k store.Kind) []rec {
+// contents returns every record of the namespace and kind, in List order.
+func contents(t *testing.T, s store.Store, tn store.Namespace, k store.Kind) []rec {
 	t.Helper()
 	var got []rec
 	view(t, s, func(tx store.Tx) error {
@@ -113,17 +113,17 @@ func contents(t *testing.T, s store.Store, tn store.Tenant, k store.Kind) []rec 
 	return got
 }
 
-// wantContents fails t unless tenantA/kindA holds exactly want, in id order.
+// wantContents fails t unless nsA/kindA holds exactly want, in id order.
 func wantContents(t *testing.T, s store.Store, want ...rec) {
 	t.Helper()
-	got := contents(t, s, tenantA, kindA)
+	got := contents(t, s, nsA, kindA)
 	if !slices.Equal(got, want) {
 		t.Errorf("records: got %v, want %v", got, want)
 	}
 }
 
 // getDoc runs Get in its own View.
-func getDoc(t *testing.T, s store.Store, tn store.Tenant, k store.Kind, id string) ([]byte, error) {
+func getDoc(t *testing.T, s store.Store, tn store.Namespace, k store.Kind, id string) ([]byte, error) {
 	t.Helper()
 	var doc []byte
 	err := s.View(t.Context(), func(tx store.Tx) error {
@@ -140,7 +140,7 @@ type step func(store.Tx) error
 
 func get(id, want string) step {
 	return func(tx store.Tx) error {
-		doc, err := tx.Get(tenantA, kindA, id)
+		doc, err := tx.Get(nsA, kindA, id)
 		if err != nil {
 			return err
 		}
@@ -152,15 +152,15 @@ func get(id, want string) step {
 }
 
 func create(id, doc string) step {
-	return func(tx store.Tx) error { return tx.Create(tenantA, kindA, id, []byte(doc)) }
+	return func(tx store.Tx) error { return tx.Create(nsA, kindA, id, []byte(doc)) }
 }
 
 func put(id, doc string) step {
-	return func(tx store.Tx) error { return tx.Put(tenantA, kindA, id, []byte(doc)) }
+	return func(tx store.Tx) error { return tx.Put(nsA, kindA, id, []byte(doc)) }
 }
 
 func del(id string) step {
-	return func(tx store.Tx) error { return tx.Delete(tenantA, kindA, id) }
+	return func(tx store.Tx) error { return tx.Delete(nsA, kindA, id) }
 }
 
 // expect turns st's error want into success, and anything else into an error.
@@ -190,7 +190,7 @@ func (s suite) semantics(t *testing.T) {
 		seed    []rec
 		step    step
 		wantErr error // from Update, checked with errors.Is
-		want    []rec // tenantA/kindA afterwards
+		want    []rec // nsA/kindA afterwards
 	}{
 		{"Get missing", nil, get("a", ""), store.ErrNotFound, nil},
 		{"Get existing", []rec{{"a", "1"}}, get("a", "1"), nil, []rec{{"a", "1"}}},
@@ -235,13 +235,13 @@ func (s suite) emptyDocument(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			st := s.store(t)
 			update(t, st, func(tx store.Tx) error {
-				if err := tx.Put(tenantA, kindA, "p", tt.doc); err != nil {
+				if err := tx.Put(nsA, kindA, "p", tt.doc); err != nil {
 					return err
 				}
-				return tx.Create(tenantA, kindA, "c", tt.doc)
+				return tx.Create(nsA, kindA, "c", tt.doc)
 			})
 			for _, id := range []string{"c", "p"} {
-				doc, err := getDoc(t, st, tenantA, kindA, id)
+				doc, err := getDoc(t, st, nsA, kindA, id)
 				if err != nil || len(doc) != 0 {
 					t.Errorf("Get(%q): got %q, %v; want empty, nil", id, doc, err)
 				}
@@ -251,19 +251,19 @@ func (s suite) emptyDocument(t *testing.T) {
 	}
 }
 
-func (s suite) tenantIsolation(t *testing.T) {
-	// Each is a neighbour of (tenantA, kindA, "x") that must not share it.
+func (s suite) namespaceIsolation(t *testing.T) {
+	// Each is a neighbour of (nsA, kindA, "x") that must not share it.
 	tests := []struct {
 		name string
-		tn   store.Tenant
+		tn   store.Namespace
 		k    store.Kind
 	}{
-		{"other account", store.Tenant{AccountID: "222222222222", Region: "us-east-1"}, kindA},
-		{"other region", store.Tenant{AccountID: "111111111111", Region: "eu-west-1"}, kindA},
-		{"empty region", store.Tenant{AccountID: "111111111111", Region: ""}, kindA},
-		{"other kind", tenantA, "OtherThing"},
-		{"account and region split differently", store.Tenant{AccountID: "111111111111u", Region: "s-east-1"}, kindA},
-		{"region and kind split differently", store.Tenant{AccountID: "111111111111", Region: "us-east-1T"}, "hing"},
+		{"other account", store.Namespace{Owner: "222222222222", Region: "us-east-1"}, kindA},
+		{"other region", store.Namespace{Owner: "111111111111", Region: "eu-west-1"}, kindA},
+		{"empty region", store.Namespace{Owner: "111111111111", Region: ""}, kindA},
+		{"other kind", nsA, "OtherThing"},
+		{"account and region split differently", store.Namespace{Owner: "111111111111u", Region: "s-east-1"}, kindA},
+		{"region and kind split differently", store.Namespace{Owner: "111111111111", Region: "us-east-1T"}, "hing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -296,7 +296,7 @@ func (s suite) tenantIsolation(t *testing.T) {
 			wantContents(t, st, rec{"x", "base"})
 			// And the other way round: writes to the base leave the neighbour alone.
 			update(t, st, func(tx store.Tx) error { return tx.Put(tt.tn, tt.k, "x", []byte("other3")) })
-			update(t, st, func(tx store.Tx) error { return tx.Delete(tenantA, kindA, "x") })
+			update(t, st, func(tx store.Tx) error { return tx.Delete(nsA, kindA, "x") })
 			if got := contents(t, st, tt.tn, tt.k); !slices.Equal(got, []rec{{"x", "other3"}}) {
 				t.Errorf("neighbour after base delete: got %v, want [{x other3}]", got)
 			}
@@ -330,9 +330,9 @@ func (s suite) listPagination(t *testing.T) {
 	// Neighbours that must never show up.
 	update(t, st, func(tx store.Tx) error {
 		for _, n := range []struct {
-			tn store.Tenant
+			tn store.Namespace
 			k  store.Kind
-		}{{store.Tenant{AccountID: "222222222222", Region: "us-east-1"}, kindA}, {tenantA, "Other"}} {
+		}{{store.Namespace{Owner: "222222222222", Region: "us-east-1"}, kindA}, {nsA, "Other"}} {
 			for _, id := range []string{"a", "bb", "f"} {
 				if err := tx.Put(n.tn, n.k, id, []byte("x")); err != nil {
 					return err
@@ -365,7 +365,7 @@ func (s suite) listPagination(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			view(t, st, func(tx store.Tx) error {
-				items, err := tx.List(tenantA, kindA, tt.after, tt.limit)
+				items, err := tx.List(nsA, kindA, tt.after, tt.limit)
 				if err != nil {
 					return err
 				}
@@ -389,7 +389,7 @@ func (s suite) listPagination(t *testing.T) {
 			for ; pages <= 6; pages++ {
 				var items []store.Item
 				view(t, st, func(tx store.Tx) (err error) {
-					items, err = tx.List(tenantA, kindA, after, limit)
+					items, err = tx.List(nsA, kindA, after, limit)
 					return err
 				})
 				if len(items) == 0 {
@@ -410,7 +410,7 @@ func (s suite) listPagination(t *testing.T) {
 	})
 	t.Run("empty kind", func(t *testing.T) {
 		view(t, st, func(tx store.Tx) error {
-			items, err := tx.List(tenantA, "Nothing", "", 0)
+			items, err := tx.List(nsA, "Nothing", "", 0)
 			if len(items) != 0 || err != nil {
 				t.Errorf("List: got %v, %v; want none, nil", items, err)
 			}
@@ -424,7 +424,7 @@ func (s suite) count(t *testing.T) {
 	countIs := func(want int) {
 		t.Helper()
 		view(t, st, func(tx store.Tx) error {
-			n, err := tx.Count(tenantA, kindA)
+			n, err := tx.Count(nsA, kindA)
 			if n != want || err != nil {
 				t.Errorf("Count: got %d, %v; want %d, nil", n, err, want)
 			}
@@ -437,18 +437,18 @@ func (s suite) count(t *testing.T) {
 	seed(t, st, rec{"a", "replaced"})
 	countIs(3)
 	update(t, st, func(tx store.Tx) error {
-		if err := tx.Put(tenantA, "Other", "d", nil); err != nil {
+		if err := tx.Put(nsA, "Other", "d", nil); err != nil {
 			return err
 		}
-		return tx.Put(store.Tenant{AccountID: tenantA.AccountID}, kindA, "d", nil)
+		return tx.Put(store.Namespace{Owner: nsA.Owner}, kindA, "d", nil)
 	})
 	countIs(3)
 	update(t, st, func(tx store.Tx) error {
-		if err := tx.Delete(tenantA, kindA, "b"); err != nil {
+		if err := tx.Delete(nsA, kindA, "b"); err != nil {
 			return err
 		}
 		// Count sees the transaction's own writes.
-		if n, err := tx.Count(tenantA, kindA); n != 2 || err != nil {
+		if n, err := tx.Count(nsA, kindA); n != 2 || err != nil {
 			t.Errorf("Count inside Update: got %d, %v; want 2, nil", n, err)
 		}
 		return nil
@@ -486,7 +486,7 @@ func (s suite) updateErrorKeepsNothing(t *testing.T) {
 func (s suite) errorsPropagate(t *testing.T) {
 	st := s.store(t)
 	err := st.View(t.Context(), func(tx store.Tx) error {
-		_, err := tx.Get(tenantA, kindA, "missing")
+		_, err := tx.Get(nsA, kindA, "missing")
 		return fmt.Errorf("lookup: %w", err)
 	})
 	if !errors.Is(err, store.ErrNotFound) {
@@ -517,7 +517,7 @@ func (s suite) viewRejectsWrites(t *testing.T) {
 					t.Errorf("%s inside View: got nil error, want one", tt.name)
 				}
 				// The failed write leaves the snapshot alone.
-				if doc, err := tx.Get(tenantA, kindA, "a"); string(doc) != "1" || err != nil {
+				if doc, err := tx.Get(nsA, kindA, "a"); string(doc) != "1" || err != nil {
 					t.Errorf("Get after the write: got %q, %v; want %q, nil", doc, err, "1")
 				}
 				return nil
@@ -531,17 +531,17 @@ func (s suite) viewSnapshot(t *testing.T) {
 	st := s.store(t)
 	seed(t, st, rec{"a", "1"}, rec{"b", "1"})
 	view(t, st, func(tx store.Tx) error {
-		if doc, err := tx.Get(tenantA, kindA, "a"); string(doc) != "1" || err != nil {
+		if doc, err := tx.Get(nsA, kindA, "a"); string(doc) != "1" || err != nil {
 			t.Fatalf("Get: got %q, %v; want %q, nil", doc, err, "1")
 		}
 		// A write committed after the View began is not seen by it.
 		update(t, st, seq(put("a", "2"), put("b", "2"), create("c", "2")))
 		for _, id := range []string{"a", "b"} {
-			if doc, err := tx.Get(tenantA, kindA, id); string(doc) != "1" || err != nil {
+			if doc, err := tx.Get(nsA, kindA, id); string(doc) != "1" || err != nil {
 				t.Errorf("Get(%q) after a concurrent Update: got %q, %v; want %q, nil", id, doc, err, "1")
 			}
 		}
-		if n, err := tx.Count(tenantA, kindA); n != 2 || err != nil {
+		if n, err := tx.Count(nsA, kindA); n != 2 || err != nil {
 			t.Errorf("Count after a concurrent Update: got %d, %v; want 2, nil", n, err)
 		}
 		return nil
@@ -552,7 +552,7 @@ func (s suite) viewSnapshot(t *testing.T) {
 // increment adds one to the decimal counter in id.
 func increment(tx store.Tx, id string) error {
 	n := 0
-	doc, err := tx.Get(tenantA, kindA, id)
+	doc, err := tx.Get(nsA, kindA, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
@@ -562,7 +562,7 @@ func increment(tx store.Tx, id string) error {
 			return err
 		}
 	}
-	return tx.Put(tenantA, kindA, id, []byte(strconv.Itoa(n+1)))
+	return tx.Put(nsA, kindA, id, []byte(strconv.Itoa(n+1)))
 }
 
 func (s suite) concurrentCounter(t *testing.T) {
@@ -587,8 +587,8 @@ func (s suite) concurrentCounter(t *testing.T) {
 			<-start
 			for range each {
 				err := st.View(t.Context(), func(tx store.Tx) error {
-					first, err1 := tx.Get(tenantA, kindA, "n")
-					second, err2 := tx.Get(tenantA, kindA, "n")
+					first, err1 := tx.Get(nsA, kindA, "n")
+					second, err2 := tx.Get(nsA, kindA, "n")
 					for _, err := range []error{err1, err2} {
 						if err != nil && !errors.Is(err, store.ErrNotFound) {
 							return err
@@ -637,14 +637,14 @@ func (s suite) concurrentMixedOutcomes(t *testing.T) {
 				if err := increment(tx, "count"); err != nil {
 					return err
 				}
-				if err := tx.Create(tenantA, kindA, id, []byte("x")); err != nil {
+				if err := tx.Create(nsA, kindA, id, []byte("x")); err != nil {
 					return err
 				}
 				switch i % 4 {
 				case 1:
 					return errBoom
 				case 2:
-					return tx.Create(tenantA, kindA, "dup", []byte("x"))
+					return tx.Create(nsA, kindA, "dup", []byte("x"))
 				case 3:
 					panic(errBoom)
 				}
@@ -694,7 +694,7 @@ func (s suite) panicDoesNotWedge(t *testing.T) {
 		id := strconv.Itoa(i)
 		rec, err := call(func() error {
 			return st.Update(t.Context(), func(tx store.Tx) error {
-				if err := tx.Put(tenantA, kindA, "panic"+id, []byte("x")); err != nil {
+				if err := tx.Put(nsA, kindA, "panic"+id, []byte("x")); err != nil {
 					return err
 				}
 				panic(errBoom)
@@ -711,7 +711,7 @@ func (s suite) panicDoesNotWedge(t *testing.T) {
 		}
 		update(t, st, put("ok"+id, "y"))
 	}
-	got := contents(t, st, tenantA, kindA)
+	got := contents(t, st, nsA, kindA)
 	if len(got) != rounds {
 		t.Errorf("records: got %v, want the %d ok records only", got, rounds)
 	}
@@ -724,28 +724,42 @@ func (s suite) panicDoesNotWedge(t *testing.T) {
 
 func (s suite) reset(t *testing.T) {
 	st := s.store(t)
-	global := store.Tenant{AccountID: "111111111111"}
-	other := store.Tenant{AccountID: "222222222222", Region: "eu-west-1"}
+	global := store.Global("111111111111")
+	other := store.Regional("222222222222", "eu-west-1")
 	update(t, st, seq(put("a", "1"), put("b", "2"), func(tx store.Tx) error {
 		if err := tx.Put(global, "Org", "o", []byte("3")); err != nil {
 			return err
 		}
+		if err := tx.Put(store.System, "Secret", "k", []byte("kept")); err != nil {
+			return err
+		}
 		return tx.Put(other, "Other", "x", []byte("4"))
 	}))
+	// A System record written in the same batch as the Reset survives too.
+	if err := st.Update(t.Context(), func(tx store.Tx) error {
+		return tx.Put(store.System, "Secret", "pending", []byte("kept too"))
+	}); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
 	if err := st.Reset(t.Context()); err != nil {
 		t.Fatalf("Reset: got %v, want nil", err)
 	}
 	view(t, st, func(tx store.Tx) error {
 		for _, c := range []struct {
-			tn store.Tenant
+			tn store.Namespace
 			k  store.Kind
 			id string
-		}{{tenantA, kindA, "a"}, {tenantA, kindA, "b"}, {global, "Org", "o"}, {other, "Other", "x"}} {
+		}{{nsA, kindA, "a"}, {nsA, kindA, "b"}, {global, "Org", "o"}, {other, "Other", "x"}} {
 			if _, err := tx.Get(c.tn, c.k, c.id); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("Get(%v, %s, %s) after Reset: got %v, want ErrNotFound", c.tn, c.k, c.id, err)
 			}
 			if n, err := tx.Count(c.tn, c.k); n != 0 || err != nil {
 				t.Errorf("Count(%v, %s) after Reset: got %d, %v; want 0, nil", c.tn, c.k, n, err)
+			}
+		}
+		for id, want := range map[string]string{"k": "kept", "pending": "kept too"} {
+			if got, err := tx.Get(store.System, "Secret", id); err != nil || string(got) != want {
+				t.Errorf("Get(System, Secret, %s) after Reset: got %q, %v; want %q (Reset keeps System)", id, got, err, want)
 			}
 		}
 		return nil
@@ -781,7 +795,7 @@ func (s suite) cancelledContext(t *testing.T) {
 				called := false
 				err := op.call(st, c.ctx, func(tx store.Tx) error {
 					called = true
-					return tx.Put(tenantA, kindA, "a", []byte("2"))
+					return tx.Put(nsA, kindA, "a", []byte("2"))
 				})
 				if !errors.Is(err, c.want) {
 					t.Errorf("%s: got %v, want %v", op.name, err, c.want)
@@ -805,15 +819,15 @@ func (s suite) copies(t *testing.T) {
 		st := s.store(t)
 		doc := []byte("orig")
 		update(t, st, func(tx store.Tx) error {
-			if err := tx.Put(tenantA, kindA, "a", doc); err != nil {
+			if err := tx.Put(nsA, kindA, "a", doc); err != nil {
 				return err
 			}
 			scribble(doc)
-			if got, err := tx.Get(tenantA, kindA, "a"); string(got) != "orig" || err != nil {
+			if got, err := tx.Get(nsA, kindA, "a"); string(got) != "orig" || err != nil {
 				t.Errorf("Get after changing Put's slice: got %q, %v; want %q, nil", got, err, "orig")
 			}
 			doc = []byte("orig")
-			if err := tx.Create(tenantA, kindA, "b", doc); err != nil {
+			if err := tx.Create(nsA, kindA, "b", doc); err != nil {
 				return err
 			}
 			scribble(doc)
@@ -826,11 +840,11 @@ func (s suite) copies(t *testing.T) {
 		st := s.store(t)
 		seed(t, st, rec{"a", "orig"})
 		update(t, st, func(tx store.Tx) error {
-			first, err := tx.Get(tenantA, kindA, "a")
+			first, err := tx.Get(nsA, kindA, "a")
 			if err != nil {
 				return err
 			}
-			second, err := tx.Get(tenantA, kindA, "a")
+			second, err := tx.Get(nsA, kindA, "a")
 			if err != nil {
 				return err
 			}
@@ -838,12 +852,12 @@ func (s suite) copies(t *testing.T) {
 			if string(second) != "orig" {
 				t.Errorf("second Get after changing the first: got %q, want %q", second, "orig")
 			}
-			if got, err := tx.Get(tenantA, kindA, "a"); string(got) != "orig" || err != nil {
+			if got, err := tx.Get(nsA, kindA, "a"); string(got) != "orig" || err != nil {
 				t.Errorf("Get in the same Update: got %q, %v; want %q, nil", got, err, "orig")
 			}
 			return nil
 		})
-		doc, err := getDoc(t, st, tenantA, kindA, "a")
+		doc, err := getDoc(t, st, nsA, kindA, "a")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -854,7 +868,7 @@ func (s suite) copies(t *testing.T) {
 		st := s.store(t)
 		seed(t, st, rec{"a", "orig"}, rec{"b", "orig"})
 		view(t, st, func(tx store.Tx) error {
-			items, err := tx.List(tenantA, kindA, "", 0)
+			items, err := tx.List(nsA, kindA, "", 0)
 			for _, it := range items {
 				scribble(it.Doc)
 			}

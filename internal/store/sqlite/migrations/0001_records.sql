@@ -1,4 +1,4 @@
--- Every document of every tenant. Reads are served from memory, not from
+-- Every document of every namespace. Reads are served from memory, not from
 -- this table: Open reads it whole, once, in key order, and the committer
 -- writes each changed record back by its primary key (an upsert or a
 -- delete). The primary key is the clustered index (WITHOUT ROWID), so such a
