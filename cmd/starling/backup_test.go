@@ -21,7 +21,7 @@ import (
 )
 
 var (
-	testTenant = store.Tenant{AccountID: "111111111111", Region: "us-east-1"}
+	testTenant = store.Namespace{Owner: "111111111111", Region: "us-east-1"}
 	testKind   = store.Kind("Thing")
 )
 
