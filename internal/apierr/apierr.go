@@ -34,7 +34,7 @@ type Error struct {
 	Fields map[string]string
 	// CapitalMessage sends the message as "Message" instead of "message".
 	// Organizations' error shapes model "Message"; Config's model "message"
-	// (spec §1.1.4 and §1.2).
+	// (the Smithy models in aws/api-models-aws).
 	CapitalMessage bool
 	// Err is the cause: logged, never sent.
 	Err error
@@ -87,7 +87,7 @@ func From(err error) *Error {
 }
 
 // Protocol errors that no service model declares but every AWS JSON service
-// sends (spec §1.1.6).
+// sends (general awsJson behaviour, not in any service's documentation).
 
 // UnknownOperation is sent for an X-Amz-Target that names no operation.
 func UnknownOperation(target string) *Error {

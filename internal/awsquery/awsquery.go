@@ -1,5 +1,6 @@
 // Package awsquery writes responses of the AWS query protocol (form-encoded
-// requests, XML responses) that STS speaks (spec §1.3).
+// requests, XML responses) that STS speaks (AWS STS API Reference,
+// GetCallerIdentity).
 package awsquery
 
 import (

@@ -33,10 +33,11 @@ const defaultChannelName = "default"
 // enum spells them "Success", "Not_Applicable".
 const deliveryStatusNotApplicable = "NOT_APPLICABLE"
 
-// Messages of the delivery channel rules. The texts come from AWS or moto as
-// catalogued in spec §5.2; those marked "ours" have no known AWS text.
+// Messages of the delivery channel rules. The texts come from AWS or from
+// moto (getmoto/moto, moto/config/exceptions.py); those marked "ours" have no
+// known AWS text.
 const (
-	// real AWS (spec §5.2)
+	// real AWS (newrelic/aws-log-ingestion#77)
 	msgNoRecorderForChannel = "Configuration recorder is not available to put delivery channel."
 	// moto
 	msgEmptyBucket = "Cannot find a S3 bucket with an empty bucket name."

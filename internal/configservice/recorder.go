@@ -51,8 +51,9 @@ const msgLongRole = "The IAM role ARN provided is not valid: it is longer than 2
 // although the model's RecorderStatus enum spells it "Success".
 const recorderStatusSuccess = "SUCCESS"
 
-// Messages of the recorder rules. The texts come from AWS or moto as
-// catalogued in spec §5.2; those marked "ours" have no known AWS text.
+// Messages of the recorder rules. The texts come from the AWS Config API
+// Reference or from moto (getmoto/moto, moto/config/exceptions.py); those
+// marked "ours" have no known AWS text.
 const (
 	// The model's description of InvalidConfigurationRecorderNameException.
 	msgReservedRecorderName = `The configuration recorder name is not valid. The prefix "AWSConfigurationRecorderFor" is reserved for service-linked configuration recorders.`
@@ -69,12 +70,12 @@ const (
 )
 
 func noSuchRecorder(name string) error {
-	// moto (spec §5.2)
+	// moto (moto/config/exceptions.py)
 	return configapi.NoSuchConfigurationRecorder("Cannot find configuration recorder with the specified name '" + name + "'.")
 }
 
 func maxRecorders(name string) error {
-	// moto (spec §5.2)
+	// moto (moto/config/exceptions.py)
 	return configapi.MaxNumberOfConfigurationRecordersExceeded("Failed to put configuration recorder '" + name +
 		"' because the maximum number of configuration recorders: 1 is reached.")
 }
@@ -125,7 +126,7 @@ func loadNamedRecorder(tx store.Tx, t store.Namespace, name string) (*recorderRe
 func checkRecorderName(name string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
-		// moto (spec §2.E)
+		// moto (moto/config/exceptions.py)
 		return configapi.InvalidConfigurationRecorderName("The configuration recorder name '" + name + "' is not valid, blank string.")
 	case strings.HasPrefix(name, serviceLinkedRecorderPrefix):
 		return configapi.InvalidConfigurationRecorderName(msgReservedRecorderName)
@@ -134,10 +135,10 @@ func checkRecorderName(name string) error {
 }
 
 // recordingGroupOf checks a recording group against the consistency rules of
-// spec §2.E (as moto applies them) and returns it completed the way AWS
-// describes it: both flags, both type lists and the recording strategy
-// present. A missing group records all supported types, excluding the
-// global IAM types.
+// the AWS Config API Reference, RecordingGroup and RecordingStrategy (as moto
+// applies them), and returns it completed the way AWS describes it: both
+// flags, both type lists and the recording strategy present. A missing group
+// records all supported types, excluding the global IAM types.
 //
 //   - allSupported=true forbids resourceTypes, exclusions and a strategy
 //     other than ALL_SUPPORTED_RESOURCE_TYPES;
@@ -210,7 +211,7 @@ func recordingModeOf(m *configapi.RecordingMode) *configapi.RecordingMode {
 
 // PutConfigurationRecorder creates the tenant's customer managed recorder,
 // or updates its role, recording group and recording mode. Tags are only
-// applied at creation (spec §2.E).
+// applied at creation (AWS Config API Reference, PutConfigurationRecorder).
 func (s *Service) PutConfigurationRecorder(ctx context.Context, in *configapi.PutConfigurationRecorderRequest) (*shape.Empty, error) {
 	t, err := callerNamespace(ctx)
 	if err != nil {

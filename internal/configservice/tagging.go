@@ -30,16 +30,18 @@ type taggableRecord struct {
 	Tags map[string]string `json:"tags"`
 }
 
-// maxTagsPerResource is AWS Config's tag quota (spec §4.1, not adjustable).
+// maxTagsPerResource is AWS Config's tag quota, not adjustable (AWS Config
+// Developer Guide, "Service Limits").
 const maxTagsPerResource = 50
 
 // listTagsMax is ListTagsForResource's largest and default page: the model
 // allows Limit 0..100, but the documentation says "The limit maximum is 50.
-// You cannot specify a number greater than 50." (spec §2.C).
+// You cannot specify a number greater than 50." (AWS Config API Reference,
+// ListTagsForResource, Limit).
 const listTagsMax = 50
 
 // tagKeyPattern is the AWS-wide tag key syntax. The Config model does not
-// carry it, but AWS (and moto, spec/emulators.md §b) enforce it.
+// carry it, but AWS (and moto, getmoto/moto InvalidTagCharacters) enforce it.
 const tagKeyPattern = `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`
 
 var tagKeyRE = shape.MustCompile(tagKeyPattern)
@@ -66,8 +68,8 @@ func checkTags(tags []configapi.Tag, path string) error {
 		return err
 	}
 	if dup {
-		// Code and text as catalogued in spec §5.2; InvalidInput is not a
-		// modeled Config error, so SDKs raise a generic error for it.
+		// Code and text from moto (getmoto/moto DuplicateTags); InvalidInput
+		// is not a modeled Config error, so SDKs raise a generic error for it.
 		return apierr.New("InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
 	}
 	return nil
@@ -112,7 +114,7 @@ func loadTaggable(tx store.Tx, t store.Namespace, arn string) (*taggableRecord, 
 }
 
 func resourceNotFound(arn string) *apierr.Error {
-	// Text as catalogued from moto (spec §5.2).
+	// Text from moto (getmoto/moto, moto/config/exceptions.py).
 	return configapi.ResourceNotFound("ResourceArn '" + arn + "' does not exist")
 }
 

@@ -144,8 +144,9 @@ func crashAndCheck(t *testing.T, bin string, args ...string) {
 	pg := configservice.NewDescribeConfigurationAggregatorsPaginator(c2, &configservice.DescribeConfigurationAggregatorsInput{})
 	// Reading back may retry: the Go SDK's keep-alive client occasionally
 	// fails to read a 200 response on a reused connection (seen about once in
-	// 20 runs, with the server logging the request as served; see also
-	// spec/real-clients.md §7), and Describe is safe to repeat.
+	// 20 runs, with the server logging the request as served; the SDK was
+	// also seen repeating a served request against a plain HTTP server), and
+	// Describe is safe to repeat.
 	retry := func(o *configservice.Options) { o.RetryMaxAttempts = 3 }
 	for pg.HasMorePages() {
 		for _, a := range must(pg.NextPage(context.Background(), retry)).get(t).ConfigurationAggregators {

@@ -1,6 +1,6 @@
 // Package stsservice serves the one AWS STS call Starling answers,
 // GetCallerIdentity, so that users can check which account an access key
-// maps to (spec §1.3).
+// maps to (AWS STS API Reference, GetCallerIdentity).
 package stsservice
 
 import (
