@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,7 @@ type countingStore struct {
 	read    int64 // bytes of the documents read
 	written int64 // bytes of the ids and documents written
 	reads   map[recordKey]int
+	kinds   map[store.Kind]int // writes (Create, Put, Delete) by kind
 	// onRead, when set, runs after every Get and List.
 	onRead func()
 	// detach hides the context's cancellation from the wrapped store, as a
@@ -67,6 +69,7 @@ func (c *countingStore) reset() {
 	defer c.mu.Unlock()
 	c.gets, c.lists, c.listed, c.read, c.written = 0, 0, 0, 0, 0
 	c.reads = map[recordKey]int{}
+	c.kinds = nil
 }
 
 // mostReads returns the record read most often since the last reset, and
@@ -134,6 +137,7 @@ func (x *countingTx) List(t store.Namespace, k store.Kind, after string, limit i
 func (x *countingTx) Create(t store.Namespace, k store.Kind, id string, doc []byte) error {
 	x.c.mu.Lock()
 	x.c.written += int64(len(id) + len(doc))
+	x.c.wrote(k)
 	x.c.mu.Unlock()
 	return x.tx.Create(t, k, id, doc)
 }
@@ -141,12 +145,24 @@ func (x *countingTx) Create(t store.Namespace, k store.Kind, id string, doc []by
 func (x *countingTx) Put(t store.Namespace, k store.Kind, id string, doc []byte) error {
 	x.c.mu.Lock()
 	x.c.written += int64(len(id) + len(doc))
+	x.c.wrote(k)
 	x.c.mu.Unlock()
 	return x.tx.Put(t, k, id, doc)
 }
 
 func (x *countingTx) Delete(t store.Namespace, k store.Kind, id string) error {
+	x.c.mu.Lock()
+	x.c.wrote(k)
+	x.c.mu.Unlock()
 	return x.tx.Delete(t, k, id)
+}
+
+// wrote counts a write of kind k; c.mu must be held.
+func (c *countingStore) wrote(k store.Kind) {
+	if c.kinds == nil {
+		c.kinds = make(map[store.Kind]int)
+	}
+	c.kinds[k]++
 }
 
 func (x *countingTx) Count(t store.Namespace, k store.Kind) (int, error) { return x.tx.Count(t, k) }
@@ -235,6 +251,23 @@ func sourcesStatus(ctx context.Context, s *Service, name string, limit int32, to
 
 // TestAggregatorStorageIsLinear checks that an aggregator stores O(accounts +
 // regions) bytes, on creation and when only its regions change.
+// TestUnchangedPutWritesOnlyTheAggregator checks that putting an aggregator
+// again with the same sources rewrites the aggregator (its LastUpdatedTime)
+// and nothing of its request index: the hot path of an idempotent Put.
+func TestUnchangedPutWritesOnlyTheAggregator(t *testing.T) {
+	s, cs, _, ctx := newCostService(t, Options{})
+	accounts, regions := testAccounts(3), testRegions("xx", 2)
+	putAccountAggregator(t, s, ctx, "agg", accounts, regions)
+	cs.reset()
+	putAccountAggregator(t, s, ctx, "agg", accounts, regions)
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	want := map[store.Kind]int{kindAggregator: 1}
+	if !maps.Equal(cs.kinds, want) {
+		t.Errorf("an unchanged Put wrote %v; want %v", cs.kinds, want)
+	}
+}
+
 func TestAggregatorStorageIsLinear(t *testing.T) {
 	const n, m = 300, 300
 	s, cs, _, ctx := newCostService(t, Options{})

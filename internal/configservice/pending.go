@@ -117,7 +117,16 @@ func indexSources(tx store.Tx, owner store.Namespace, name string, before, after
 		return nil
 	}
 	regions := requestRegionsOf(after)
+	if len(accountSourcesOf(before)) > 0 && requestRegionsOf(before).equal(regions) {
+		// Unchanged: no I/O. (An aggregator stored before kindRequestRegions
+		// existed has no such record; loadRequestRegions reads its own.)
+		return nil
+	}
 	return store.PutJSON(tx, owner, kindRequestRegions, name, &regions)
+}
+
+func (rr requestRegions) equal(o requestRegions) bool {
+	return rr.AllRegions == o.AllRegions && slices.Equal(rr.Regions, o.Regions)
 }
 
 // listedAccounts returns the set of accounts an aggregator lists.
