@@ -11,7 +11,8 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 )
 
-// Texts of the organization aggregator errors (seed document and model).
+// Texts of the organization aggregator errors (AWS Config API Reference,
+// PutConfigurationAggregator, Errors, and the model).
 const (
 	msgNoOrganization    = "Organization is no longer available."
 	msgAllFeatures       = "AWS Config resource cannot be created because your organization does not have all features enabled."

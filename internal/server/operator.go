@@ -81,7 +81,7 @@ func (l hostAllowList) allows(host string) bool {
 func (s *Server) refuseOperator(r *http.Request) string {
 	for _, h := range []string{"Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-Dest"} {
 		if len(r.Header.Values(h)) > 0 {
-			return "refused: the request has a " + h + " header, so a web browser sent it. " +
+			return "refused: the request carries the " + h + " header, so a web browser sent it. " +
 				"Operator endpoints answer only tools such as curl, the AWS SDKs or python-requests, " +
 				"so that no web page can reset or copy this server's data."
 		}
