@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -261,29 +260,10 @@ func TestVerify_AcceptModeIgnoresSignatures(t *testing.T) {
 	}
 }
 
-// verifyLogBuffer is a log destination that the server's goroutines and the
-// test may use at once.
-type verifyLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *verifyLogBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *verifyLogBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
-
 // Neither a secret nor a signature reaches the log or the metrics, whatever
 // the request's fate.
 func TestVerify_SecretsStayOutOfLogsAndMetrics(t *testing.T) {
-	var logs verifyLogBuffer
+	var logs lockedBuffer
 	s := startVerifyServer(t, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	ctx := context.Background()
 	hc := newVerifyHTTPClient()

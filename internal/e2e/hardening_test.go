@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -241,24 +240,6 @@ func TestHardening_Backup(t *testing.T) {
 	if r.status != 200 || r.header.Get("Content-Type") != "application/vnd.sqlite3" || !strings.HasPrefix(r.raw, "SQLite format 3\x00") {
 		t.Errorf("backup = %d %s %.40q; want 200 and an SQLite database", r.status, r.header.Get("Content-Type"), r.raw)
 	}
-}
-
-// lockedBuffer is a log sink safe for the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // A certificate that cannot be loaded stops the start with an error that
