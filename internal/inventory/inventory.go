@@ -1,0 +1,275 @@
+// Package inventory defines the contract of the configuration-item (CI)
+// store: every version of every resource that the source accounts' recorders
+// have recorded, indexed for the reads of AWS Config's inventory, aggregate
+// and query operations. It knows neither HTTP, nor AWS's wire shapes, nor SQL;
+// backends (SQLite, PostgreSQL) implement Store, and inventorytest is the
+// conformance suite every backend runs unchanged.
+//
+// It is separate from the control-plane store (package store), whose
+// documents are few, small and held in memory: CIs grow with every account's
+// resources, so a backend keeps them in indexed tables, serves reads from
+// the database, and never loads everything.
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+	"time"
+)
+
+// ErrNotFound is returned when a resource has no recorded version.
+var ErrNotFound = errors.New("inventory: not found")
+
+// ErrInvalidCursor is returned for a Cursor the backend did not make for the
+// same query.
+var ErrInvalidCursor = errors.New("inventory: invalid cursor")
+
+// Source is one (account, region) that records configuration items: the
+// unit an aggregator reads, and the unit of isolation of every read.
+// Region is the region the item was recorded in (the delivery path's region
+// segment), which for global resource types (IAM) differs from the item's
+// AWSRegion ("global").
+type Source struct {
+	AccountID string
+	Region    string
+}
+
+// Key identifies one resource in one source.
+type Key struct {
+	Source
+	ResourceType string
+	ResourceID   string
+}
+
+// Configuration item statuses (ConfigurationItemStatus in the AWS model).
+const (
+	StatusOK                         = "OK"
+	StatusResourceDiscovered         = "ResourceDiscovered"
+	StatusResourceNotRecorded        = "ResourceNotRecorded"
+	StatusResourceDeleted            = "ResourceDeleted"
+	StatusResourceDeletedNotRecorded = "ResourceDeletedNotRecorded"
+)
+
+// Relationship is one relationship of a CI to another resource.
+type Relationship struct {
+	ResourceType string
+	// ResourceID or ResourceName may be empty: some relationships carry
+	// only one of them.
+	ResourceID   string
+	ResourceName string
+	// Name is the relationship's name, such as "Is associated with
+	// SecurityGroup".
+	Name string
+}
+
+// Item is one version of one resource's configuration.
+type Item struct {
+	Key
+	// StateID is configurationStateId: per resource, a larger StateID is a
+	// later version. (Key, StateID) identifies a version.
+	StateID     int64
+	CaptureTime time.Time
+	// Status is one of the Status constants; a deleted resource's latest
+	// version has StatusResourceDeleted (or ResourceDeletedNotRecorded).
+	Status string
+	// Version is configurationItemVersion, such as "1.3".
+	Version string
+	// AWSRegion is the item's awsRegion: Source.Region, or "global" for
+	// global resource types.
+	AWSRegion        string
+	ResourceName     string // "" when the resource has none
+	ARN              string
+	AvailabilityZone string // "" when absent
+	// ResourceCreationTime is the zero time when unknown.
+	ResourceCreationTime time.Time
+	// Configuration is the configuration document as recorded, compact JSON
+	// (an object, or null for a deleted resource); never re-encoded, so that
+	// key order and numbers are kept.
+	Configuration json.RawMessage
+	// SupplementaryConfiguration maps names to JSON values as recorded.
+	SupplementaryConfiguration map[string]json.RawMessage
+	Tags                       map[string]string
+	Relationships              []Relationship
+}
+
+// Deleted reports whether the version records the resource's deletion.
+func (it *Item) Deleted() bool {
+	return it.Status == StatusResourceDeleted || it.Status == StatusResourceDeletedNotRecorded
+}
+
+// Scope is the set of sources a read may see. A nil *Scope in a query is
+// an error; use AllSources only where no caller boundary applies (tools,
+// tests). A backend turns a scope into one join or IN list, never into a
+// query per source, so an aggregator of 10,000 accounts is one query.
+type Scope struct {
+	// All, when true, admits every source and Sources is ignored.
+	All bool
+	// Sources are the admitted sources; duplicates are harmless.
+	Sources []Source
+}
+
+// OneSource returns the scope of a single source.
+func OneSource(s Source) *Scope { return &Scope{Sources: []Source{s}} }
+
+// AllSources returns the scope that admits every source.
+func AllSources() *Scope { return &Scope{All: true} }
+
+// Filter narrows the resources a List, Count or Scan sees. Empty fields do
+// not narrow. Only each resource's latest version is considered, and a
+// resource whose latest version is a deletion is excluded unless
+// IncludeDeleted.
+type Filter struct {
+	// ResourceTypes admits these types only.
+	ResourceTypes []string
+	// ResourceIDs admits these ids only.
+	ResourceIDs []string
+	// ResourceName admits resources of exactly this name.
+	ResourceName string
+	// AccountID and Region narrow the scope further (the aggregate
+	// operations' filters).
+	AccountID string
+	Region    string
+	// IncludeDeleted also admits resources whose latest version records
+	// their deletion.
+	IncludeDeleted bool
+}
+
+// Cursor resumes a paged read after the last item of the previous page. It
+// is opaque to callers (who wrap it in a signed page token) and "" for the
+// first page.
+type Cursor string
+
+// ListQuery is a paged list of the latest version of each resource.
+type ListQuery struct {
+	Scope  *Scope
+	Filter Filter
+	// Limit is the page size; it must be positive.
+	Limit  int
+	Cursor Cursor
+}
+
+// ListPage is one page of a List, ordered by (ResourceType, ResourceID,
+// AccountID, Region). Next is "" on the last page.
+type ListPage struct {
+	Items []Item
+	Next  Cursor
+}
+
+// GroupBy is the key a Count groups by.
+type GroupBy int
+
+// The keys of GetDiscoveredResourceCounts and
+// GetAggregateDiscoveredResourceCounts.
+const (
+	GroupNone GroupBy = iota
+	GroupResourceType
+	GroupAccountID
+	GroupRegion
+)
+
+// CountQuery counts the latest, non-deleted versions of the resources that
+// Scope and Filter admit (Filter.IncludeDeleted is ignored), grouped by
+// GroupBy, one page of groups at a time in ascending group order.
+type CountQuery struct {
+	Scope   *Scope
+	Filter  Filter
+	GroupBy GroupBy
+	// Limit is the number of groups per page; <= 0 means all.
+	Limit  int
+	Cursor Cursor
+}
+
+// Group is the count of one group key.
+type Group struct {
+	Key   string
+	Count int64
+}
+
+// CountResult is one page of groups. Total counts every admitted resource,
+// whichever page this is. With GroupNone, Groups is empty.
+type CountResult struct {
+	Total  int64
+	Groups []Group
+	Next   Cursor
+}
+
+// HistoryQuery pages through one resource's versions captured within
+// [Earlier, Later] (zero times do not bound).
+type HistoryQuery struct {
+	Key            Key
+	Earlier, Later time.Time
+	// Chronological is oldest first; the default is newest first.
+	Chronological bool
+	Limit         int
+	Cursor        Cursor
+}
+
+// HistoryPage is one page of a History. Next is "" on the last page.
+type HistoryPage struct {
+	Items []Item
+	Next  Cursor
+}
+
+// ScanQuery streams the latest version of each admitted resource, in List
+// order. It is what the query engine pushes its work down into.
+type ScanQuery struct {
+	Scope  *Scope
+	Filter Filter
+}
+
+// WriteResult counts what a Write did with the versions it was given.
+type WriteResult struct {
+	// New versions became a resource's latest.
+	New int
+	// Unchanged versions were already stored (same Key and StateID).
+	Unchanged int
+	// Superseded versions were stored as history only: the resource already
+	// had a later version.
+	Superseded int
+}
+
+// Add adds o's counts to r.
+func (r *WriteResult) Add(o WriteResult) {
+	r.New += o.New
+	r.Unchanged += o.Unchanged
+	r.Superseded += o.Superseded
+}
+
+// Store is a CI store. Every method is safe for concurrent use.
+//
+// There are no update functions to retry: each write is one batch that the
+// backend commits atomically, and is idempotent (a version already stored is
+// left as it is), so a backend may retry a batch after a serialization
+// failure or a lost connection without the caller noticing.
+type Store interface {
+	// Write stores the versions atomically: all of them or none. A version
+	// whose (Key, StateID) is already stored is unchanged; the latest
+	// version of each resource is the one with the largest StateID. When
+	// Write returns nil the versions are durable.
+	Write(ctx context.Context, items []Item) (WriteResult, error)
+	// Get returns the latest version of the resource, deleted or not, or
+	// ErrNotFound.
+	Get(ctx context.Context, k Key) (Item, error)
+	// BatchGet returns the latest version of each resource that has one, in
+	// the order of keys; keys without a version are left out.
+	BatchGet(ctx context.Context, keys []Key) ([]Item, error)
+	// List returns a page of the latest versions that q admits.
+	List(ctx context.Context, q ListQuery) (ListPage, error)
+	// Count counts the latest versions that q admits.
+	Count(ctx context.Context, q CountQuery) (CountResult, error)
+	// History returns a page of one resource's versions.
+	History(ctx context.Context, q HistoryQuery) (HistoryPage, error)
+	// Scan streams the latest versions that q admits without holding them
+	// all in memory. The sequence ends after the first error it yields.
+	Scan(ctx context.Context, q ScanQuery) iter.Seq2[Item, error]
+	// Prune deletes the versions of the source captured before cutoff,
+	// except each resource's latest version (retention keeps the current
+	// state), and returns how many it deleted.
+	Prune(ctx context.Context, src Source, cutoff time.Time) (int64, error)
+	// Reset deletes every version of every resource.
+	Reset(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}
