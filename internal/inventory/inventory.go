@@ -65,6 +65,11 @@ type Relationship struct {
 }
 
 // Item is one version of one resource's configuration.
+//
+// A store keeps its times to the millisecond (AWS Config's precision) and
+// returns them in UTC; it keeps Configuration and the supplementary values
+// byte for byte. Empty and nil maps, slices and Configuration may come back
+// either way.
 type Item struct {
 	Key
 	// StateID is configurationStateId: per resource, a larger StateID is a
@@ -106,7 +111,8 @@ func (it *Item) Deleted() bool {
 type Scope struct {
 	// All, when true, admits every source and Sources is ignored.
 	All bool
-	// Sources are the admitted sources; duplicates are harmless.
+	// Sources are the admitted sources; duplicates are harmless, and none
+	// admits nothing.
 	Sources []Source
 }
 
@@ -138,7 +144,12 @@ type Filter struct {
 
 // Cursor resumes a paged read after the last item of the previous page. It
 // is opaque to callers (who wrap it in a signed page token) and "" for the
-// first page.
+// first page. A page resumes after the previous page's last key (keyset
+// paging), so writes between pages never make a page repeat a resource, nor
+// skip one that is admitted throughout. A cursor made for another query,
+// or not made by the store, is refused with ErrInvalidCursor (a backend
+// that cannot tell may instead resume within the query's own results, never
+// outside them).
 type Cursor string
 
 // ListQuery is a paged list of the latest version of each resource.
@@ -196,14 +207,16 @@ type CountResult struct {
 }
 
 // HistoryQuery pages through one resource's versions captured within
-// [Earlier, Later] (zero times do not bound).
+// [Earlier, Later] (zero times do not bound), in StateID order.
 type HistoryQuery struct {
 	Key            Key
 	Earlier, Later time.Time
-	// Chronological is oldest first; the default is newest first.
+	// Chronological is oldest first (ascending StateID); the default is
+	// newest first.
 	Chronological bool
-	Limit         int
-	Cursor        Cursor
+	// Limit is the page size; it must be positive.
+	Limit  int
+	Cursor Cursor
 }
 
 // HistoryPage is one page of a History. Next is "" on the last page.
@@ -213,7 +226,9 @@ type HistoryPage struct {
 }
 
 // ScanQuery streams the latest version of each admitted resource, in List
-// order. It is what the query engine pushes its work down into.
+// order. It is what the query engine pushes its work down into. A scan is
+// not one snapshot: a backend may read it in pages, like List, each
+// consistent in itself.
 type ScanQuery struct {
 	Scope  *Scope
 	Filter Filter
@@ -245,28 +260,36 @@ func (r *WriteResult) Add(o WriteResult) {
 // failure or a lost connection without the caller noticing.
 type Store interface {
 	// Write stores the versions atomically: all of them or none. A version
-	// whose (Key, StateID) is already stored is unchanged; the latest
-	// version of each resource is the one with the largest StateID. When
-	// Write returns nil the versions are durable.
+	// whose (Key, StateID) is already stored is unchanged (even if its
+	// other fields differ; within one batch, the first of two such wins);
+	// the latest version of each resource is the one with the largest
+	// StateID. A batch with an item whose Key has an empty field is refused
+	// whole. When Write returns nil the versions are durable (as the
+	// backend's sync setting defines).
 	Write(ctx context.Context, items []Item) (WriteResult, error)
 	// Get returns the latest version of the resource, deleted or not, or
 	// ErrNotFound.
 	Get(ctx context.Context, k Key) (Item, error)
 	// BatchGet returns the latest version of each resource that has one, in
-	// the order of keys; keys without a version are left out.
+	// the order of keys; keys without a version are left out, and a key
+	// given twice is answered twice.
 	BatchGet(ctx context.Context, keys []Key) ([]Item, error)
 	// List returns a page of the latest versions that q admits.
 	List(ctx context.Context, q ListQuery) (ListPage, error)
 	// Count counts the latest versions that q admits.
 	Count(ctx context.Context, q CountQuery) (CountResult, error)
-	// History returns a page of one resource's versions.
+	// History returns a page of one resource's versions, or ErrNotFound if
+	// the resource has none (a resource with versions, none of them in the
+	// range, has an empty page).
 	History(ctx context.Context, q HistoryQuery) (HistoryPage, error)
 	// Scan streams the latest versions that q admits without holding them
 	// all in memory. The sequence ends after the first error it yields.
 	Scan(ctx context.Context, q ScanQuery) iter.Seq2[Item, error]
 	// Prune deletes the versions of the source captured before cutoff,
 	// except each resource's latest version (retention keeps the current
-	// state), and returns how many it deleted.
+	// state), and returns how many it deleted. It may delete in several
+	// transactions, so that writers are not held up for long; each leaves
+	// the store consistent.
 	Prune(ctx context.Context, src Source, cutoff time.Time) (int64, error)
 	// Reset deletes every version of every resource.
 	Reset(ctx context.Context) error

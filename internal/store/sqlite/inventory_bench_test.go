@@ -1,0 +1,537 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/starlingcfg/starling/internal/inventory"
+)
+
+// The inventory benchmarks write and read generated CIs: simple but
+// realistic ones (AWS-like ids, ARNs, names, a configuration document of
+// about 1 KB, tags, relationships, some supplementary configuration and a
+// few deletions), in sources of 5,000 resources each.
+//
+// STARLING_BENCH_CIS sets how many resources a store holds (plus a second
+// version of every tenth): 100,000 by default for BenchmarkInventoryWrite,
+// 1,000,000 for BenchmarkInventoryRead. The figures of docs/performance.md
+// come from
+//
+//	STARLING_BENCH_CIS=1000000 go test -run '^$' -bench BenchmarkInventoryWrite -benchtime 1x -timeout 1h ./internal/store/sqlite
+//	go test -run '^$' -bench BenchmarkInventoryRead -benchtime 2s -timeout 1h -v ./internal/store/sqlite
+func benchCIs(b *testing.B, def int) int {
+	if s := os.Getenv("STARLING_BENCH_CIS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("STARLING_BENCH_CIS=%q: want a positive number", s)
+		}
+		return n
+	}
+	return def
+}
+
+const (
+	benchBatch      = 1000 // CIs per Write
+	benchPerSource  = 5000 // resources per (account, region)
+	benchRegionsPer = 2    // regions per account
+)
+
+var benchRegions = []string{"us-east-1", "eu-west-1"}
+
+var benchTypes = []struct{ typ, prefix, service, arnPath string }{
+	{"AWS::EC2::Instance", "i-", "ec2", "instance/"},
+	{"AWS::EC2::Volume", "vol-", "ec2", "volume/"},
+	{"AWS::EC2::SecurityGroup", "sg-", "ec2", "security-group/"},
+	{"AWS::EC2::NetworkInterface", "eni-", "ec2", "network-interface/"},
+	{"AWS::EC2::Subnet", "subnet-", "ec2", "subnet/"},
+	{"AWS::EC2::VPC", "vpc-", "ec2", "vpc/"},
+	{"AWS::S3::Bucket", "", "s3", ""},
+	{"AWS::IAM::Role", "AROA", "iam", "role/"},
+	{"AWS::Lambda::Function", "", "lambda", "function:"},
+	{"AWS::RDS::DBInstance", "db-", "rds", "db:"},
+}
+
+// benchSource returns the source of the i-th resource.
+func benchSource(i int) inventory.Source {
+	s := i / benchPerSource
+	return inventory.Source{
+		AccountID: fmt.Sprintf("%012d", 100000000000+s/benchRegionsPer),
+		Region:    benchRegions[s%benchRegionsPer],
+	}
+}
+
+// benchKey returns the key of the i-th resource.
+func benchKey(i int) inventory.Key {
+	t := benchTypes[i%len(benchTypes)]
+	r := rand.New(rand.NewPCG(uint64(i), 7))
+	var id string
+	switch t.prefix {
+	case "":
+		id = fmt.Sprintf("%s-%s-%06d", []string{"app", "logs", "data", "web"}[i%4], t.service, i)
+	case "AROA":
+		id = fmt.Sprintf("AROA%016X", r.Uint64())
+	default:
+		id = fmt.Sprintf("%s%017x", t.prefix, r.Uint64()>>4)
+	}
+	return inventory.Key{Source: benchSource(i), ResourceType: t.typ, ResourceID: id}
+}
+
+var benchBase = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// benchItem returns version v of the i-th resource.
+func benchItem(i, v int) inventory.Item {
+	k := benchKey(i)
+	t := benchTypes[i%len(benchTypes)]
+	capture := benchBase.Add(time.Duration(i)*time.Second + time.Duration(v)*time.Hour)
+	name := fmt.Sprintf("%s-%s-%d", []string{"prod", "staging", "dev"}[i%3], strings.ToLower(t.service), i)
+	awsRegion := k.Region
+	if t.service == "iam" {
+		awsRegion = "global"
+	}
+	it := inventory.Item{
+		Key:                  k,
+		StateID:              capture.UnixMilli(),
+		CaptureTime:          capture,
+		Status:               inventory.StatusOK,
+		Version:              "1.3",
+		AWSRegion:            awsRegion,
+		ResourceName:         name,
+		ARN:                  fmt.Sprintf("arn:aws:%s:%s:%s:%s%s", t.service, awsRegion, k.AccountID, t.arnPath, k.ResourceID),
+		AvailabilityZone:     k.Region + string(rune('a'+i%3)),
+		ResourceCreationTime: benchBase.Add(-time.Duration(i) * time.Minute),
+		Tags:                 map[string]string{"Name": name, "env": []string{"prod", "staging", "dev"}[i%3], "team": "team-" + strconv.Itoa(i%17)},
+		Relationships: []inventory.Relationship{
+			{ResourceType: "AWS::EC2::VPC", ResourceID: fmt.Sprintf("vpc-%017x", i%97), Name: "Is contained in Vpc"},
+			{ResourceType: "AWS::EC2::SecurityGroup", ResourceID: fmt.Sprintf("sg-%017x", i%89), Name: "Is associated with SecurityGroup"},
+		},
+	}
+	if i%5 == 0 {
+		it.SupplementaryConfiguration = map[string]json.RawMessage{
+			"IsRequesterPaysEnabled":        json.RawMessage("false"),
+			"BucketVersioningConfiguration": json.RawMessage(`{"status":"Enabled","isMfaDeleteEnabled":null}`),
+		}
+	}
+	it.Configuration = json.RawMessage(fmt.Sprintf(`{"resourceId":%q,"name":%q,"state":{"code":16,"name":"running"},"version":%d,`+
+		`"instanceType":"m5.large","imageId":"ami-0abcdef1234567890","subnetId":"subnet-%08x","vpcId":"vpc-%08x",`+
+		`"privateIpAddress":"10.%d.%d.%d","blockDeviceMappings":[{"deviceName":"/dev/xvda","ebs":{"volumeId":"vol-%017x","status":"attached","deleteOnTermination":true}}],`+
+		`"securityGroups":[{"groupName":"default","groupId":"sg-%08x"}],"tags":[{"key":"Name","value":%q},{"key":"env","value":"prod"}],`+
+		`"monitoring":{"state":"disabled"},"placement":{"availabilityZone":%q,"tenancy":"default"},"hypervisor":"xen","architecture":"x86_64",`+
+		`"rootDeviceType":"ebs","rootDeviceName":"/dev/xvda","ebsOptimized":false,"enaSupport":true,"sourceDestCheck":true,`+
+		`"iamInstanceProfile":{"arn":"arn:aws:iam::%s:instance-profile/app","id":"AIPA%016X"},"launchTime":"2025-01-01T00:00:00.000Z",`+
+		`"cpuOptions":{"coreCount":1,"threadsPerCore":2},"metadataOptions":{"httpTokens":"required","httpPutResponseHopLimit":2,"httpEndpoint":"enabled"}}`,
+		k.ResourceID, name, v, i%4096, i%4096, i%200, (i/200)%250, i%250+1, i, i%89, name, it.AvailabilityZone, k.AccountID, i))
+	if v > 0 && i%50 == 0 {
+		it.Status = inventory.StatusResourceDeleted
+		it.Configuration = json.RawMessage("null")
+	}
+	return it
+}
+
+// benchBatchItems returns the CIs of batch number batch of a store of n:
+// the first version of resources [batch*benchBatch, ...), and for every
+// tenth resource a second version as well (so about 10% of the CIs are
+// history and 1 in 500 resources is deleted).
+func benchBatchItems(batch, n int, dst []inventory.Item) []inventory.Item {
+	dst = dst[:0]
+	for i := batch * benchBatch; i < (batch+1)*benchBatch && i < n; i++ {
+		dst = append(dst, benchItem(i, 0))
+		if i%10 == 0 {
+			dst = append(dst, benchItem(i, 1))
+		}
+	}
+	return dst
+}
+
+func benchBatches(n int) int { return (n + benchBatch - 1) / benchBatch }
+
+// fillInventory writes a store of about n CIs, returning the count and the
+// time spent in Write.
+func fillInventory(b *testing.B, s *Inventory, n int) (cis int, spent time.Duration) {
+	var items []inventory.Item
+	for batch := range benchBatches(n) {
+		items = benchBatchItems(batch, n, items)
+		start := time.Now()
+		if _, err := s.Write(b.Context(), items); err != nil {
+			b.Fatal(err)
+		}
+		spent += time.Since(start)
+		cis += len(items)
+	}
+	return cis, spent
+}
+
+// bareInsert writes the same rows as fillInventory into the same schema
+// (a new database in dir made by OpenInventory) with two prepared INSERTs
+// per CI and nothing else: no upsert, no lookups, the rows encoded before the
+// clock starts. It returns the count and the time spent in the batches'
+// transactions.
+func bareInsert(b *testing.B, dir string, n int, sync SyncMode) (cis int, spent time.Duration) {
+	s, err := OpenInventory(b.Context(), dir, InventoryOptions{Sync: sync})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	syncPragma := "synchronous(FULL)"
+	if sync == SyncNormal {
+		syncPragma = "synchronous(NORMAL)"
+	}
+	db, err := sql.Open("sqlite", dsn(filepath.Join(dir, InventoryFileName), append([]string{syncPragma}, inventoryWriterPragmas...)...))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	res, err := c.PrepareContext(ctx, `INSERT INTO resources (account_id, region, type, resource_id, rid, state_id, deleted, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Close()
+	ver, err := c.PrepareContext(ctx, `INSERT INTO versions (rid, state_id, capture_time, status, version, aws_region, name, arn, az,
+creation_time, configuration, supplementary, tags, relationships) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ver.Close()
+	type row struct {
+		res []any // nil for a second version: the resource row is the first's
+		ver []any
+	}
+	var items []inventory.Item
+	rows := make([]row, 0, 2*benchBatch)
+	rid := int64(0)
+	for batch := range benchBatches(n) {
+		items = benchBatchItems(batch, n, items)
+		rows = rows[:0]
+		for j, it := range items {
+			var r row
+			var deleted int64
+			if it.Deleted() {
+				deleted = 1
+			}
+			if !sameKey(items, j) { // a resource row for the first version of each resource
+				rid++
+				r.res = []any{it.AccountID, it.Region, it.ResourceType, it.ResourceID, rid, it.StateID, deleted, nonEmpty(it.ResourceName)}
+			}
+			r.ver = []any{rid, it.StateID, it.CaptureTime.UnixMilli(), it.Status, it.Version, it.AWSRegion, it.ResourceName, it.ARN,
+				it.AvailabilityZone, nullTime(it.ResourceCreationTime), nullBytes(it.Configuration),
+				nullBytes(appendSupplementary(nil, it.SupplementaryConfiguration)), nullBytes(appendTags(nil, it.Tags)),
+				nullBytes(appendRelationships(nil, it.Relationships))}
+			rows = append(rows, r)
+		}
+		start := time.Now()
+		if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.res != nil {
+				if _, err := res.ExecContext(ctx, r.res...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, err := ver.ExecContext(ctx, r.ver...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+			b.Fatal(err)
+		}
+		spent += time.Since(start)
+		cis += len(rows)
+	}
+	return cis, spent
+}
+
+// sameKey reports whether items[i] is a later version of items[i-1]'s
+// resource (benchBatchItems puts a resource's versions side by side).
+func sameKey(items []inventory.Item, i int) bool {
+	return i > 0 && items[i].Key == items[i-1].Key
+}
+
+func nonEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// BenchmarkInventoryWrite measures ingest: the same CIs written through
+// Write (batches of 1,000, one transaction each) and through a bare
+// prepared-INSERT loop on the same schema, each into a new store, and
+// reports both rates and their ratio. Run it with -benchtime 1x.
+func BenchmarkInventoryWrite(b *testing.B) {
+	n := benchCIs(b, 100_000)
+	for _, mode := range []SyncMode{SyncNormal, SyncFull} {
+		b.Run("sync="+mode.String(), func(b *testing.B) {
+			var writeCIs, bareCIs int
+			var writeSpent, bareSpent time.Duration
+			for b.Loop() {
+				s, err := OpenInventory(b.Context(), b.TempDir(), InventoryOptions{Sync: mode})
+				if err != nil {
+					b.Fatal(err)
+				}
+				w0, cpu0 := wchar(), cpuTime()
+				c, d := fillInventory(b, s, n)
+				b.ReportMetric(float64(wchar()-w0)/float64(c), "written-B/CI")
+				b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(c), "cpu-µs/CI")
+				writeCIs, writeSpent = writeCIs+c, writeSpent+d
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+				w0, cpu0 = wchar(), cpuTime()
+				c, d = bareInsert(b, b.TempDir(), n, mode)
+				b.ReportMetric(float64(wchar()-w0)/float64(c), "bare-written-B/CI")
+				b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(c), "bare-cpu-µs/CI")
+				bareCIs, bareSpent = bareCIs+c, bareSpent+d
+			}
+			w := float64(writeCIs) / writeSpent.Seconds()
+			bare := float64(bareCIs) / bareSpent.Seconds()
+			b.ReportMetric(w, "CIs/s")
+			b.ReportMetric(bare, "bare-CIs/s")
+			b.ReportMetric(w/bare, "ratio")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// BenchmarkInventoryRead builds a store of STARLING_BENCH_CIS CIs
+// (1,000,000 by default) once, and measures the reads on it.
+func BenchmarkInventoryRead(b *testing.B) {
+	n := benchCIs(b, 1_000_000)
+	dir := b.TempDir()
+	s, err := OpenInventory(b.Context(), dir, InventoryOptions{Sync: SyncNormal})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	cis, spent := fillInventory(b, s, n)
+	b.Logf("built a store of %d CIs (%d resources) in %v (%.0f CIs/s in Write)", cis, n, time.Since(start).Round(time.Millisecond), float64(cis)/spent.Seconds())
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, InventoryFileName)); err == nil {
+		b.Logf("database: %d MB", fi.Size()>>20)
+	}
+
+	// Open, then the first Get: what a restart costs.
+	b.Run("Open", func(b *testing.B) {
+		k := benchKey(n / 2)
+		for b.Loop() {
+			s, err := OpenInventory(b.Context(), dir, InventoryOptions{Sync: SyncNormal})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Get(b.Context(), k); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
+	s, err = OpenInventory(b.Context(), dir, InventoryOptions{Sync: SyncNormal})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := b.Context()
+	key := func(i int) inventory.Key { return benchKey(int(uint64(i)*2654435761) % n) }
+
+	b.Run("Get", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if _, err := s.Get(ctx, key(i)); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("BatchGet1", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if items, err := s.BatchGet(ctx, []inventory.Key{key(i)}); err != nil || len(items) != 1 {
+				b.Fatal(len(items), err)
+			}
+			i++
+		}
+	})
+	// Concurrency 8, with the latency percentiles of one call.
+	b.Run("BatchGet1/parallel-8", func(b *testing.B) {
+		var mu sync.Mutex
+		var lat []time.Duration
+		b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+		b.RunParallel(func(pb *testing.PB) {
+			var mine []time.Duration
+			i := rand.IntN(n)
+			for pb.Next() {
+				t := time.Now()
+				if items, err := s.BatchGet(ctx, []inventory.Key{key(i)}); err != nil || len(items) != 1 {
+					b.Error(len(items), err)
+					return
+				}
+				mine = append(mine, time.Since(t))
+				i++
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		})
+		reportPercentiles(b, lat)
+	})
+	b.Run("BatchGet100", func(b *testing.B) {
+		keys := make([]inventory.Key, 100)
+		i := 0
+		for b.Loop() {
+			for j := range keys {
+				keys[j] = key(i)
+				i++
+			}
+			if items, err := s.BatchGet(ctx, keys); err != nil || len(items) != 100 {
+				b.Fatal(len(items), err)
+			}
+		}
+	})
+
+	src := benchSource(n / 2)
+	nSources := benchBatches(n) * benchBatch / benchPerSource
+	var scope []inventory.Source
+	for i := 0; i < max(nSources, 1); i++ {
+		scope = append(scope, benchSource(i*benchPerSource))
+	}
+	lists := []struct {
+		name string
+		q    inventory.ListQuery
+	}{
+		// ListDiscoveredResources: one source, one type, a page of 100.
+		{"List/source+type", inventory.ListQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: []string{"AWS::EC2::Instance"}}, Limit: 100}},
+		// ListAggregateDiscoveredResources: every source as a set, one type.
+		{"List/aggregate+type", inventory.ListQuery{Scope: &inventory.Scope{Sources: scope}, Filter: inventory.Filter{ResourceTypes: []string{"AWS::S3::Bucket"}}, Limit: 100}},
+		// The same, narrowed to one account.
+		{"List/aggregate+type+account", inventory.ListQuery{Scope: &inventory.Scope{Sources: scope}, Filter: inventory.Filter{ResourceTypes: []string{"AWS::S3::Bucket"}, AccountID: src.AccountID}, Limit: 100}},
+		// By name, across every source.
+		{"List/aggregate+name", inventory.ListQuery{Scope: &inventory.Scope{Sources: scope}, Filter: inventory.Filter{ResourceName: benchItem(n/3, 0).ResourceName}, Limit: 100}},
+	}
+	for _, l := range lists {
+		b.Run(l.name, func(b *testing.B) {
+			// Page through from the first page on, starting over at the end.
+			q := l.q
+			for b.Loop() {
+				page, err := s.List(ctx, q)
+				if err != nil || len(page.Items) == 0 {
+					b.Fatal(len(page.Items), err)
+				}
+				q.Cursor = page.Next
+			}
+		})
+	}
+	counts := []struct {
+		name string
+		q    inventory.CountQuery
+	}{
+		// GetDiscoveredResourceCounts: one source by type.
+		{"Count/source/type", inventory.CountQuery{Scope: inventory.OneSource(src), GroupBy: inventory.GroupResourceType}},
+		// GetAggregateDiscoveredResourceCounts, every source.
+		{"Count/aggregate/type", inventory.CountQuery{Scope: &inventory.Scope{Sources: scope}, GroupBy: inventory.GroupResourceType}},
+		{"Count/aggregate/account", inventory.CountQuery{Scope: &inventory.Scope{Sources: scope}, GroupBy: inventory.GroupAccountID, Limit: 100}},
+		{"Count/aggregate/type/one-type", inventory.CountQuery{Scope: &inventory.Scope{Sources: scope}, GroupBy: inventory.GroupResourceType, Filter: inventory.Filter{ResourceTypes: []string{"AWS::IAM::Role"}}}},
+	}
+	for _, c := range counts {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				res, err := s.Count(ctx, c.q)
+				if err != nil || res.Total == 0 {
+					b.Fatal(res.Total, err)
+				}
+			}
+		})
+	}
+	b.Run("History", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if _, err := s.History(ctx, inventory.HistoryQuery{Key: benchKey((i * 10) % n), Limit: 10}); err != nil {
+				b.Fatal(err)
+			}
+			i += 7
+		}
+	})
+	b.Run("Scan/source", func(b *testing.B) {
+		for b.Loop() {
+			count := 0
+			for _, err := range s.Scan(ctx, inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{IncludeDeleted: true}}) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				count++
+			}
+			if count != benchPerSource {
+				b.Fatalf("Scan of a source: got %d CIs, want %d", count, benchPerSource)
+			}
+		}
+		b.ReportMetric(float64(benchPerSource*b.N)/b.Elapsed().Seconds(), "CIs/s")
+	})
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.Logf("after the reads: heap in use %d MB; %s", ms.HeapInuse>>20, rss())
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	at := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	b.ReportMetric(float64(at(0.5).Microseconds()), "p50-µs")
+	b.ReportMetric(float64(at(0.99).Microseconds()), "p99-µs")
+}
+
+// rss returns the process's resident set size, as /proc reports it.
+func rss() string {
+	st, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "RSS unknown"
+	}
+	var out []string
+	for _, l := range strings.Split(string(st), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
+			out = append(out, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// wchar returns the bytes this process has passed to write(2) and its
+// kind so far (/proc/self/io), or 0 where that is unknown.
+func wchar() int64 {
+	st, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(st), "\n") {
+		if v, ok := strings.CutPrefix(l, "wchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}

@@ -1,0 +1,584 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/starlingcfg/starling/internal/inventory"
+)
+
+// invItemCols are the columns scanItem reads, from resources r joined with
+// versions v.
+const invItemCols = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
+v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, v.tags, v.relationships`
+
+// invLatest joins each resource to its latest version.
+const invLatest = ` FROM resources r JOIN versions v ON v.rid = r.rid AND v.state_id = r.state_id`
+
+const qInvGet = `SELECT ` + invItemCols + invLatest + `
+WHERE r.account_id = ? AND r.region = ? AND r.type = ? AND r.resource_id = ?`
+
+// scanItem reads one row of invItemCols.
+func scanItem(rows interface{ Scan(...any) error }) (inventory.Item, error) {
+	var (
+		it                    inventory.Item
+		capture               int64
+		created               sql.NullInt64
+		sup, tags, rels       []byte
+		configuration         []byte
+		status, version, azon string
+	)
+	err := rows.Scan(&it.AccountID, &it.Region, &it.ResourceType, &it.ResourceID, &it.StateID, &capture,
+		&status, &version, &it.AWSRegion, &it.ResourceName, &it.ARN, &azon, &created,
+		&configuration, &sup, &tags, &rels)
+	if err != nil {
+		return it, err
+	}
+	it.Status, it.Version, it.AvailabilityZone = status, version, azon
+	it.CaptureTime = time.UnixMilli(capture).UTC()
+	if created.Valid {
+		it.ResourceCreationTime = time.UnixMilli(created.Int64).UTC()
+	}
+	if len(configuration) > 0 {
+		it.Configuration = json.RawMessage(configuration)
+	}
+	if it.SupplementaryConfiguration, err = decodeSupplementary(sup); err != nil {
+		return it, err
+	}
+	if it.Tags, err = decodeTags(tags); err != nil {
+		return it, err
+	}
+	if it.Relationships, err = decodeRelationships(rels); err != nil {
+		return it, err
+	}
+	return it, nil
+}
+
+// readErr wraps an error of a read, leaving the context's errors and the
+// inventory's sentinels recognizable.
+func readErr(op string, err error) error {
+	return fmt.Errorf("sqlite: inventory: %s: %w", op, err)
+}
+
+// Get implements [inventory.Store.Get].
+func (s *Inventory) Get(ctx context.Context, k inventory.Key) (inventory.Item, error) {
+	if err := s.checkOpen(); err != nil {
+		return inventory.Item{}, err
+	}
+	it, err := scanItem(s.get.QueryRowContext(ctx, k.AccountID, k.Region, k.ResourceType, k.ResourceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return inventory.Item{}, inventory.ErrNotFound
+	}
+	if err != nil {
+		return inventory.Item{}, readErr("Get", err)
+	}
+	return it, nil
+}
+
+const qInvBatchGet = `SELECT ` + invItemCols + `
+FROM json_each(?) k
+JOIN resources r ON r.account_id = k.value ->> 0 AND r.region = k.value ->> 1 AND r.type = k.value ->> 2 AND r.resource_id = k.value ->> 3
+JOIN versions v ON v.rid = r.rid AND v.state_id = r.state_id
+ORDER BY k.key`
+
+// BatchGet implements [inventory.Store.BatchGet] in one statement: the keys
+// are one JSON array, joined with json_each.
+func (s *Inventory) BatchGet(ctx context.Context, keys []inventory.Key) ([]inventory.Item, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	switch len(keys) {
+	case 0:
+		return nil, ctx.Err()
+	case 1:
+		it, err := s.Get(ctx, keys[0])
+		if errors.Is(err, inventory.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []inventory.Item{it}, nil
+	}
+	arr := make([][4]string, len(keys))
+	for i, k := range keys {
+		arr[i] = [4]string{k.AccountID, k.Region, k.ResourceType, k.ResourceID}
+	}
+	js, err := json.Marshal(arr)
+	if err != nil {
+		return nil, readErr("BatchGet", err)
+	}
+	rows, err := s.rdb.QueryContext(ctx, qInvBatchGet, js)
+	if err != nil {
+		return nil, readErr("BatchGet", err)
+	}
+	defer rows.Close()
+	items := make([]inventory.Item, 0, len(keys))
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, readErr("BatchGet", err)
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, readErr("BatchGet", err)
+	}
+	return items, nil
+}
+
+// errNilScope is returned for a query without a scope.
+var errNilScope = errors.New("sqlite: inventory: nil scope (use inventory.AllSources to read every source)")
+
+// cond is the WHERE clause of a query on resources r, built from a scope
+// and a filter.
+type cond struct {
+	where []string
+	args  []any
+	// pinned is true when every row admitted is of one source, so that
+	// List order within it is (type, resource_id).
+	pinned bool
+	// none is true when nothing can be admitted (an empty scope).
+	none bool
+	// set is true when the scope is a set of more than one source.
+	set bool
+}
+
+func (c *cond) add(where string, args ...any) {
+	c.where = append(c.where, where)
+	c.args = append(c.args, args...)
+}
+
+func (c *cond) sql() string {
+	if len(c.where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(c.where, " AND ")
+}
+
+// sources returns the scope's sources, sorted and without duplicates.
+func sources(sc *inventory.Scope) []inventory.Source {
+	srcs := slices.Clone(sc.Sources)
+	slices.SortFunc(srcs, func(a, b inventory.Source) int {
+		return cmp.Or(strings.Compare(a.AccountID, b.AccountID), strings.Compare(a.Region, b.Region))
+	})
+	return slices.Compact(srcs)
+}
+
+// jsonStrings returns ss as a JSON array.
+func jsonStrings(ss []string) string {
+	b, _ := json.Marshal(ss) // a []string always encodes
+	return string(b)
+}
+
+// admit builds the condition of what sc and f admit; srcs are sources(sc)
+// (nil if sc.All). deleted says whether deleted resources are admitted.
+func admit(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, deleted bool) cond {
+	var c cond
+	if sc.All {
+		if f.AccountID != "" {
+			c.add("r.account_id = ?", f.AccountID)
+		}
+		if f.Region != "" {
+			c.add("r.region = ?", f.Region)
+		}
+		c.pinned = f.AccountID != "" && f.Region != ""
+	} else {
+		// The filter's account and region narrow the set here, not in SQL.
+		var in []inventory.Source
+		for _, src := range srcs {
+			if (f.AccountID == "" || src.AccountID == f.AccountID) && (f.Region == "" || src.Region == f.Region) {
+				in = append(in, src)
+			}
+		}
+		switch len(in) {
+		case 0:
+			c.none = true
+			return c
+		case 1:
+			c.add("r.account_id = ? AND r.region = ?", in[0].AccountID, in[0].Region)
+			c.pinned = true
+		default:
+			set := make([][2]string, len(in))
+			for i, src := range in {
+				set[i] = [2]string{src.AccountID, src.Region}
+			}
+			js, _ := json.Marshal(set) // strings always encode
+			if f.AccountID != "" {
+				c.add("r.account_id = ?", f.AccountID)
+			}
+			if f.Region != "" {
+				c.add("r.region = ?", f.Region)
+			}
+			c.add("(r.account_id, r.region) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))", string(js))
+			c.set = true
+		}
+	}
+	switch len(f.ResourceTypes) {
+	case 0:
+	case 1:
+		c.add("r.type = ?", f.ResourceTypes[0])
+	default:
+		c.add("r.type IN (SELECT value FROM json_each(?))", jsonStrings(f.ResourceTypes))
+	}
+	switch len(f.ResourceIDs) {
+	case 0:
+	case 1:
+		c.add("r.resource_id = ?", f.ResourceIDs[0])
+	default:
+		c.add("r.resource_id IN (SELECT value FROM json_each(?))", jsonStrings(f.ResourceIDs))
+	}
+	if f.ResourceName != "" {
+		c.add("r.name = ?", f.ResourceName)
+	}
+	if !deleted {
+		c.add("r.deleted = 0")
+	}
+	return c
+}
+
+// List implements [inventory.Store.List]: one statement per page, keyset
+// paginated on (type, resource_id, account_id, region).
+func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.ListPage, error) {
+	if err := s.checkOpen(); err != nil {
+		return inventory.ListPage{}, err
+	}
+	if q.Scope == nil {
+		return inventory.ListPage{}, errNilScope
+	}
+	if q.Limit <= 0 {
+		return inventory.ListPage{}, fmt.Errorf("sqlite: inventory: List: limit %d is not positive", q.Limit)
+	}
+	srcs := sourcesOf(q.Scope)
+	fp := fingerprint(cursorList, q.Scope.All, srcs, &q.Filter)
+	var after *inventory.Key
+	if q.Cursor != "" {
+		k, err := decodeListCursor(q.Cursor, fp)
+		if err != nil {
+			return inventory.ListPage{}, err
+		}
+		after = &k
+	}
+	items, more, err := s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
+	if err != nil {
+		return inventory.ListPage{}, err
+	}
+	page := inventory.ListPage{Items: items}
+	if more {
+		page.Next = encodeListCursor(fp, items[len(items)-1].Key)
+	}
+	return page, nil
+}
+
+// sourcesOf returns sources(sc), or nil if sc admits all.
+func sourcesOf(sc *inventory.Scope) []inventory.Source {
+	if sc.All {
+		return nil
+	}
+	return sources(sc)
+}
+
+// list reads up to limit latest versions after the key after (nil: from the
+// start) and reports whether there are more.
+func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter,
+	after *inventory.Key, limit int) ([]inventory.Item, bool, error) {
+	q, args, none := listSQL(sc, srcs, f, after, limit+1)
+	if none {
+		return nil, false, ctx.Err()
+	}
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, false, readErr("List", err)
+	}
+	defer rows.Close()
+	items := make([]inventory.Item, 0, min(limit, 1024))
+	more := false
+	for rows.Next() {
+		if len(items) == limit {
+			more = true
+			break
+		}
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, false, readErr("List", err)
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, readErr("List", err)
+	}
+	return items, more, nil
+}
+
+// listSQL returns the statement that reads up to limit latest versions
+// after the key after (nil: from the start), or none if the scope admits
+// nothing.
+func listSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, after *inventory.Key, limit int) (q string, args []any, none bool) {
+	c := admit(sc, srcs, f, f.IncludeDeleted)
+	if c.none {
+		return "", nil, true
+	}
+	if after != nil {
+		// The rows after after in List order. When every row has the source
+		// of after (pinned; the cursor is this query's), the order is
+		// (type, resource_id), the primary key's after its source. A
+		// column that the filter fixes is left out of the comparison, so
+		// that SQLite can seek the index to the range (it does not for a
+		// row value that starts with a column an equality fixes).
+		cols := []string{"r.type", "r.resource_id", "r.account_id", "r.region"}
+		vals := []any{after.ResourceType, after.ResourceID, after.AccountID, after.Region}
+		if c.pinned {
+			cols, vals = cols[:2], vals[:2]
+		}
+		if len(f.ResourceTypes) == 1 {
+			switch strings.Compare(after.ResourceType, f.ResourceTypes[0]) {
+			case 0:
+				cols, vals = cols[1:], vals[1:]
+			case -1:
+				cols = nil // every row of the type is after it
+			default:
+				return "", nil, true // no row of the type is
+			}
+		}
+		if len(cols) > 0 {
+			c.add("("+strings.Join(cols, ", ")+") > ("+strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+")", vals...)
+		}
+	}
+	order := " ORDER BY r.type, r.resource_id, r.account_id, r.region LIMIT ?"
+	if c.pinned {
+		order = " ORDER BY r.type, r.resource_id LIMIT ?"
+	}
+	from := invLatest
+	if c.set && f.ResourceName == "" && f.AccountID == "" {
+		// A set of sources: read resources_order in List order, checking
+		// each entry against the set, and stop at the page's end. Left to
+		// itself, SQLite (which knows neither how many sources the set
+		// holds nor how many resources each has) reads every resource of
+		// every source in the set through the primary key and sorts them
+		// all, for one page. An aggregator's set is most of the store; for
+		// a set that is a small part of it, this reads further to fill a
+		// page, at worst the whole index (of the filter's types). A name
+		// is selective, and so is one account (its regions): SQLite reads
+		// resources_name, or the account's part of the primary key, then.
+		from = ` FROM resources r INDEXED BY resources_order JOIN versions v ON v.rid = r.rid AND v.state_id = r.state_id`
+	}
+	return "SELECT " + invItemCols + from + c.sql() + order, append(c.args, limit), false
+}
+
+// scanPage is the page size Scan reads with.
+const scanPage = 512
+
+// Scan implements [inventory.Store.Scan] as a sequence of List pages of
+// scanPage items, each read in its own statement, so that no connection is
+// held while the consumer works and no more than a page is in memory.
+func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[inventory.Item, error] {
+	return func(yield func(inventory.Item, error) bool) {
+		if err := s.checkOpen(); err != nil {
+			yield(inventory.Item{}, err)
+			return
+		}
+		if q.Scope == nil {
+			yield(inventory.Item{}, errNilScope)
+			return
+		}
+		srcs := sourcesOf(q.Scope)
+		var after *inventory.Key
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(inventory.Item{}, err)
+				return
+			}
+			items, more, err := s.list(ctx, q.Scope, srcs, &q.Filter, after, scanPage)
+			if err != nil {
+				yield(inventory.Item{}, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if !more {
+				return
+			}
+			last := items[len(items)-1].Key
+			after = &last
+		}
+	}
+}
+
+// Count implements [inventory.Store.Count]: the groups and the total come
+// from one statement, which groups in SQL and pages over the groups.
+func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventory.CountResult, error) {
+	if err := s.checkOpen(); err != nil {
+		return inventory.CountResult{}, err
+	}
+	if q.Scope == nil {
+		return inventory.CountResult{}, errNilScope
+	}
+	var col string
+	switch q.GroupBy {
+	case inventory.GroupNone:
+	case inventory.GroupResourceType:
+		col = "r.type"
+	case inventory.GroupAccountID:
+		col = "r.account_id"
+	case inventory.GroupRegion:
+		col = "r.region"
+	default:
+		return inventory.CountResult{}, fmt.Errorf("sqlite: inventory: Count: unknown GroupBy %d", q.GroupBy)
+	}
+	srcs := sourcesOf(q.Scope)
+	f := q.Filter
+	f.IncludeDeleted = false // ignored by Count
+	fp := fingerprint(cursorCount+byte(q.GroupBy), q.Scope.All, srcs, &f)
+	var after string
+	if q.Cursor != "" {
+		var err error
+		if after, err = decodeCountCursor(q.Cursor, fp); err != nil {
+			return inventory.CountResult{}, err
+		}
+	}
+	// Without a name or ids to filter by, the counts table has the answer,
+	// one row per source and type; otherwise the resources are counted.
+	from, count := " FROM resources r", "count(*)"
+	c := admit(q.Scope, srcs, &f, false)
+	if f.ResourceName == "" && len(f.ResourceIDs) == 0 {
+		from, count = " FROM counts r", "sum(r.n)"
+		c = admit(q.Scope, srcs, &f, true) // counts holds no deletions
+	}
+	if c.none {
+		return inventory.CountResult{}, ctx.Err()
+	}
+	totalSQL := "SELECT coalesce(" + count + ", 0)" + from + c.sql()
+	if col == "" {
+		var res inventory.CountResult
+		if err := s.rdb.QueryRowContext(ctx, totalSQL, c.args...).Scan(&res.Total); err != nil {
+			return res, readErr("Count", err)
+		}
+		return res, nil
+	}
+	// The window sums every group's count before the outer WHERE picks the
+	// page's groups.
+	qs := `SELECT g, cnt, total FROM (
+SELECT g, cnt, sum(cnt) OVER () AS total FROM (SELECT ` + col + ` AS g, ` + count + ` AS cnt` + from + c.sql() + ` GROUP BY g HAVING ` + count + ` > 0))
+WHERE g > ? ORDER BY g`
+	args := append(c.args, after)
+	if q.Limit > 0 {
+		qs += " LIMIT ?"
+		args = append(args, q.Limit+1)
+	}
+	rows, err := s.rdb.QueryContext(ctx, qs, args...)
+	if err != nil {
+		return inventory.CountResult{}, readErr("Count", err)
+	}
+	defer rows.Close()
+	var res inventory.CountResult
+	more := false
+	for rows.Next() {
+		if q.Limit > 0 && len(res.Groups) == q.Limit {
+			more = true
+			break
+		}
+		var g inventory.Group
+		if err := rows.Scan(&g.Key, &g.Count, &res.Total); err != nil {
+			return inventory.CountResult{}, readErr("Count", err)
+		}
+		res.Groups = append(res.Groups, g)
+	}
+	if err := rows.Err(); err != nil {
+		return inventory.CountResult{}, readErr("Count", err)
+	}
+	if len(res.Groups) == 0 && after != "" {
+		// Past the last group: the total needs a statement of its own.
+		if err := s.rdb.QueryRowContext(ctx, totalSQL, c.args...).Scan(&res.Total); err != nil {
+			return res, readErr("Count", err)
+		}
+	}
+	if more {
+		res.Next = encodeCountCursor(fp, res.Groups[len(res.Groups)-1].Key)
+	}
+	return res, nil
+}
+
+// History implements [inventory.Store.History]: one statement per page,
+// keyset paginated on the StateID.
+func (s *Inventory) History(ctx context.Context, q inventory.HistoryQuery) (inventory.HistoryPage, error) {
+	if err := s.checkOpen(); err != nil {
+		return inventory.HistoryPage{}, err
+	}
+	if q.Limit <= 0 {
+		return inventory.HistoryPage{}, fmt.Errorf("sqlite: inventory: History: limit %d is not positive", q.Limit)
+	}
+	fp := historyFingerprint(&q)
+	var c cond
+	c.add("r.account_id = ? AND r.region = ? AND r.type = ? AND r.resource_id = ?",
+		q.Key.AccountID, q.Key.Region, q.Key.ResourceType, q.Key.ResourceID)
+	if !q.Earlier.IsZero() {
+		c.add("v.capture_time >= ?", q.Earlier.UnixMilli())
+	}
+	if !q.Later.IsZero() {
+		c.add("v.capture_time <= ?", q.Later.UnixMilli())
+	}
+	if q.Cursor != "" {
+		after, err := decodeHistoryCursor(q.Cursor, fp)
+		if err != nil {
+			return inventory.HistoryPage{}, err
+		}
+		if q.Chronological {
+			c.add("v.state_id > ?", after)
+		} else {
+			c.add("v.state_id < ?", after)
+		}
+	}
+	order := " ORDER BY v.state_id DESC LIMIT ?"
+	if q.Chronological {
+		order = " ORDER BY v.state_id LIMIT ?"
+	}
+	qs := "SELECT " + invItemCols + " FROM resources r JOIN versions v ON v.rid = r.rid" + c.sql() + order
+	rows, err := s.rdb.QueryContext(ctx, qs, append(c.args, q.Limit+1)...)
+	if err != nil {
+		return inventory.HistoryPage{}, readErr("History", err)
+	}
+	defer rows.Close()
+	var page inventory.HistoryPage
+	more := false
+	for rows.Next() {
+		if len(page.Items) == q.Limit {
+			more = true
+			break
+		}
+		it, err := scanItem(rows)
+		if err != nil {
+			return inventory.HistoryPage{}, readErr("History", err)
+		}
+		page.Items = append(page.Items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return inventory.HistoryPage{}, readErr("History", err)
+	}
+	if len(page.Items) == 0 && q.Cursor == "" {
+		// An empty first page: the resource may have no version at all.
+		var one int
+		err := s.rdb.QueryRowContext(ctx, `SELECT 1 FROM resources WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ?`,
+			q.Key.AccountID, q.Key.Region, q.Key.ResourceType, q.Key.ResourceID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return inventory.HistoryPage{}, inventory.ErrNotFound
+		}
+		if err != nil {
+			return inventory.HistoryPage{}, readErr("History", err)
+		}
+	}
+	if more {
+		page.Next = encodeHistoryCursor(fp, page.Items[len(page.Items)-1].StateID)
+	}
+	return page, nil
+}

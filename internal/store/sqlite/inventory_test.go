@@ -1,0 +1,420 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/inventorytest"
+)
+
+func TestInventoryConformance(t *testing.T) {
+	inventorytest.Run(t, func(t *testing.T) inventory.Store {
+		s, err := OpenInventory(t.Context(), t.TempDir(), InventoryOptions{Sync: SyncNormal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// TestInventoryQueryPlans checks that the reads that must not grow with the
+// store seek an index and read in List order (no sort of everything the
+// scope holds for one page), whatever SQLite's planner would pick.
+func TestInventoryQueryPlans(t *testing.T) {
+	s, err := OpenInventory(t.Context(), t.TempDir(), InventoryOptions{Sync: SyncNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var items []inventory.Item
+	for i := range 200 {
+		items = append(items, benchItem(i, 0))
+	}
+	if _, err := s.Write(t.Context(), items); err != nil {
+		t.Fatal(err)
+	}
+	src := benchSource(0)
+	set := &inventory.Scope{Sources: []inventory.Source{src, {AccountID: "1", Region: "r"}, {AccountID: "2", Region: "r"}}}
+	bucket := []string{"AWS::S3::Bucket"}
+	after := benchKey(6) // a bucket
+	tests := []struct {
+		name  string
+		scope *inventory.Scope
+		f     inventory.Filter
+		after *inventory.Key
+		want  string // in the plan
+	}{
+		{"source", inventory.OneSource(src), inventory.Filter{}, &after, "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND (type,resource_id)>(?,?))"},
+		{"source, type", inventory.OneSource(src), inventory.Filter{ResourceTypes: bucket}, &after, "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND type=? AND resource_id>?)"},
+		{"set", set, inventory.Filter{}, &after, "SEARCH r USING INDEX resources_order ((type,resource_id,account_id,region)>(?,?,?,?))"},
+		{"set, type", set, inventory.Filter{ResourceTypes: bucket}, &after, "SEARCH r USING INDEX resources_order (type=? AND (resource_id,account_id,region)>(?,?,?))"},
+		{"all, type", inventory.AllSources(), inventory.Filter{ResourceTypes: bucket}, &after, "SEARCH r USING INDEX resources_order (type=? AND (resource_id,account_id,region)>(?,?,?))"},
+		{"all", inventory.AllSources(), inventory.Filter{}, nil, "SCAN r USING INDEX resources_order"},
+		{"set, name", set, inventory.Filter{ResourceName: "x"}, nil, "SEARCH r USING INDEX resources_name (name=?"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q, args, none := listSQL(tt.scope, sourcesOf(tt.scope), &tt.f, tt.after, 101)
+			if none {
+				t.Fatal("listSQL: none")
+			}
+			plan := queryPlan(t, s, q, args)
+			if !strings.Contains(plan, tt.want) {
+				t.Errorf("plan:\n%s\nwant it to contain %q", plan, tt.want)
+			}
+			if tt.f.ResourceName == "" && strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
+				t.Errorf("plan sorts:\n%s", plan)
+			}
+		})
+	}
+}
+
+func queryPlan(t *testing.T, s *Inventory, q string, args []any) string {
+	t.Helper()
+	rows, err := s.rdb.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, "\n")
+}
+
+func openInv(t *testing.T, dir string, opts InventoryOptions) *Inventory {
+	t.Helper()
+	s, err := OpenInventory(t.Context(), dir, opts)
+	if err != nil {
+		t.Fatalf("OpenInventory: %v", err)
+	}
+	return s
+}
+
+func invItem(id string, stateID int64) inventory.Item {
+	return inventory.Item{
+		Key:           inventory.Key{Source: inventory.Source{AccountID: "111111111111", Region: "us-east-1"}, ResourceType: "AWS::S3::Bucket", ResourceID: id},
+		StateID:       stateID,
+		CaptureTime:   time.UnixMilli(1_700_000_000_000 + stateID).UTC(),
+		Status:        inventory.StatusOK,
+		Configuration: json.RawMessage(fmt.Sprintf(`{"id":%q,"v":%d}`, id, stateID)),
+	}
+}
+
+// TestInventoryReopen checks that what was written survives Close, and that
+// resources created after a reopen get numbers of their own: their versions
+// must not mix with the older resources'.
+func TestInventoryReopen(t *testing.T) {
+	dir := t.TempDir()
+	s := openInv(t, dir, InventoryOptions{Sync: SyncNormal})
+	if _, err := s.Write(t.Context(), []inventory.Item{invItem("a", 1), invItem("a", 2), invItem("b", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openInv(t, dir, InventoryOptions{Sync: SyncNormal})
+	defer s.Close()
+	if _, err := s.Write(t.Context(), []inventory.Item{invItem("c", 1), invItem("c", 5), invItem("a", 3)}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string][]int64{"a": {1, 2, 3}, "b": {1}, "c": {1, 5}} {
+		page, err := s.History(t.Context(), inventory.HistoryQuery{Key: invItem(id, 0).Key, Chronological: true, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, it := range page.Items {
+			if it.ResourceID != id || string(it.Configuration) != string(invItem(id, it.StateID).Configuration) {
+				t.Errorf("History(%s): got %s@%d %s", id, it.ResourceID, it.StateID, it.Configuration)
+			}
+			got = append(got, it.StateID)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("History(%s): got %v, want %v", id, got, want)
+		}
+	}
+	if r := s.Startup(); r.Created || r.QuickCheck != "skipped" {
+		t.Errorf("Startup of a reopened inventory: got %+v, want not created, quick_check skipped", r)
+	}
+}
+
+// TestInventoryBesideStore checks that the inventory and the control-plane
+// store share a data directory.
+func TestInventoryBesideStore(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(t.Context(), dir, Options{Sync: SyncNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	inv := openInv(t, dir, InventoryOptions{})
+	defer inv.Close()
+	if _, err := inv.Write(t.Context(), []inventory.Item{invItem("a", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{FileName, InventoryFileName, inventoryLockName} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestInventorySyncModes(t *testing.T) {
+	for _, tt := range []struct {
+		mode SyncMode
+		want int
+	}{{SyncFull, 2}, {SyncNormal, 1}} {
+		s := openInv(t, t.TempDir(), InventoryOptions{Sync: tt.mode})
+		var got int
+		if err := s.w.QueryRowContext(t.Context(), "PRAGMA synchronous").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tt.want {
+			t.Errorf("%v: PRAGMA synchronous = %d, want %d", tt.mode, got, tt.want)
+		}
+		var mode string
+		if err := s.rdb.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("%v: a reader's journal_mode: got %q, %v; want wal", tt.mode, mode, err)
+		}
+		s.Close()
+	}
+}
+
+func TestInventoryCallsAfterClose(t *testing.T) {
+	s := openInv(t, t.TempDir(), InventoryOptions{})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	k := invItem("a", 1).Key
+	all := inventory.AllSources()
+	for name, call := range map[string]func() error{
+		"Close":    s.Close,
+		"Write":    func() error { _, err := s.Write(ctx, []inventory.Item{invItem("a", 1)}); return err },
+		"Get":      func() error { _, err := s.Get(ctx, k); return err },
+		"BatchGet": func() error { _, err := s.BatchGet(ctx, []inventory.Key{k, k}); return err },
+		"List":     func() error { _, err := s.List(ctx, inventory.ListQuery{Scope: all, Limit: 1}); return err },
+		"Count":    func() error { _, err := s.Count(ctx, inventory.CountQuery{Scope: all}); return err },
+		"History":  func() error { _, err := s.History(ctx, inventory.HistoryQuery{Key: k, Limit: 1}); return err },
+		"Prune":    func() error { _, err := s.Prune(ctx, k.Source, time.Now()); return err },
+		"Reset":    func() error { return s.Reset(ctx) },
+		"Scan": func() error {
+			for _, err := range s.Scan(ctx, inventory.ScanQuery{Scope: all}) {
+				return err
+			}
+			return nil
+		},
+	} {
+		if err := call(); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s after Close: got %v, want ErrClosed", name, err)
+		}
+	}
+}
+
+func TestInventorySecondOpenRefused(t *testing.T) {
+	dir := t.TempDir()
+	s := openInv(t, dir, InventoryOptions{})
+	defer s.Close()
+	if s2, err := OpenInventory(t.Context(), dir, InventoryOptions{}); !errors.Is(err, ErrInUse) {
+		if err == nil {
+			s2.Close()
+		}
+		t.Errorf("second OpenInventory in the process: got %v, want ErrInUse", err)
+	}
+	// The flock alone refuses another holder: another open file
+	// description, as another process would have.
+	if release, err := flockFile(filepath.Join(dir, inventoryLockName)); !errors.Is(err, ErrInUse) {
+		if err == nil {
+			release()
+		}
+		if runtime.GOOS == "linux" || runtime.GOOS == "darwin" {
+			t.Errorf("flock of a held lock file: got %v, want ErrInUse", err)
+		}
+	}
+}
+
+// TestInventoryOtherProcessRefused opens the inventory in a child process
+// while this one holds it, and after.
+func TestInventoryOtherProcessRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
+		t.Skip("no flock")
+	}
+	dir := t.TempDir()
+	s := openInv(t, dir, InventoryOptions{})
+	try := func() string {
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestInventoryChildProcess$", "-test.count=1")
+		cmd.Env = append(os.Environ(), invChildDirEnv+"="+dir)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("child: %v", err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got := try(); got != "in use" {
+		t.Errorf("a second process while the inventory is open: got %q, want in use", got)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := try(); got != "opened" {
+		t.Errorf("a second process after Close: got %q, want opened", got)
+	}
+}
+
+const invChildDirEnv = "STARLING_INVENTORY_CHILD_DIR"
+
+func TestInventoryChildProcess(t *testing.T) {
+	dir := os.Getenv(invChildDirEnv)
+	if dir == "" {
+		t.Skip("helper process for TestInventoryOtherProcessRefused")
+	}
+	s, err := OpenInventory(context.Background(), dir, InventoryOptions{BusyTimeout: 10 * time.Millisecond})
+	switch {
+	case err == nil:
+		fmt.Println("opened")
+		s.Close()
+	case errors.Is(err, ErrInUse):
+		fmt.Println("in use")
+	default:
+		fmt.Println("error:", err)
+	}
+	os.Exit(0)
+}
+
+func TestInventoryRefusesDamagedFile(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		content []byte
+	}{
+		{"empty", nil},
+		{"not a database", []byte(strings.Repeat("not sqlite ", 100))},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, InventoryFileName), tt.content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := OpenInventory(t.Context(), dir, InventoryOptions{})
+			if !errors.Is(err, ErrDamaged) {
+				if err == nil {
+					s.Close()
+				}
+				t.Fatalf("OpenInventory: got %v, want ErrDamaged", err)
+			}
+			if !strings.Contains(err.Error(), InventoryFileName) {
+				t.Errorf("error %q does not name the file", err)
+			}
+			// The failed open released its locks.
+			if s, err := OpenInventory(t.Context(), t.TempDir(), InventoryOptions{}); err != nil {
+				t.Errorf("OpenInventory elsewhere: %v", err)
+			} else {
+				s.Close()
+			}
+			if release, err := flockFile(filepath.Join(dir, inventoryLockName)); err != nil {
+				t.Errorf("lock after a failed open: %v", err)
+			} else {
+				release()
+			}
+		})
+	}
+}
+
+func TestInventoryCodec(t *testing.T) {
+	tags := map[string]string{"": "", "a": "b", "ü": strings.Repeat("x", 300)}
+	sup := map[string]json.RawMessage{"x": json.RawMessage(`{"a": 1}`), "y": json.RawMessage(`"<&>"`)}
+	rels := []inventory.Relationship{{ResourceType: "t", ResourceID: "i"}, {ResourceName: "n", Name: "r"}, {}}
+	gotTags, err := decodeTags(appendTags(nil, tags))
+	if err != nil || !maps.Equal(gotTags, tags) {
+		t.Errorf("tags: got %v, %v", gotTags, err)
+	}
+	gotSup, err := decodeSupplementary(appendSupplementary(nil, sup))
+	if err != nil || len(gotSup) != 2 || string(gotSup["x"]) != `{"a": 1}` || string(gotSup["y"]) != `"<&>"` {
+		t.Errorf("supplementary: got %v, %v", gotSup, err)
+	}
+	gotRels, err := decodeRelationships(appendRelationships(nil, rels))
+	if err != nil || !slices.Equal(gotRels, rels) {
+		t.Errorf("relationships: got %v, %v", gotRels, err)
+	}
+	enc := appendTags(nil, tags)
+	for _, bad := range [][]byte{enc[:len(enc)-1], append(slices.Clone(enc), 0), {0xff}, {5, 1, 'a'}, {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}} {
+		if _, err := decodeTags(bad); !errors.Is(err, errCodec) {
+			t.Errorf("decodeTags(%x): got %v, want errCodec", bad, err)
+		}
+		if _, err := decodeRelationships(bad); !errors.Is(err, errCodec) {
+			t.Errorf("decodeRelationships(%x): got %v, want errCodec", bad, err)
+		}
+	}
+}
+
+// failingCtx is a context whose Err starts failing after a number of calls:
+// Write looks at its context between items, so this fails a batch half-way.
+type failingCtx struct {
+	context.Context
+	calls, after int
+}
+
+func (c *failingCtx) Err() error {
+	c.calls++
+	if c.calls > c.after {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestInventoryWriteRollsBack fails a batch after some of its items are in
+// the transaction: none of them may stay, and the store goes on working.
+func TestInventoryWriteRollsBack(t *testing.T) {
+	s := openInv(t, t.TempDir(), InventoryOptions{Sync: SyncNormal})
+	defer s.Close()
+	if _, err := s.Write(t.Context(), []inventory.Item{invItem("kept", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	var batch []inventory.Item
+	for i := range 3 * ctxCheckEvery {
+		batch = append(batch, invItem(fmt.Sprintf("r%03d", i), 1))
+	}
+	batch = append(batch, invItem("kept", 2))
+	ctx := &failingCtx{Context: t.Context(), after: 3} // fails at item 2*ctxCheckEvery
+	if _, err := s.Write(ctx, batch); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write: got %v, want context.Canceled", err)
+	}
+	if ctx.calls <= 2 {
+		t.Fatalf("the batch failed before any item was written (%d calls to Err)", ctx.calls)
+	}
+	page, err := s.List(t.Context(), inventory.ListQuery{Scope: inventory.AllSources(), Limit: 1000})
+	if err != nil || len(page.Items) != 1 || page.Items[0].StateID != 1 {
+		t.Fatalf("after the failed batch: got %d items, %v; want only kept@1", len(page.Items), err)
+	}
+	res, err := s.Count(t.Context(), inventory.CountQuery{Scope: inventory.AllSources()})
+	if err != nil || res.Total != 1 {
+		t.Errorf("Count after the failed batch: got %d, %v; want 1", res.Total, err)
+	}
+	if res, err := s.Write(t.Context(), batch); err != nil || res.New != len(batch) {
+		t.Errorf("the batch again: got %+v, %v; want %d new", res, err, len(batch))
+	}
+}
