@@ -5,6 +5,7 @@
 //
 //	starling [serve] [flags]        run the server (the default)
 //	starling backup [flags] DEST    copy the server's database to the file DEST
+//	starling generate [flags]       fill a server with a generated organization
 //	starling version                print the version
 //	starling help                   print this help
 package main
@@ -65,12 +66,14 @@ const usage = `starling serves the AWS Config aggregator API on the AWS wire pro
 Usage:
   starling [serve] [flags]        run the server (the default)
   starling backup [flags] DEST    copy the server's database to the file DEST
+  starling generate [flags]       fill a server with a generated organization
   starling version                print the version
   starling help                   print this help
 
-Run 'starling serve -h' for the server's flags and 'starling backup -h' for
-the backup's. Every flag --name of serve can also be set with the
-environment variable STARLING_NAME (dashes become underscores).
+Run 'starling serve -h' for the server's flags, 'starling backup -h' for
+the backup's and 'starling generate -h' for the generator's. Every flag
+--name of serve can also be set with the environment variable
+STARLING_NAME (dashes become underscores).
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -87,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return app.Run(ctx, cfg, app.Options{Logger: newLogger(cfg, stderr), Version: versionString()})
 	case "backup":
 		return runBackup(ctx, args, getenv, stdout, stderr)
+	case "generate":
+		return runGenerate(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "starling", versionString())
 		return nil
