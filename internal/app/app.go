@@ -45,15 +45,17 @@ type Options struct {
 	Ready func(net.Addr)
 }
 
-// App is an assembled Starling: its store, services and HTTP handler,
+// App is an assembled Starling: its stores, services and HTTP handler,
 // not yet listening.
 type App struct {
-	handler http.Handler
-	store   *sqlite.Store
-	log     *slog.Logger
+	handler   http.Handler
+	store     *sqlite.Store
+	inventory *sqlite.Inventory
+	log       *slog.Logger
 }
 
-// New opens the store in cfg.DataDir and builds the services and the
+// New opens the stores in cfg.DataDir, the control-plane store and the
+// configuration-item store beside it, and builds the services and the
 // handler. Close releases them.
 func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	log := opts.Logger
@@ -72,8 +74,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
 	}
+	inv, err := sqlite.OpenInventory(ctx, cfg.DataDir, sqlite.InventoryOptions{Sync: sync, Logger: log})
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("open inventory in %s: %w", cfg.DataDir, err)
+	}
 	key, err := pagetoken.LoadKey(ctx, st)
 	if err != nil {
+		_ = inv.Close()
 		_ = st.Close()
 		return nil, fmt.Errorf("load token key: %w", err)
 	}
@@ -84,6 +92,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Tokens:        tokens,
 		Clock:         opts.Clock,
 		Organizations: orgSvc,
+		Inventory:     inv,
 		Regions:       cfg.Regions,
 		Quotas: configservice.Quotas{
 			AggregatorsPerRegion:  cfg.Quotas.AggregatorsPerRegion,
@@ -94,7 +103,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// The reset endpoints are unauthenticated: a verifying server, being
 	// reachable by others, refuses them.
 	if !cfg.DisableReset && cfg.Auth != config.AuthVerify {
-		reset = st.Reset
+		reset = func(ctx context.Context) error {
+			if err := st.Reset(ctx); err != nil {
+				return err
+			}
+			return inv.Reset(ctx)
+		}
 	}
 	// The backup endpoint is unauthenticated too: refused in verify mode.
 	var backup func(context.Context, io.Writer) error
@@ -109,6 +123,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			TargetPrefix: configapi.TargetPrefix,
 			SigningName:  configapi.SigningName,
 			Operations:   configservice.Operations(cfgSvc),
+		}, {
+			// Starling's own: how configuration items of AWS-owned types
+			// are recorded (README, "Recording configuration items").
+			Name:         "ingest",
+			TargetPrefix: configservice.IngestTargetPrefix,
+			SigningName:  configservice.IngestSigningName,
+			Operations:   configservice.IngestOperations(cfgSvc),
 		}, {
 			Name:         "organizations",
 			TargetPrefix: orgapi.TargetPrefix,
@@ -131,7 +152,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		// nil in the default accept mode: the Resolver names the caller.
 		Authenticator: auth,
 	})
-	return &App{handler: handler, store: st, log: log}, nil
+	return &App{handler: handler, store: st, inventory: inv, log: log}, nil
 }
 
 // registerStoreMetrics exports the store's group-commit counters, from which
@@ -154,8 +175,10 @@ func registerStoreMetrics(reg prometheus.Registerer, st *sqlite.Store) {
 // Handler is the app's HTTP handler.
 func (a *App) Handler() http.Handler { return a.handler }
 
-// Close closes the store.
-func (a *App) Close() error { return a.store.Close() }
+// Close closes the stores.
+func (a *App) Close() error {
+	return errors.Join(a.inventory.Close(), a.store.Close())
+}
 
 // Run serves Starling as cfg says until ctx is done, then shuts down.
 func Run(ctx context.Context, cfg config.Config, opts Options) error {
@@ -177,7 +200,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	log := a.log
 	defer func() {
 		if err := a.Close(); err != nil {
-			log.Error("close store", slog.String("error", err.Error()))
+			log.Error("close stores", slog.String("error", err.Error()))
 		}
 	}()
 	handler := a.handler

@@ -12,11 +12,14 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/apierr"
 	"github.com/starlingcfg/starling/internal/clock"
 	"github.com/starlingcfg/starling/internal/identity"
+	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/pagetoken"
 	"github.com/starlingcfg/starling/internal/randid"
 	"github.com/starlingcfg/starling/internal/store"
@@ -52,6 +55,9 @@ type Options struct {
 	// Regions are the regions of aggregators with AllAwsRegions; they
 	// default to DefaultRegions.
 	Regions []string
+	// Inventory holds the configuration items the source accounts'
+	// recorders record. Nil is a store that holds none and refuses writes.
+	Inventory inventory.Store
 }
 
 // Service implements configapi.Service. Operations it does not serve yet
@@ -66,6 +72,16 @@ type Service struct {
 	random  io.Reader
 	orgs    Organizations
 	regions []string
+	inv     inventory.Store
+
+	// pruneMu guards pruned, the last time each source's history was
+	// pruned to its retention period (retention.go).
+	pruneMu sync.Mutex
+	pruned  map[inventory.Source]time.Time
+	// stateLocks serialize, per source (striped), the writes that number
+	// new versions themselves, so that two of them cannot pick the same
+	// configurationStateId (resourceconfig.go, record.go).
+	stateLocks [64]sync.Mutex
 }
 
 var _ configapi.Service = (*Service)(nil)
@@ -80,6 +96,8 @@ func New(opts Options) *Service {
 		random:  opts.Random,
 		orgs:    opts.Organizations,
 		regions: opts.Regions,
+		inv:     opts.Inventory,
+		pruned:  make(map[inventory.Source]time.Time),
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -95,6 +113,9 @@ func New(opts Options) *Service {
 	}
 	if len(s.regions) == 0 {
 		s.regions = DefaultRegions
+	}
+	if s.inv == nil {
+		s.inv = noInventory{}
 	}
 	return s
 }

@@ -460,6 +460,9 @@ func TestHostile_LongNames(t *testing.T) {
 		"RegisterDelegatedAdministrator.ServicePrincipal":        {`{"AccountId":"111111111111"}`, invalidInput, "MAX_LENGTH_EXCEEDED"},
 		"RemoveAccountFromOrganization.AccountId":                {`{}`, invalidInput, "MAX_LENGTH_EXCEEDED"},
 	}
+	for key, w := range hostileInventoryNames { // inventory_isolation_test.go
+		table[key] = want(w)
+	}
 	servedConfig, servedOrgs := servedSets(t, s)
 	var seen []string
 	for _, set := range []struct {

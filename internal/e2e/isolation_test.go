@@ -138,6 +138,7 @@ func setupIsolation(t *testing.T, s *server) *isoEnv {
 	_ = must(a.PutDeliveryChannel(ctx, putChannelInput("default"))).get(t)
 	_ = must(a.StartConfigurationRecorder(ctx, &configservice.StartConfigurationRecorderInput{ConfigurationRecorderName: aws.String("default")})).get(t)
 	e.recorderARN = aws.ToString(describeRecorder(t, a).Arn)
+	e.setupInventory(t) // inventory_isolation_test.go
 	return e
 }
 
@@ -620,7 +621,7 @@ func TestIsolation(t *testing.T) {
 	if len(servedConfig) < 20 || len(servedOrgs) < 20 {
 		t.Fatalf("found %d Config and %d Organizations operations served; want the 20+ of each that are", len(servedConfig), len(servedOrgs))
 	}
-	configCases, orgCases := e.configCases(), e.orgCases()
+	configCases, orgCases := append(e.configCases(), e.inventoryCases()...), e.orgCases()
 	var configOps, orgOps []string
 	for _, c := range configCases {
 		configOps = append(configOps, c.op)
