@@ -18,10 +18,10 @@ const (
 	DefaultResourcesPerSource = 100
 )
 
-// DefaultEnd is the default Options.End: the latest capture time of the
-// generated history. It is fixed, not the current time, so that a seed
+// DefaultEnd returns the default Options.End: the latest capture time of
+// the generated history. It is fixed, not the current time, so that a seed
 // always makes the same bytes.
-var DefaultEnd = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+func DefaultEnd() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // Options says what to generate.
 type Options struct {
@@ -118,7 +118,7 @@ func New(o Options) (*Plan, error) {
 		return nil, fmt.Errorf("generate: management account %q is not a 12-digit account id", o.ManagementAccount)
 	}
 	if o.End.IsZero() {
-		o.End = DefaultEnd
+		o.End = DefaultEnd()
 	}
 	o.End = o.End.UTC().Truncate(time.Millisecond)
 	p := &Plan{opts: o, byID: map[string]*Account{}, recordingStart: o.End.Add(-90 * 24 * time.Hour)}
