@@ -111,9 +111,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 	}
 	// The backup endpoint is unauthenticated too: refused in verify mode.
-	var backup func(context.Context, io.Writer) error
+	var backup func(context.Context, string, io.Writer) error
 	if cfg.Auth != config.AuthVerify {
-		backup = st.Backup
+		backup = func(ctx context.Context, database string, w io.Writer) error {
+			if database == server.BackupDatabaseInventory {
+				return inv.Backup(ctx, w)
+			}
+			return st.Backup(ctx, w)
+		}
 	}
 	reg := prometheus.NewRegistry()
 	registerStoreMetrics(reg, st)

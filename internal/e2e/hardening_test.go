@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -239,6 +241,64 @@ func TestHardening_Backup(t *testing.T) {
 	}
 	if r.status != 200 || r.header.Get("Content-Type") != "application/vnd.sqlite3" || !strings.HasPrefix(r.raw, "SQLite format 3\x00") {
 		t.Errorf("backup = %d %s %.40q; want 200 and an SQLite database", r.status, r.header.Get("Content-Type"), r.raw)
+	}
+	if r := s.operatorPost(t, "/_starling/backup?database=other", ""); r.status != http.StatusBadRequest || !strings.Contains(r.raw, `"error"`) {
+		t.Errorf("backup of an unknown database = %d %s; want a 400 JSON error", r.status, r.raw)
+	}
+	if r := s.operatorPost(t, "/_starling/backup?database=inventory", "", "Origin", "http://evil.example"); r.status != http.StatusForbidden {
+		t.Errorf("inventory backup from a web page = %d %s; want 403", r.status, r.raw)
+	}
+	if r := v.operatorPost(t, "/_starling/backup?database=inventory", ""); r.status != http.StatusForbidden {
+		t.Errorf("inventory backup in verify mode = %d %s; want 403", r.status, r.raw)
+	}
+}
+
+// A backup is a whole data directory: the control plane's starling.db and
+// the configuration items' inventory.db, each from the backup endpoint (as
+// `starling backup` fetches them). A server started on the copy answers
+// with what the first one held, configuration items included.
+func TestHardening_BackupHoldsConfigurationItems(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t)
+	c := s.config(acctA, "us-east-1")
+	_ = must(c.PutConfigurationAggregator(ctx, putAccounts("kept", acctA))).get(t)
+	startRecording(t, c, nil)
+	var items []fileCI
+	for i := range 20 {
+		items = append(items, fileItem(acctA, "us-east-1", string(typeInstance), fmt.Sprintf("i-%02d", i), 1, testEpoch))
+	}
+	if n, _, _ := s.mustIngest(t, acctA, "us-east-1", items...); n != 20 {
+		t.Fatalf("ingested %d new CIs; want 20", n)
+	}
+	want := listIDs(t, c, typeInstance)
+	if len(want) != 20 {
+		t.Fatalf("ListDiscoveredResources before the backup: %d resources; want 20", len(want))
+	}
+
+	dest := t.TempDir()
+	for db, file := range map[string]string{"": "starling.db", "starling": "starling.db", "inventory": "inventory.db"} {
+		path := "/_starling/backup"
+		if db != "" {
+			path += "?database=" + db
+		}
+		r := s.operatorPost(t, path, "")
+		if r.status != 200 || r.header.Get("Content-Type") != "application/vnd.sqlite3" || !strings.HasPrefix(r.raw, "SQLite format 3\x00") {
+			t.Fatalf("POST %s = %d %s %.40q; want 200 and an SQLite database", path, r.status, r.header.Get("Content-Type"), r.raw)
+		}
+		if err := os.WriteFile(filepath.Join(dest, file), []byte(r.raw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The first server goes on serving; a second starts on the copy.
+	s.alive(t)
+	r := startServer(t, func(cfg *configOpts) { cfg.DataDir = dest })
+	rc := r.config(acctA, "us-east-1")
+	if got := listIDs(t, rc, typeInstance); !slices.Equal(got, want) {
+		t.Errorf("ListDiscoveredResources on the restored backup: got %q, want %q", got, want)
+	}
+	out := must(rc.DescribeConfigurationAggregators(ctx, &configservice.DescribeConfigurationAggregatorsInput{})).get(t)
+	if len(out.ConfigurationAggregators) != 1 || aws.ToString(out.ConfigurationAggregators[0].ConfigurationAggregatorName) != "kept" {
+		t.Errorf("aggregators on the restored backup: got %d, want the one named kept", len(out.ConfigurationAggregators))
 	}
 }
 

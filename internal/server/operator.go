@@ -18,6 +18,15 @@ const StatusClientClosedRequest = 499
 // BackupContentType is the media type of a backup: an SQLite database file.
 const BackupContentType = "application/vnd.sqlite3"
 
+// The databases that POST PathBackup?database=NAME copies: the
+// control-plane database (the default, when the parameter is absent) and
+// the configuration-item inventory. A data directory holds both, as
+// starling.db and inventory.db.
+const (
+	BackupDatabaseStarling  = "starling"
+	BackupDatabaseInventory = "inventory"
+)
+
 // backupWriteTimeout bounds each write of a backup to the client. The
 // server's --write-timeout bounds a whole response, which a large database
 // may outlast; a backup instead gets this long for each write, so that a
@@ -133,7 +142,9 @@ func (s *Server) serveReset(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveBackup streams Options.Backup's copy of the database. An error before
+// serveBackup streams Options.Backup's copy of the database that the
+// query parameter database names (BackupDatabaseStarling when absent;
+// another name is a 400). An error before
 // the first byte is a 500; after it, the connection is cut (the chunked
 // response never ends), so that no client mistakes a partial copy for a
 // whole one.
@@ -149,20 +160,30 @@ func (s *Server) serveBackup(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, `{"error":"backup is disabled on this server"}`)
 		return
 	}
+	database := r.URL.Query().Get("database")
+	switch database {
+	case "":
+		database = BackupDatabaseStarling
+	case BackupDatabaseStarling, BackupDatabaseInventory:
+	default:
+		writeJSON(w, http.StatusBadRequest, `{"error":"unknown database: give database=starling or database=inventory"}`)
+		return
+	}
 	start := time.Now()
 	bw := &backupWriter{w: w, rc: http.NewResponseController(w)}
-	err := s.backup(r.Context(), bw)
+	err := s.backup(r.Context(), database, bw)
+	db := slog.String("database", database)
 	switch {
 	case err == nil:
 		bw.begin() // an empty copy is still a 200
-		s.log.Info("backup sent", slog.Int64("bytes", bw.n), slog.Duration("duration", time.Since(start)))
+		s.log.Info("backup sent", db, slog.Int64("bytes", bw.n), slog.Duration("duration", time.Since(start)))
 		return
 	case r.Context().Err() != nil:
-		s.log.Info("backup canceled by the client", slog.Int64("bytes", bw.n), slog.String("error", err.Error()))
+		s.log.Info("backup canceled by the client", db, slog.Int64("bytes", bw.n), slog.String("error", err.Error()))
 	case bw.started:
-		s.log.Error("backup failed", slog.Int64("bytes", bw.n), slog.String("error", err.Error()))
+		s.log.Error("backup failed", db, slog.Int64("bytes", bw.n), slog.String("error", err.Error()))
 	default:
-		s.log.Error("backup failed", slog.String("error", err.Error()))
+		s.log.Error("backup failed", db, slog.String("error", err.Error()))
 		writeJSON(w, http.StatusInternalServerError, `{"error":"backup failed"}`)
 		return
 	}

@@ -20,14 +20,18 @@ import (
 )
 
 // operatorServer has reset and backup endpoints that count their calls; the
-// backup writes the bytes of body.
+// backup writes an SQLite header, followed by the database's name unless
+// it is the control plane's.
 func operatorServer(allowed ...string) (s *Server, resets, backups *int) {
 	resets, backups = new(int), new(int)
 	s = New(Options{
 		Reset: func(context.Context) error { *resets++; return nil },
-		Backup: func(_ context.Context, w io.Writer) error {
+		Backup: func(_ context.Context, database string, w io.Writer) error {
 			*backups++
-			_, err := io.WriteString(w, "SQLite format 3\x00")
+			if database == BackupDatabaseStarling {
+				database = ""
+			}
+			_, err := io.WriteString(w, "SQLite format 3\x00"+database)
 			return err
 		},
 		AllowedHosts: allowed,
@@ -143,6 +147,38 @@ func TestBackup(t *testing.T) {
 			t.Errorf("Content-Type = %q; want %s", ct, BackupContentType)
 		}
 	})
+	t.Run("database parameter", func(t *testing.T) {
+		for query, want := range map[string]string{
+			"?database=starling":  "SQLite format 3\x00",
+			"?database=":          "SQLite format 3\x00",
+			"?database=inventory": "SQLite format 3\x00inventory",
+		} {
+			s, _, backups := operatorServer()
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, operatorRequest(http.MethodPost, PathBackup+query))
+			if rec.Code != 200 || rec.Body.String() != want || *backups != 1 {
+				t.Errorf("%s = %d %q, %d backups; want 200 %q", query, rec.Code, rec.Body, *backups, want)
+			}
+		}
+		for _, query := range []string{"?database=other", "?database=starling.db", "?database=Inventory"} {
+			s, _, backups := operatorServer()
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, operatorRequest(http.MethodPost, PathBackup+query))
+			if rec.Code != http.StatusBadRequest || *backups != 0 || rec.Header().Get("Content-Type") != "application/json" ||
+				!strings.Contains(rec.Body.String(), `"error"`) {
+				t.Errorf("%s = %d %s, %d backups; want a 400 JSON error", query, rec.Code, rec.Body, *backups)
+			}
+		}
+		// The guard comes first.
+		s, _, backups := operatorServer()
+		rec := httptest.NewRecorder()
+		req := operatorRequest(http.MethodPost, PathBackup+"?database=inventory")
+		req.Header.Set("Origin", "https://evil.example")
+		s.ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden || *backups != 0 {
+			t.Errorf("cross-origin inventory backup = %d %s; want 403", rec.Code, rec.Body)
+		}
+	})
 	t.Run("GET", func(t *testing.T) {
 		s, _, backups := operatorServer()
 		rec := httptest.NewRecorder()
@@ -162,7 +198,7 @@ func TestBackup(t *testing.T) {
 	t.Run("fails before the first byte", func(t *testing.T) {
 		var logs bytes.Buffer
 		s := New(Options{
-			Backup: func(context.Context, io.Writer) error { return errors.New("disk on fire") },
+			Backup: func(context.Context, string, io.Writer) error { return errors.New("disk on fire") },
 			Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 		})
 		rec := httptest.NewRecorder()
@@ -175,7 +211,7 @@ func TestBackup(t *testing.T) {
 		}
 	})
 	t.Run("fails after the first byte", func(t *testing.T) {
-		s := New(Options{Backup: func(_ context.Context, w io.Writer) error {
+		s := New(Options{Backup: func(_ context.Context, _ string, w io.Writer) error {
 			if _, err := io.WriteString(w, strings.Repeat("x", 100<<10)); err != nil {
 				return err
 			}

@@ -75,10 +75,11 @@ type Options struct {
 	MaxBodyBytes int64
 	// Reset wipes all state; nil disables the reset endpoints.
 	Reset func(context.Context) error
-	// Backup writes a consistent copy of the database to w; nil disables
-	// the backup endpoint. An error after its first write aborts the
-	// response, so that the client sees a broken transfer.
-	Backup func(ctx context.Context, w io.Writer) error
+	// Backup writes a consistent copy of the named database
+	// (BackupDatabaseStarling or BackupDatabaseInventory) to w; nil
+	// disables the backup endpoint. An error after its first write aborts
+	// the response, so that the client sees a broken transfer.
+	Backup func(ctx context.Context, database string, w io.Writer) error
 	// AllowedHosts are the host names, besides IP addresses, localhost and
 	// *.localhost, that the Host header of a request to the reset and
 	// backup endpoints may name, such as a docker-compose service name;
@@ -118,7 +119,7 @@ type Server struct {
 	auth    Authenticator
 	maxBody int64
 	reset   func(context.Context) error
-	backup  func(context.Context, io.Writer) error
+	backup  func(context.Context, string, io.Writer) error
 	hosts   hostAllowList
 	log     *slog.Logger
 	metrics *metrics
@@ -166,7 +167,8 @@ const (
 	PathReset     = "/_starling/reset"
 	PathMotoReset = "/moto-api/reset"
 	PathMetrics   = "/metrics"
-	// PathBackup answers a POST with a copy of the SQLite database. POST,
+	// PathBackup answers a POST with a copy of one of the SQLite databases
+	// (the query parameter database: starling, the default, or inventory). POST,
 	// like reset, rather than GET: it is an operator action, not a
 	// resource to link to, and no cross-site <img> or link can send it.
 	PathBackup = "/_starling/backup"

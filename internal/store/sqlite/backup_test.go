@@ -11,7 +11,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/store"
 )
 
@@ -301,5 +303,130 @@ func TestCheckBackup(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("CheckBackup created the missing file")
+	}
+}
+
+// TestInventoryBackup backs up an inventory while Writes commit between the
+// runs of pages (which they must, without waiting for the copy), restores
+// the copy and reads the configuration items back.
+func TestInventoryBackup(t *testing.T) {
+	smallRuns(t)
+	dir := t.TempDir()
+	s := openInv(t, dir, InventoryOptions{Sync: SyncNormal})
+	defer s.Close()
+	const before = 300
+	var batch []inventory.Item
+	for i := range before {
+		batch = append(batch, invItem(fmt.Sprintf("b%04d", i), 1))
+	}
+	if _, err := s.Write(t.Context(), batch); err != nil {
+		t.Fatal(err)
+	}
+	during := 0
+	s.afterBackupStep = func() {
+		during++
+		if _, err := s.Write(t.Context(), []inventory.Item{invItem(fmt.Sprintf("d%04d", during), 1), invItem("b0000", int64(during+1))}); err != nil {
+			t.Errorf("Write during the backup: %v", err)
+		}
+	}
+	var out bytes.Buffer
+	if err := s.Backup(t.Context(), &out); err != nil {
+		t.Fatalf("Backup: %v", err)
+	}
+	s.afterBackupStep = nil
+	if during < 2 {
+		t.Errorf("the copy took %d runs; want several", during)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, InventoryFileName+backupSuffix+"*"))
+	if len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+
+	file := filepath.Join(t.TempDir(), "inv.db")
+	if err := os.WriteFile(file, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	info, err := CheckInventoryBackup(t.Context(), file)
+	if err != nil {
+		t.Fatalf("CheckInventoryBackup: %v", err)
+	}
+	if info.SchemaVersion < 1 || info.Resources < before || info.Resources > before+during {
+		t.Errorf("CheckInventoryBackup: got %+v, want schema ≥ 1 and %d to %d resources", info, before, before+during)
+	}
+	rdir := t.TempDir()
+	if err := os.Rename(file, filepath.Join(rdir, InventoryFileName)); err != nil {
+		t.Fatal(err)
+	}
+	r := openInv(t, rdir, InventoryOptions{})
+	defer r.Close()
+	for _, id := range []string{"b0000", "b0150", fmt.Sprintf("b%04d", before-1)} {
+		it, err := r.Get(t.Context(), invItem(id, 0).Key)
+		if err != nil {
+			t.Errorf("Get(%s) from the restored copy: %v", id, err)
+			continue
+		}
+		if it.ResourceID != id {
+			t.Errorf("Get(%s): got %s", id, it.ResourceID)
+		}
+	}
+	// One snapshot: as many new resources as b0000 has later versions.
+	it, err := r.Get(t.Context(), invItem("b0000", 0).Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := int(it.StateID-1), info.Resources-before; got != want {
+		t.Errorf("the copy is not one snapshot: b0000 at state %d, but %d resources written with its later states", it.StateID, want)
+	}
+
+	// Closed, closing and canceled.
+	ctx, cancel := context.WithCancel(t.Context())
+	s.afterBackupStep = cancel
+	if err := s.Backup(ctx, &bytes.Buffer{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Backup canceled: got %v, want context.Canceled", err)
+	}
+	s.afterBackupStep = func() {
+		s.afterBackupStep = nil
+		go s.Close()
+	}
+	if err := s.Backup(t.Context(), &bytes.Buffer{}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Backup while closing: got %v, want ErrClosed", err)
+	}
+	if err := s.Backup(t.Context(), &bytes.Buffer{}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Backup after Close: got %v, want ErrClosed", err)
+	}
+	left, _ = filepath.Glob(filepath.Join(dir, InventoryFileName+backupSuffix+"*"))
+	if len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+func TestBackupInventoryDir(t *testing.T) {
+	dir := t.TempDir()
+	s := openInv(t, dir, InventoryOptions{Sync: SyncNormal})
+	if _, err := s.Write(t.Context(), []inventory.Item{invItem("a", 1), invItem("b", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := BackupInventoryDir(t.Context(), dir, &bytes.Buffer{}, Options{BusyTimeout: 100 * time.Millisecond}); !errors.Is(err, ErrInUse) {
+		t.Errorf("BackupInventoryDir of an open inventory: got %v, want ErrInUse", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := BackupInventoryDir(t.Context(), dir, &out, Options{}); err != nil {
+		t.Fatalf("BackupInventoryDir: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), InventoryFileName)
+	if err := os.WriteFile(file, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := CheckInventoryBackup(t.Context(), file); err != nil || info.Resources != 2 {
+		t.Errorf("CheckInventoryBackup: got %+v, %v; want 2 resources", info, err)
+	}
+	if _, err := CheckBackup(t.Context(), file); err == nil {
+		t.Errorf("CheckBackup of an inventory: got nil, want an error")
+	}
+	if err := BackupInventoryDir(t.Context(), t.TempDir(), &bytes.Buffer{}, Options{}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("BackupInventoryDir of a directory without an inventory: got %v, want os.ErrNotExist", err)
 	}
 }

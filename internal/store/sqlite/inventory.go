@@ -145,6 +145,13 @@ type Inventory struct {
 	get *sql.Stmt // Get, on rdb
 
 	closed atomic.Bool
+
+	// bmu is held for reading by each Backup while it copies, and for
+	// writing by Close, which so waits for the copies to stop.
+	bmu sync.RWMutex
+	// afterBackupStep, if not nil, runs after each run of pages a Backup
+	// copies (tests).
+	afterBackupStep func()
 }
 
 var _ inventory.Store = (*Inventory)(nil)
@@ -273,6 +280,9 @@ func (s *Inventory) Close() error {
 	if s.closed.Swap(true) {
 		return ErrClosed
 	}
+	// A Backup sees closed between runs of pages and stops.
+	s.bmu.Lock()
+	defer s.bmu.Unlock()
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	return s.closeAll()
