@@ -244,12 +244,12 @@ func waitCount(t *testing.T, n *atomic.Int64, want int64) {
 // outcomes: failures and panics undo their own writes only.
 func TestGroupCommit(t *testing.T) {
 	for _, tt := range []struct {
-		maxBatch, n, wantCommits int
+		maxBatch, n int
 	}{
-		{256, 40, 1}, {8, 40, 5}, {7, 40, 6},
+		{256, 40}, {8, 40}, {7, 40},
 		// One Update a batch: only the two whose fns succeed write anything,
 		// and a batch that writes nothing commits nothing.
-		{1, 5, 2},
+		{1, 5},
 	} {
 		t.Run(fmt.Sprintf("MaxBatch=%d/n=%d", tt.maxBatch, tt.n), func(t *testing.T) {
 			s := openT(t, t.TempDir(), Options{MaxBatch: tt.maxBatch})
@@ -318,9 +318,17 @@ func TestGroupCommit(t *testing.T) {
 			if err := s.Update(t.Context(), put("barrier", "x")); err != nil {
 				t.Fatal(err)
 			}
+			// The fns join batches in the order their goroutines arrive, not
+			// in index order, and a batch of only failed fns writes nothing
+			// and commits nothing. So the batches commit at least as often as
+			// the succeeding fns fill full batches, and at most once per
+			// batch of n (never more often than fns succeed).
+			succeeded := (tt.n + 2) / 3
+			least := (succeeded + tt.maxBatch - 1) / tt.maxBatch
+			most := min((tt.n+tt.maxBatch-1)/tt.maxBatch, succeeded)
 			st := s.Stats()
-			if got := st.Commits - before.Commits; got != int64(tt.wantCommits)+2 {
-				t.Errorf("commits: got %d, want %d (the held one's, the batches', the barrier's)", got, tt.wantCommits+2)
+			if got := int(st.Commits-before.Commits) - 2; got < least || got > most {
+				t.Errorf("commits besides the held one's and the barrier's: got %d, want %d to %d", got, least, most)
 			}
 			if got, want := st.Updates-before.Updates, int64((tt.n+2)/3)+2; got != want {
 				t.Errorf("committed Updates: got %d, want %d", got, want)
