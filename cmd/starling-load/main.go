@@ -109,7 +109,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var ceiling bool
 	fs := newFlagSet("run", stderr)
 	fs.StringVar(&o.Endpoint, "endpoint", "http://127.0.0.1:4566", "Starling's base URL")
-	fs.StringVar(&o.Op, "op", loadgen.OpPut, "operation: put (PutConfigurationAggregator over K names), describe (DescribeConfigurationAggregators of K aggregators) or tag (TagResource)")
+	fs.StringVar(&o.Op, "op", loadgen.OpPut, "operation: put (PutConfigurationAggregator over K names), describe (DescribeConfigurationAggregators of K aggregators), tag (TagResource) or batchget (BatchGetResourceConfig of one key over K recorded EC2 instances)")
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight (closed-loop workers)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured time")
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured time before it")

@@ -91,8 +91,23 @@ func (c *Client) WithAccessKey(key string) *Client {
 	return &cp
 }
 
+// Account is the account Starling's accept mode takes the client for: its
+// access key when that is 12 digits, otherwise the default account
+// 000000000000 (a server started with another --default-account differs).
+func (c *Client) Account() string {
+	k := c.creds.AccessKeyID
+	if len(k) == 12 && strings.Trim(k, "0123456789") == "" {
+		return k
+	}
+	return "000000000000"
+}
+
+// Region is the region the client signs for.
+func (c *Client) Region() string { return c.region }
+
 // NewRequest builds the awsJson1_1 request of the AWS Config operation op
-// (for example "PutConfigurationAggregator") with body, and signs it now as
+// (for example "PutConfigurationAggregator", or a whole X-Amz-Target when op
+// holds a dot) with body, and signs it now as
 // an AWS SDK would: the payload hash is the body's SHA-256.
 func (c *Client) NewRequest(ctx context.Context, op string, body []byte) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+"/", bytes.NewReader(body))
@@ -100,7 +115,11 @@ func (c *Client) NewRequest(ctx context.Context, op string, body []byte) (*http.
 		return nil, err
 	}
 	req.Header.Set("Content-Type", ContentType)
-	req.Header.Set("X-Amz-Target", TargetPrefix+op)
+	target := TargetPrefix + op
+	if strings.Contains(op, ".") {
+		target = op // a whole target, such as Starling's own ingest operation
+	}
+	req.Header.Set("X-Amz-Target", target)
 	sum := sha256.Sum256(body)
 	if err := c.signer.SignHTTP(ctx, c.creds, req, hex.EncodeToString(sum[:]), SigningName, c.region, time.Now()); err != nil {
 		return nil, fmt.Errorf("sign %s: %w", op, err)

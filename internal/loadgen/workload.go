@@ -16,16 +16,23 @@ const (
 	OpDescribe = "describe"
 	// OpTag is TagResource on one aggregator's ARN, cycling over tagKeys.
 	OpTag = "tag"
+	// OpBatchGet is BatchGetResourceConfig of one key, cycling over K
+	// EC2 instances recorded first through Starling's ingest operation.
+	OpBatchGet = "batchget"
 )
 
 // Ops lists the operations in the order the help names them.
-var Ops = []string{OpPut, OpDescribe, OpTag}
+var Ops = []string{OpPut, OpDescribe, OpTag, OpBatchGet}
 
 // AWS Config operation names the workloads call.
 const (
 	apiPut      = "PutConfigurationAggregator"
 	apiDescribe = "DescribeConfigurationAggregators"
 	apiTag      = "TagResource"
+	apiBatchGet = "BatchGetResourceConfig"
+	// apiIngest is Starling's own operation that records configuration
+	// items, given as a whole target.
+	apiIngest = "StarlingIngest_20261129.PutConfigurationItems"
 )
 
 // SourceAccount is the source account of every aggregator the tool creates.
@@ -131,8 +138,19 @@ func Prepare(ctx context.Context, c *Client, op string, names int) (*Plan, error
 			b = append(b, `"}]}`...)
 			return Request{Op: apiTag, Body: b}
 		}}, nil
+	case OpBatchGet:
+		if err := recordInstances(ctx, c, names); err != nil {
+			return nil, err
+		}
+		return &Plan{Op: op, next: func(i uint64) Request {
+			b := make([]byte, 0, 96)
+			b = append(b, `{"resourceKeys":[{"resourceType":"AWS::EC2::Instance","resourceId":"`...)
+			b = append(b, instanceID(int(i%uint64(names)))...)
+			b = append(b, `"}]}`...)
+			return Request{Op: apiBatchGet, Body: b}
+		}}, nil
 	default:
-		return nil, fmt.Errorf("unknown operation %q: want put, describe or tag", op)
+		return nil, fmt.Errorf("unknown operation %q: want put, describe, tag or batchget", op)
 	}
 }
 
@@ -141,4 +159,45 @@ func Prepare(ctx context.Context, c *Client, op string, names int) (*Plan, error
 type describeOutput struct {
 	ConfigurationAggregators []struct{ ConfigurationAggregatorName string }
 	NextToken                string
+}
+
+// instanceID is the id of the i-th EC2 instance of the batchget workload.
+func instanceID(i int) string { return fmt.Sprintf("i-%017x", i) }
+
+// recordInstances starts a recorder in the caller's account and region and
+// records n EC2 instances there through the ingest operation, in batches.
+func recordInstances(ctx context.Context, c *Client, n int) error {
+	for _, call := range []struct{ op, body string }{
+		{"PutConfigurationRecorder", `{"ConfigurationRecorder":{"name":"default","roleARN":"arn:aws:iam::123456789012:role/config"}}`},
+		{"PutDeliveryChannel", `{"DeliveryChannel":{"name":"default","s3BucketName":"load-bucket"}}`},
+		{"StartConfigurationRecorder", `{"ConfigurationRecorderName":"default"}`},
+	} {
+		if _, err := c.CallOK(ctx, call.op, []byte(call.body)); err != nil {
+			return err
+		}
+	}
+	account, region := c.Account(), c.Region()
+	const batch = 500
+	for start := 0; start < n; start += batch {
+		var b []byte
+		b = append(b, `{"fileVersion":"1.0","configurationItems":[`...)
+		for i := start; i < min(n, start+batch); i++ {
+			if i > start {
+				b = append(b, ',')
+			}
+			id := instanceID(i)
+			b = fmt.Appendf(b, `{"configurationItemVersion":"1.3","configurationItemCaptureTime":"2026-01-01T00:00:00.000Z",`+
+				`"configurationStateId":%d,"awsAccountId":"%s","configurationItemStatus":"ResourceDiscovered",`+
+				`"resourceType":"AWS::EC2::Instance","resourceId":"%s","ARN":"arn:aws:ec2:%s:%s:instance/%s",`+
+				`"awsRegion":"%s","availabilityZone":"%sa","tags":{"Name":"load-%d"},"relationships":[],`+
+				`"configuration":{"instanceId":"%s","instanceType":"t3.micro","state":{"code":16,"name":"running"}},`+
+				`"supplementaryConfiguration":{}}`,
+				1767225600000+i, account, id, region, account, id, region, region, i, id)
+		}
+		b = append(b, `]}`...)
+		if _, err := c.CallOK(ctx, apiIngest, b); err != nil {
+			return fmt.Errorf("record instances %d to %d of %d: %w", start+1, min(n, start+batch), n, err)
+		}
+	}
+	return nil
 }
