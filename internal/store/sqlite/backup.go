@@ -281,37 +281,46 @@ type BackupInfo struct {
 // PRAGMA quick_check says ok, and it has the store's records table. It does
 // not change the file.
 func CheckBackup(ctx context.Context, path string) (BackupInfo, error) {
-	var info BackupInfo
+	version, records, err := checkCopy(ctx, path, "records", "a Starling database")
+	return BackupInfo{SchemaVersion: version, Records: records}, err
+}
+
+// checkCopy checks that the file at path is a sound SQLite database on its
+// own (without a log), that PRAGMA quick_check says ok, and that it has
+// table, the sign of what (for the error). It returns the schema version
+// and the number of rows of table, and does not change the file.
+func checkCopy(ctx context.Context, path, table, what string) (version, rows int, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return info, fmt.Errorf("sqlite: %w", err)
+		return 0, 0, fmt.Errorf("sqlite: %w", err)
 	}
 	if fi.Size() == 0 {
-		return info, fmt.Errorf("sqlite: %s is empty", path)
+		return 0, 0, fmt.Errorf("sqlite: %s is empty", path)
 	}
 	// immutable: read the file as it is, without locks, journal or log.
 	db, err := sql.Open("sqlite", dsn(path)+"&mode=ro&immutable=1")
 	if err != nil {
-		return info, fmt.Errorf("sqlite: %w", err)
+		return 0, 0, fmt.Errorf("sqlite: %w", err)
 	}
 	defer db.Close()
 	c, err := db.Conn(ctx)
 	if err != nil {
-		return info, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return 0, 0, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	defer c.Close()
 	qc, err := quickCheck(ctx, c)
 	if err != nil {
-		return info, fmt.Errorf("sqlite: %s: PRAGMA quick_check: %w", path, err)
+		return 0, 0, fmt.Errorf("sqlite: %s: PRAGMA quick_check: %w", path, err)
 	}
 	if qc != "ok" {
-		return info, fmt.Errorf("sqlite: %s: PRAGMA quick_check found:\n%s", path, qc)
+		return 0, 0, fmt.Errorf("sqlite: %s: PRAGMA quick_check found:\n%s", path, qc)
 	}
-	if err := c.QueryRowContext(ctx, "PRAGMA user_version").Scan(&info.SchemaVersion); err != nil {
-		return info, fmt.Errorf("sqlite: %s: %w", path, err)
+	if err := c.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return 0, 0, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
-	if err := c.QueryRowContext(ctx, "SELECT count(*) FROM records").Scan(&info.Records); err != nil {
-		return info, fmt.Errorf("sqlite: %s is not a Starling database: %w", path, err)
+	// table is one of this package's constants, never input.
+	if err := c.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&rows); err != nil {
+		return 0, 0, fmt.Errorf("sqlite: %s is not %s: %w", path, what, err)
 	}
-	return info, nil
+	return version, rows, nil
 }

@@ -221,37 +221,6 @@ type InventoryBackupInfo struct {
 // its own (without a log), PRAGMA quick_check says ok, and it has the
 // inventory's resources table. It does not change the file.
 func CheckInventoryBackup(ctx context.Context, path string) (InventoryBackupInfo, error) {
-	var info InventoryBackupInfo
-	fi, err := os.Stat(path)
-	if err != nil {
-		return info, fmt.Errorf("sqlite: %w", err)
-	}
-	if fi.Size() == 0 {
-		return info, fmt.Errorf("sqlite: %s is empty", path)
-	}
-	// immutable: read the file as it is, without locks, journal or log.
-	db, err := sql.Open("sqlite", dsn(path)+"&mode=ro&immutable=1")
-	if err != nil {
-		return info, fmt.Errorf("sqlite: %w", err)
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		return info, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	defer c.Close()
-	qc, err := quickCheck(ctx, c)
-	if err != nil {
-		return info, fmt.Errorf("sqlite: %s: PRAGMA quick_check: %w", path, err)
-	}
-	if qc != "ok" {
-		return info, fmt.Errorf("sqlite: %s: PRAGMA quick_check found:\n%s", path, qc)
-	}
-	if err := c.QueryRowContext(ctx, "PRAGMA user_version").Scan(&info.SchemaVersion); err != nil {
-		return info, fmt.Errorf("sqlite: %s: %w", path, err)
-	}
-	if err := c.QueryRowContext(ctx, "SELECT count(*) FROM resources").Scan(&info.Resources); err != nil {
-		return info, fmt.Errorf("sqlite: %s is not a Starling inventory database: %w", path, err)
-	}
-	return info, nil
+	version, resources, err := checkCopy(ctx, path, "resources", "a Starling inventory database")
+	return InventoryBackupInfo{SchemaVersion: version, Resources: resources}, err
 }
