@@ -67,12 +67,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprint(fs.Output(), backupUsage)
 		fs.PrintDefaults()
 	}
-	endpoint := defaultEndpoint
-	if v := getenv(config.EnvPrefix + "ENDPOINT"); v != "" {
-		endpoint = v
-	}
-	fs.StringVar(&o.endpoint, "endpoint", endpoint, "base URL of the running server")
-	fs.StringVar(&o.caCert, "ca-cert", getenv(config.EnvPrefix+"CA_CERT"), "PEM file of the certificates to trust for an https endpoint, besides the system's")
+	serverFlags(fs, getenv, &o.endpoint, &o.caCert)
 	fs.StringVar(&o.dataDir, "data", "", "copy the databases in this data directory instead, which no server may have open")
 	fs.BoolVar(&o.force, "force", false, "replace the databases in DEST if it is a directory that holds some")
 	var pos []string
@@ -360,4 +355,16 @@ func syncDir(dir string) {
 		_ = d.Sync()
 		_ = d.Close()
 	}
+}
+
+// serverFlags defines the flags that name a running server, --endpoint
+// (default $STARLING_ENDPOINT, else defaultEndpoint) and --ca-cert, shared
+// by the commands that talk to one.
+func serverFlags(fs *flag.FlagSet, getenv func(string) string, endpoint, caCert *string) {
+	def := defaultEndpoint
+	if v := getenv(config.EnvPrefix + "ENDPOINT"); v != "" {
+		def = v
+	}
+	fs.StringVar(endpoint, "endpoint", def, "base URL of the running server")
+	fs.StringVar(caCert, "ca-cert", getenv(config.EnvPrefix+"CA_CERT"), "PEM file of the certificates to trust for an https endpoint, besides the system's")
 }

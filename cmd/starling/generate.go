@@ -85,12 +85,7 @@ func runGenerate(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprint(fs.Output(), generateUsage)
 		fs.PrintDefaults()
 	}
-	endpoint := defaultEndpoint
-	if v := getenv(config.EnvPrefix + "ENDPOINT"); v != "" {
-		endpoint = v
-	}
-	fs.StringVar(&o.endpoint, "endpoint", endpoint, "base URL of the running server")
-	fs.StringVar(&o.caCert, "ca-cert", getenv(config.EnvPrefix+"CA_CERT"), "PEM file of the certificates to trust for an https endpoint, besides the system's")
+	serverFlags(fs, getenv, &o.endpoint, &o.caCert)
 	fs.StringVar(&o.dataDir, "data", "", "fill this data directory instead, through a server of the command's own (no other server may have it open)")
 	fs.IntVar(&o.accounts, "accounts", 3, "accounts in the organization, the management account included")
 	fs.StringVar(&o.regions, "regions", generate.DefaultRegion, "comma-separated regions every account records in; the first holds the aggregator and the global (IAM) resources")
