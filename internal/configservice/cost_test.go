@@ -15,6 +15,7 @@ import (
 	"github.com/starlingcfg/starling/internal/clock"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/orgdir"
 	"github.com/starlingcfg/starling/internal/store"
 	"github.com/starlingcfg/starling/internal/store/sqlite"
 )
@@ -372,9 +373,9 @@ func TestSourcesStatusPagesResumeWithoutRewalking(t *testing.T) {
 // size lists each source once, in order, as one unpaged call does, for an
 // account aggregator and an organization aggregator.
 func TestSourcesStatusPaging(t *testing.T) {
-	org := Organization{ID: "o-aaaaaaaaaa", ManagementAccountID: costOwner.Owner, AllFeatures: true}
+	org := orgdir.Organization{ID: "o-aaaaaaaaaa", ManagementAccountID: costOwner.Owner, AllFeatures: true}
 	orgs := &fakeOrgs{
-		orgOf:   map[string]Organization{costOwner.Owner: org},
+		orgOf:   map[string]orgdir.Organization{costOwner.Owner: org},
 		members: map[string][]string{org.ID: {costOwner.Owner, "222222222222", "333333333333"}},
 	}
 	s, _, _, ctx := newCostService(t, Options{Organizations: orgs})

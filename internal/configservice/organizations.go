@@ -22,7 +22,7 @@ const ConfigServicePrincipal = "config.amazonaws.com"
 type Organizations interface {
 	// OrganizationOf returns the organization the account belongs to, or
 	// ok == false if it belongs to none.
-	OrganizationOf(tx store.Tx, accountID string) (org Organization, ok bool, err error)
+	OrganizationOf(tx store.Tx, accountID string) (org orgdir.Organization, ok bool, err error)
 	// IsDelegatedAdministrator reports whether the account is registered in
 	// the organization as a delegated administrator for the service
 	// principal, as ListDelegatedAdministrators would answer.
@@ -39,18 +39,12 @@ type Organizations interface {
 	MemberAccounts(tx store.Tx, orgID string) ([]string, error)
 }
 
-// Organization describes an organization as the Config service sees it. It
-// is orgdir's, the type this package and orgservice share, so that
-// orgservice implements Organizations without importing this package and
-// this package does not import orgservice.
-type Organization = orgdir.Organization
-
 // noOrganizations is the directory of a deployment without Organizations:
 // no account belongs to any organization.
 type noOrganizations struct{}
 
-func (noOrganizations) OrganizationOf(store.Tx, string) (Organization, bool, error) {
-	return Organization{}, false, nil
+func (noOrganizations) OrganizationOf(store.Tx, string) (orgdir.Organization, bool, error) {
+	return orgdir.Organization{}, false, nil
 }
 
 func (noOrganizations) IsDelegatedAdministrator(store.Tx, string, string, string) (bool, error) {

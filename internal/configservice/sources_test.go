@@ -9,16 +9,17 @@ import (
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/identity"
+	"github.com/starlingcfg/starling/internal/orgdir"
 	"github.com/starlingcfg/starling/internal/store"
 )
 
 // fakeOrgs is an in-memory Organizations for unit tests.
 type fakeOrgs struct {
-	orgOf   map[string]Organization
+	orgOf   map[string]orgdir.Organization
 	members map[string][]string
 }
 
-func (f *fakeOrgs) OrganizationOf(_ store.Tx, account string) (Organization, bool, error) {
+func (f *fakeOrgs) OrganizationOf(_ store.Tx, account string) (orgdir.Organization, bool, error) {
 	o, ok := f.orgOf[account]
 	return o, ok, nil
 }
@@ -32,10 +33,10 @@ func (f *fakeOrgs) MemberAccounts(_ store.Tx, org string) ([]string, error) {
 }
 
 func TestSourceAccounts(t *testing.T) {
-	org1 := Organization{ID: "o-aaaaaaaaaa", ManagementAccountID: "111111111111", AllFeatures: true}
-	org2 := Organization{ID: "o-bbbbbbbbbb", ManagementAccountID: "111111111111", AllFeatures: true}
+	org1 := orgdir.Organization{ID: "o-aaaaaaaaaa", ManagementAccountID: "111111111111", AllFeatures: true}
+	org2 := orgdir.Organization{ID: "o-bbbbbbbbbb", ManagementAccountID: "111111111111", AllFeatures: true}
 	orgs := &fakeOrgs{
-		orgOf:   map[string]Organization{"111111111111": org1},
+		orgOf:   map[string]orgdir.Organization{"111111111111": org1},
 		members: map[string][]string{org1.ID: {"111111111111", "222222222222", "333333333333"}},
 	}
 	s := New(Options{Organizations: orgs})
