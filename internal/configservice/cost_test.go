@@ -14,8 +14,8 @@ import (
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/clock"
 	"github.com/starlingcfg/starling/internal/identity"
-	"github.com/starlingcfg/starling/internal/pagetoken"
 	"github.com/starlingcfg/starling/internal/orgdir"
+	"github.com/starlingcfg/starling/internal/pagetoken"
 	"github.com/starlingcfg/starling/internal/store"
 	"github.com/starlingcfg/starling/internal/store/sqlite"
 )
