@@ -161,8 +161,9 @@ type ListQuery struct {
 	Cursor Cursor
 }
 
-// ListPage is one page of a List, ordered by (ResourceType, ResourceID,
-// AccountID, Region). Next is "" on the last page.
+// ListPage is one page of a List, ordered by (AccountID, Region,
+// ResourceType, ResourceID): source by source, the order a store keeps them
+// in. Next is "" on the last page.
 type ListPage struct {
 	Items []Item
 	Next  Cursor

@@ -221,10 +221,10 @@ func write(t *testing.T, st inventory.Store, items ...inventory.Item) inventory.
 // listOrder is the order of List, Scan and the model.
 func listCmp(a, b inventory.Item) int {
 	return cmp.Or(
-		strings.Compare(a.ResourceType, b.ResourceType),
-		strings.Compare(a.ResourceID, b.ResourceID),
 		strings.Compare(a.AccountID, b.AccountID),
-		strings.Compare(a.Region, b.Region))
+		strings.Compare(a.Region, b.Region),
+		strings.Compare(a.ResourceType, b.ResourceType),
+		strings.Compare(a.ResourceID, b.ResourceID))
 }
 
 // model is what a store should hold: every version written, by key.
@@ -711,7 +711,7 @@ func (s suite) roundTrip(t *testing.T) {
 
 func (s suite) listOrder(t *testing.T) {
 	st := s.store(t)
-	// Byte order on each column of (type, id, account, region), a prefix
+	// Byte order on each column of (account, region, type, id), a prefix
 	// before its extensions, and ties on the first columns broken by the
 	// next ones.
 	var items []inventory.Item

@@ -143,13 +143,8 @@ var errNilScope = errors.New("sqlite: inventory: nil scope (use inventory.AllSou
 type cond struct {
 	where []string
 	args  []any
-	// pinned is true when every row admitted is of one source, so that
-	// List order within it is (type, resource_id).
-	pinned bool
 	// none is true when nothing can be admitted (an empty scope).
 	none bool
-	// set is true when the scope is a set of more than one source.
-	set bool
 }
 
 func (c *cond) add(where string, args ...any) {
@@ -190,7 +185,6 @@ func admit(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, de
 		if f.Region != "" {
 			c.add("r.region = ?", f.Region)
 		}
-		c.pinned = f.AccountID != "" && f.Region != ""
 	} else {
 		// The filter's account and region narrow the set here, not in SQL.
 		var in []inventory.Source
@@ -205,7 +199,6 @@ func admit(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, de
 			return c
 		case 1:
 			c.add("r.account_id = ? AND r.region = ?", in[0].AccountID, in[0].Region)
-			c.pinned = true
 		default:
 			set := make([][2]string, len(in))
 			for i, src := range in {
@@ -219,9 +212,15 @@ func admit(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, de
 				c.add("r.region = ?", f.Region)
 			}
 			c.add("(r.account_id, r.region) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))", string(js))
-			c.set = true
 		}
 	}
+	c.filter(f, deleted)
+	return c
+}
+
+// filter adds what f admits besides the source (types, ids, name) and,
+// unless deleted, that the latest version is not a deletion.
+func (c *cond) filter(f *inventory.Filter, deleted bool) {
 	switch len(f.ResourceTypes) {
 	case 0:
 	case 1:
@@ -242,11 +241,10 @@ func admit(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, de
 	if !deleted {
 		c.add("r.deleted = 0")
 	}
-	return c
 }
 
 // List implements [inventory.Store.List]: one statement per page, keyset
-// paginated on (type, resource_id, account_id, region).
+// paginated on (account_id, region, type, resource_id).
 func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.ListPage, error) {
 	if err := s.checkOpen(); err != nil {
 		return inventory.ListPage{}, err
@@ -284,93 +282,6 @@ func sourcesOf(sc *inventory.Scope) []inventory.Source {
 		return nil
 	}
 	return sources(sc)
-}
-
-// list reads up to limit latest versions after the key after (nil: from the
-// start) and reports whether there are more.
-func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter,
-	after *inventory.Key, limit int) ([]inventory.Item, bool, error) {
-	q, args, none := listSQL(sc, srcs, f, after, limit+1)
-	if none {
-		return nil, false, ctx.Err()
-	}
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, false, readErr("List", err)
-	}
-	defer rows.Close()
-	items := make([]inventory.Item, 0, min(limit, 1024))
-	more := false
-	for rows.Next() {
-		if len(items) == limit {
-			more = true
-			break
-		}
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, false, readErr("List", err)
-		}
-		items = append(items, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, readErr("List", err)
-	}
-	return items, more, nil
-}
-
-// listSQL returns the statement that reads up to limit latest versions
-// after the key after (nil: from the start), or none if the scope admits
-// nothing.
-func listSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, after *inventory.Key, limit int) (q string, args []any, none bool) {
-	c := admit(sc, srcs, f, f.IncludeDeleted)
-	if c.none {
-		return "", nil, true
-	}
-	if after != nil {
-		// The rows after after in List order. When every row has the source
-		// of after (pinned; the cursor is this query's), the order is
-		// (type, resource_id), the primary key's after its source. A
-		// column that the filter fixes is left out of the comparison, so
-		// that SQLite can seek the index to the range (it does not for a
-		// row value that starts with a column an equality fixes).
-		cols := []string{"r.type", "r.resource_id", "r.account_id", "r.region"}
-		vals := []any{after.ResourceType, after.ResourceID, after.AccountID, after.Region}
-		if c.pinned {
-			cols, vals = cols[:2], vals[:2]
-		}
-		if len(f.ResourceTypes) == 1 {
-			switch strings.Compare(after.ResourceType, f.ResourceTypes[0]) {
-			case 0:
-				cols, vals = cols[1:], vals[1:]
-			case -1:
-				cols = nil // every row of the type is after it
-			default:
-				return "", nil, true // no row of the type is
-			}
-		}
-		if len(cols) > 0 {
-			c.add("("+strings.Join(cols, ", ")+") > ("+strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+")", vals...)
-		}
-	}
-	order := " ORDER BY r.type, r.resource_id, r.account_id, r.region LIMIT ?"
-	if c.pinned {
-		order = " ORDER BY r.type, r.resource_id LIMIT ?"
-	}
-	from := invLatest
-	if c.set && f.ResourceName == "" && f.AccountID == "" {
-		// A set of sources: read resources_order in List order, checking
-		// each entry against the set, and stop at the page's end. Left to
-		// itself, SQLite (which knows neither how many sources the set
-		// holds nor how many resources each has) reads every resource of
-		// every source in the set through the primary key and sorts them
-		// all, for one page. An aggregator's set is most of the store; for
-		// a set that is a small part of it, this reads further to fill a
-		// page, at worst the whole index (of the filter's types). A name
-		// is selective, and so is one account (its regions): SQLite reads
-		// resources_name, or the account's part of the primary key, then.
-		from = ` FROM resources r INDEXED BY resources_order JOIN versions v ON v.rid = r.rid AND v.state_id = r.state_id`
-	}
-	return "SELECT " + invItemCols + from + c.sql() + order, append(c.args, limit), false
 }
 
 // scanPage is the page size Scan reads with.

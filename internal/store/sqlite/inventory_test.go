@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -29,9 +30,9 @@ func TestInventoryConformance(t *testing.T) {
 	})
 }
 
-// TestInventoryQueryPlans checks that the reads that must not grow with the
-// store seek an index and read in List order (no sort of everything the
-// scope holds for one page), whatever SQLite's planner would pick.
+// TestInventoryQueryPlans checks that every statement of a List page seeks
+// the primary key and reads in List order: none sorts what the scope holds
+// to fill one page, whatever SQLite's planner would pick.
 func TestInventoryQueryPlans(t *testing.T) {
 	s, err := OpenInventory(t.Context(), t.TempDir(), InventoryOptions{Sync: SyncNormal})
 	if err != nil {
@@ -46,36 +47,52 @@ func TestInventoryQueryPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := benchSource(0)
-	set := &inventory.Scope{Sources: []inventory.Source{src, {AccountID: "1", Region: "r"}, {AccountID: "2", Region: "r"}}}
+	other := inventory.Source{AccountID: src.AccountID, Region: "zz-west-9"}
+	cross := &inventory.Scope{Sources: []inventory.Source{src, other, {AccountID: "999", Region: src.Region}, {AccountID: "999", Region: other.Region}}}
+	sparse := &inventory.Scope{Sources: []inventory.Source{src, other, {AccountID: "999", Region: "r"}}}
 	bucket := []string{"AWS::S3::Bucket"}
-	after := benchKey(6) // a bucket
+	after := benchKey(6) // a bucket of src
+	const (
+		seekRest     = "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND (type,resource_id)>(?,?))"
+		seekRestType = "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND type=? AND resource_id>?)"
+		seekSources  = "SEARCH r USING PRIMARY KEY (account_id=? AND region=?)"
+		seekTypes    = "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND type=?)"
+	)
 	tests := []struct {
 		name  string
 		scope *inventory.Scope
 		f     inventory.Filter
 		after *inventory.Key
-		want  string // in the plan
+		want  []string // in the plans of the statements, one each
 	}{
-		{"source", inventory.OneSource(src), inventory.Filter{}, &after, "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND (type,resource_id)>(?,?))"},
-		{"source, type", inventory.OneSource(src), inventory.Filter{ResourceTypes: bucket}, &after, "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND type=? AND resource_id>?)"},
-		{"set", set, inventory.Filter{}, &after, "SEARCH r USING INDEX resources_order ((type,resource_id,account_id,region)>(?,?,?,?))"},
-		{"set, type", set, inventory.Filter{ResourceTypes: bucket}, &after, "SEARCH r USING INDEX resources_order (type=? AND (resource_id,account_id,region)>(?,?,?))"},
-		{"all, type", inventory.AllSources(), inventory.Filter{ResourceTypes: bucket}, &after, "SEARCH r USING INDEX resources_order (type=? AND (resource_id,account_id,region)>(?,?,?))"},
-		{"all", inventory.AllSources(), inventory.Filter{}, nil, "SCAN r USING INDEX resources_order"},
-		{"set, name", set, inventory.Filter{ResourceName: "x"}, nil, "SEARCH r USING INDEX resources_name (name=?"},
+		{"source", inventory.OneSource(src), inventory.Filter{}, &after, []string{seekRest}},
+		{"source, type", inventory.OneSource(src), inventory.Filter{ResourceTypes: bucket}, &after, []string{seekRestType}},
+		{"source, name", inventory.OneSource(src), inventory.Filter{ResourceTypes: bucket, ResourceName: "x"}, nil, []string{seekTypes}},
+		{"set", cross, inventory.Filter{}, nil, []string{seekSources}},
+		{"set after", cross, inventory.Filter{}, &after, []string{seekRest, seekSources, seekSources}},
+		{"set, type, after", cross, inventory.Filter{ResourceTypes: bucket}, &after, []string{seekRestType, seekTypes, seekTypes}},
+		{"sparse set", sparse, inventory.Filter{}, nil, []string{seekSources}},
+		{"all, type", inventory.AllSources(), inventory.Filter{ResourceTypes: bucket}, nil, []string{seekTypes}},
+		{"all, type, after", inventory.AllSources(), inventory.Filter{ResourceTypes: bucket}, &after, []string{seekRestType, seekTypes, seekTypes}},
+		{"all, two types, region", inventory.AllSources(), inventory.Filter{ResourceTypes: []string{"AWS::S3::Bucket", "AWS::EC2::VPC"}, Region: src.Region}, nil, []string{seekTypes}},
+		{"all", inventory.AllSources(), inventory.Filter{}, nil, []string{"SCAN r"}},
+		{"all after", inventory.AllSources(), inventory.Filter{}, &after, []string{"SEARCH r USING PRIMARY KEY ((account_id,region,type,resource_id)>(?,?,?,?))"}},
+		{"account after", inventory.AllSources(), inventory.Filter{AccountID: src.AccountID}, &after, []string{"SEARCH r USING PRIMARY KEY (account_id=? AND (region,type,resource_id)>(?,?,?))"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			q, args, none := listSQL(tt.scope, sourcesOf(tt.scope), &tt.f, tt.after, 101)
-			if none {
-				t.Fatal("listSQL: none")
+			stmts := listStmts(tt.scope, sourcesOf(tt.scope), &tt.f, tt.after)
+			if len(stmts) != len(tt.want) {
+				t.Fatalf("got %d statements, want %d", len(stmts), len(tt.want))
 			}
-			plan := queryPlan(t, s, q, args)
-			if !strings.Contains(plan, tt.want) {
-				t.Errorf("plan:\n%s\nwant it to contain %q", plan, tt.want)
-			}
-			if tt.f.ResourceName == "" && strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
-				t.Errorf("plan sorts:\n%s", plan)
+			for i, c := range stmts {
+				plan := queryPlan(t, s, "SELECT "+invItemCols+invLatest+c.sql()+listOrder, append(c.args, 101))
+				if !strings.Contains(plan, tt.want[i]) {
+					t.Errorf("statement %d: plan:\n%s\nwant it to contain %q", i+1, plan, tt.want[i])
+				}
+				if strings.Contains(plan, "TEMP B-TREE") {
+					t.Errorf("statement %d: plan sorts:\n%s", i+1, plan)
+				}
 			}
 		})
 	}
@@ -416,5 +433,62 @@ func TestInventoryWriteRollsBack(t *testing.T) {
 	}
 	if res, err := s.Write(t.Context(), batch); err != nil || res.New != len(batch) {
 		t.Errorf("the batch again: got %+v, %v; want %d new", res, err, len(batch))
+	}
+}
+
+// TestInventoryMigrateSourceOrder opens a store written under the first
+// schema with the current one: migration 0002 must leave every resource
+// listable and countable, including one whose only version is a deletion
+// (which had no counts row under the first schema, and now needs one for a
+// type's List across every source to find it).
+func TestInventoryMigrateSourceOrder(t *testing.T) {
+	sub, err := fs.Sub(inventoryMigrationFiles, "invschema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	migs, err := loadMigrations(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	old, err := openInventory(t.Context(), dir, InventoryOptions{Sync: SyncNormal}, migs[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := invItem("gone", 1)
+	gone.Status = inventory.StatusResourceDeleted
+	gone.Region = "ap-south-1" // alone in its source
+	other := invItem("x", 1)
+	other.Region = "eu-west-1"
+	if _, err := old.Write(t.Context(), []inventory.Item{invItem("a", 1), invItem("b", 1), invItem("b", 2), gone, other}); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openInv(t, dir, InventoryOptions{Sync: SyncNormal})
+	defer s.Close()
+	page, err := s.List(t.Context(), inventory.ListQuery{
+		Scope:  inventory.AllSources(),
+		Filter: inventory.Filter{ResourceTypes: []string{"AWS::S3::Bucket"}, IncludeDeleted: true},
+		Limit:  10,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range page.Items {
+		got = append(got, fmt.Sprintf("%s/%s@%d", it.Region, it.ResourceID, it.StateID))
+	}
+	if want := []string{"ap-south-1/gone@1", "eu-west-1/x@1", "us-east-1/a@1", "us-east-1/b@2"}; !slices.Equal(got, want) {
+		t.Errorf("List after migrating: got %v, want %v", got, want)
+	}
+	res, err := s.Count(t.Context(), inventory.CountQuery{Scope: inventory.AllSources(), GroupBy: inventory.GroupRegion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []inventory.Group{{Key: "eu-west-1", Count: 1}, {Key: "us-east-1", Count: 2}}; res.Total != 3 || !slices.Equal(res.Groups, want) {
+		t.Errorf("Count after migrating: got %d %v, want 3 %v", res.Total, res.Groups, want)
 	}
 }
