@@ -72,7 +72,7 @@ func BackupDir(ctx context.Context, dir string, w io.Writer, opts Options) (err 
 		return err
 	}
 	defer unlock()
-	f, _, err := preflight(ctx, path, false, nil)
+	f, _, err := preflight(ctx, path, false, nil, 0)
 	if err != nil {
 		return openError(path, err)
 	}

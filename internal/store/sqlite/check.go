@@ -81,7 +81,7 @@ func lockDir(path string) (unlock func(), err error) {
 // is no database, preflight creates one (create) or reports os.ErrNotExist.
 // It returns the database file, open, which the store keeps until it closes
 // (see dirLocks).
-func preflight(ctx context.Context, path string, create bool, migs []migration) (_ *os.File, rep StartupReport, err error) {
+func preflight(ctx context.Context, path string, create bool, migs []migration, pageSize int) (_ *os.File, rep StartupReport, err error) {
 	rep.Path = path
 	walPath := path + "-wal"
 	fi, statErr := os.Stat(path)
@@ -98,7 +98,7 @@ func preflight(ctx context.Context, path string, create bool, migs []migration) 
 		if !create {
 			return nil, rep, fmt.Errorf("sqlite: %s: %w", path, os.ErrNotExist)
 		}
-		if err := createDatabase(ctx, path, migs); err != nil {
+		if err := createDatabase(ctx, path, migs, pageSize); err != nil {
 			return nil, rep, err
 		}
 		rep.Created = true
@@ -192,8 +192,10 @@ func walRemedy(walPath string, r WALReport) string {
 // createDatabase writes a new database with its schema to a temporary file
 // beside path and then gives it the name path, so that a database file, once
 // it exists, always holds the schema: a crash during the first Open leaves
-// only the temporary file, which the next Open removes.
-func createDatabase(ctx context.Context, path string, migs []migration) error {
+// only the temporary file, which the next Open removes. pageSize is the
+// database's page size in bytes (0: SQLite's default, 4096); it is fixed
+// for good when the database is made.
+func createDatabase(ctx context.Context, path string, migs []migration, pageSize int) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+newSuffix+"*")
 	if err != nil {
 		return fmt.Errorf("sqlite: create database: %w", err)
@@ -203,7 +205,11 @@ func createDatabase(ctx context.Context, path string, migs []migration) error {
 	defer removeDatabase(name)
 	// No journal and no fsync inside SQLite: a failure discards the file,
 	// and it is fsynced once, whole, before it gets its name.
-	db, err := sql.Open("sqlite", dsn(name, "journal_mode(OFF)", "synchronous(OFF)"))
+	pragmas := []string{"journal_mode(OFF)", "synchronous(OFF)"}
+	if pageSize > 0 {
+		pragmas = append([]string{fmt.Sprintf("page_size(%d)", pageSize)}, pragmas...)
+	}
+	db, err := sql.Open("sqlite", dsn(name, pragmas...))
 	if err != nil {
 		return fmt.Errorf("sqlite: create database: %w", err)
 	}

@@ -169,7 +169,7 @@ func BackupInventoryDir(ctx context.Context, dir string, w io.Writer, opts Optio
 		return err
 	}
 	defer release()
-	f, _, err := preflight(ctx, path, false, nil)
+	f, _, err := preflight(ctx, path, false, nil, 0)
 	if err != nil {
 		return openError(path, err)
 	}

@@ -492,3 +492,43 @@ func TestInventoryMigrateSourceOrder(t *testing.T) {
 		t.Errorf("Count after migrating: got %d %v, want 3 %v", res.Total, res.Groups, want)
 	}
 }
+
+// TestInventoryCheckpoints checks the checkpointer: under a steady writer
+// the log is copied into the database as it goes, and the writer's RESTART
+// keeps it from growing without bound; a new database has 8 KB pages.
+func TestInventoryCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	s := openInv(t, dir, InventoryOptions{Sync: SyncNormal})
+	defer s.Close()
+	var size int
+	if err := s.rdb.QueryRowContext(t.Context(), "PRAGMA page_size").Scan(&size); err != nil || size != inventoryPageSize {
+		t.Errorf("page_size: got %d, %v; want %d", size, err, inventoryPageSize)
+	}
+	s.ckpt.restartFrames = 200 // 1.6 MB
+	wal := filepath.Join(dir, InventoryFileName+"-wal")
+	var items []inventory.Item
+	var maxWAL int64
+	for batch := range 60 {
+		items = benchBatchItems(batch, 60*benchBatch, items)
+		if _, err := s.Write(t.Context(), items); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(wal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		maxWAL = max(maxWAL, fi.Size())
+	}
+	// 60 batches write about 250 MB of log; restarted every 1.6 MB or so
+	// (and truncated to journal_size_limit), it stays far below that.
+	if limit := int64(80 << 20); maxWAL > limit {
+		t.Errorf("log grew to %d bytes, want at most %d", maxWAL, limit)
+	}
+	db, err := os.Stat(filepath.Join(dir, InventoryFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.Size() < 50<<20 {
+		t.Errorf("database file is %d bytes after 66,000 CIs: the log was not checkpointed into it", db.Size())
+	}
+}

@@ -119,6 +119,7 @@ func (s *Inventory) Write(ctx context.Context, items []inventory.Item) (res inve
 		return res, fmt.Errorf("sqlite: inventory: commit: %w", err)
 	}
 	s.nextRID = next
+	s.afterCommit(bg)
 	return res, nil
 }
 

@@ -272,7 +272,7 @@ func open(ctx context.Context, dir string, opts Options, migs []migration) (_ *S
 	if s.unlock, err = lockDir(path); err != nil {
 		return nil, err
 	}
-	if s.dbFile, s.startup, err = preflight(ctx, path, true, migs); err != nil {
+	if s.dbFile, s.startup, err = preflight(ctx, path, true, migs, 0); err != nil {
 		return nil, err
 	}
 	if s.wdb, s.w, err = openConn(ctx, path, opts); err != nil {
