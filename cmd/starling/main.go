@@ -24,6 +24,7 @@ import (
 
 	"github.com/starlingcfg/starling/internal/app"
 	"github.com/starlingcfg/starling/internal/config"
+	"github.com/starlingcfg/starling/internal/logbuf"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; without
@@ -77,7 +78,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return err
 		}
-		return app.Run(ctx, cfg, app.Options{Logger: newLogger(cfg, stderr), Version: versionString()})
+		// The access log is a line per request: gathered into few writes
+		// (internal/logbuf), written out in full when the server stops.
+		logs := logbuf.New(stderr)
+		err = app.Run(ctx, cfg, app.Options{Logger: newLogger(cfg, logs), Version: versionString()})
+		return errors.Join(err, logs.Close())
 	case "backup":
 		return runBackup(ctx, args, getenv, stdout, stderr)
 	case "generate":
