@@ -70,6 +70,14 @@ type Store interface {
 	// fn must not keep Tx or the byte slices it returns after it returns, and
 	// must have no side effects outside the transaction: a backend may run
 	// several callers' fns inside one database transaction (group commit).
+	//
+	// fn may run more than once for one call: a backend on a database that
+	// aborts conflicting transactions (PostgreSQL's SERIALIZABLE) runs it
+	// again, on a fresh Tx, after a serialization failure, and only the last
+	// run's writes and result count. So fn must decide from what it reads
+	// through Tx, not from what an earlier run did (no counting of attempts,
+	// no values carried out of the closure and reused on the next run). The
+	// SQLite backend runs each fn once.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Reset deletes every record of every namespace but System, as one
 	// durable, serializable write.
