@@ -14,6 +14,12 @@ import (
 var (
 	ErrNotFound = errors.New("store: not found")
 	ErrExists   = errors.New("store: already exists")
+	// ErrUnavailable is wrapped by the errors of a backend whose database
+	// cannot be reached or cannot serve for now (PostgreSQL restarting,
+	// say): the request may succeed if sent again later. The server
+	// answers it with ServiceUnavailable (HTTP 503), which AWS's SDKs
+	// retry. The CI store's backends use it too.
+	ErrUnavailable = errors.New("store: database unavailable")
 )
 
 // Namespace is who a record belongs to, and the unit of isolation: every Tx
