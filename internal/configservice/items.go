@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"hash/fnv"
 	"iter"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
@@ -72,6 +70,9 @@ func (noInventory) Scan(context.Context, inventory.ScanQuery) iter.Seq2[inventor
 }
 func (noInventory) Prune(context.Context, inventory.Source, time.Time) (int64, error) { return 0, nil }
 func (noInventory) Reset(context.Context) error                                       { return nil }
+func (noInventory) LockSource(context.Context, inventory.Source) (func(), error) {
+	return func() {}, nil
+}
 func (noInventory) Close() error                                                      { return nil }
 
 // maxResourceName is the longest resource name Starling takes. The model
@@ -98,16 +99,6 @@ func utf16Len(s string) int {
 		}
 	}
 	return n
-}
-
-// stateLock returns the lock that serializes the writes of src that number
-// versions themselves.
-func (s *Service) stateLock(src inventory.Source) *sync.Mutex {
-	h := fnv.New32a()
-	h.Write([]byte(src.AccountID))
-	h.Write([]byte{0})
-	h.Write([]byte(src.Region))
-	return &s.stateLocks[h.Sum32()%uint32(len(s.stateLocks))]
 }
 
 // inventoryErr turns a store error into the API's: a cursor the store does

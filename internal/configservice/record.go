@@ -133,9 +133,11 @@ func (s *Service) RecordConfigurationItems(ctx context.Context, items []inventor
 	if numbered {
 		// Numbering reads the resources' latest versions: no other
 		// numbering write of the source may come between.
-		mu := s.stateLock(src)
-		mu.Lock()
-		defer mu.Unlock()
+		unlock, err := s.inv.LockSource(ctx, src)
+		if err != nil {
+			return inventory.WriteResult{}, err
+		}
+		defer unlock()
 		if err := numberVersions(ctx, s.inv, keep); err != nil {
 			return inventory.WriteResult{}, err
 		}

@@ -138,9 +138,11 @@ func (s *Service) DeleteResourceConfig(ctx context.Context, in *configapi.Delete
 // The read of the latest version and the write are serialized with the
 // source's other numbering writes.
 func (s *Service) writeCustomVersion(ctx context.Context, it *inventory.Item, changed func(prev *inventory.Item) bool) (*shape.Empty, error) {
-	mu := s.stateLock(it.Source)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := s.inv.LockSource(ctx, it.Source)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	var prev *inventory.Item
 	latest, err := s.inv.Get(ctx, it.Key)
 	switch {

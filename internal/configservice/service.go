@@ -78,10 +78,6 @@ type Service struct {
 	// pruned to its retention period (retention.go).
 	pruneMu sync.Mutex
 	pruned  map[inventory.Source]time.Time
-	// stateLocks serialize, per source (striped), the writes that number
-	// new versions themselves, so that two of them cannot pick the same
-	// configurationStateId (resourceconfig.go, record.go).
-	stateLocks [64]sync.Mutex
 }
 
 var _ configapi.Service = (*Service)(nil)

@@ -292,6 +292,16 @@ type Store interface {
 	// transactions, so that writers are not held up for long; each leaves
 	// the store consistent.
 	Prune(ctx context.Context, src Source, cutoff time.Time) (int64, error)
+	// LockSource takes the source's numbering lock and returns the function
+	// that releases it: the writes that number versions themselves (read a
+	// resource's latest version, then write the next) hold it, so that two
+	// of them cannot pick the same StateID. It holds across every process
+	// that shares the store (PostgreSQL replicas), not only within one. A
+	// backend may share one lock among several sources (striping, hashing),
+	// so a holder must not wait for another source's lock. It waits until
+	// the lock is free or ctx is done (returning ctx's error). unlock must
+	// be called exactly once.
+	LockSource(ctx context.Context, src Source) (unlock func(), err error)
 	// Reset deletes every version of every resource.
 	Reset(ctx context.Context) error
 	// Close releases the store.

@@ -27,9 +27,12 @@ import (
 	"maps"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) inventory.Store) {
 	t.Run("CancelledContext", s.cancelledContext)
 	t.Run("Concurrent", s.concurrent)
 	t.Run("RandomWrites", s.randomWrites)
+	t.Run("LockSource", s.lockSource)
 }
 
 type suite struct {
@@ -1595,5 +1599,67 @@ func (s suite) randomWrites(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// lockSource checks the numbering lock: it excludes a second holder of the
+// same source until it is released, gives up with the context's error, and
+// lets one holder at a time in under contention.
+func (s suite) lockSource(t *testing.T) {
+	st := s.store(t)
+	unlock, err := st.LockSource(t.Context(), srcA)
+	if err != nil {
+		t.Fatalf("LockSource: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	_, err = st.LockSource(ctx, srcA)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("LockSource of a held source: got %v, want context.DeadlineExceeded", err)
+	}
+	unlock()
+	ctx, cancel = context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	unlock, err = st.LockSource(ctx, srcA)
+	if err != nil {
+		t.Fatalf("LockSource after unlock: %v", err)
+	}
+	unlock()
+
+	cancelled, cancel2 := context.WithCancel(t.Context())
+	cancel2()
+	if unlock, err := st.LockSource(cancelled, srcB); err == nil {
+		// A free lock may be taken even so; it must then work as usual.
+		unlock()
+	} else if !errors.Is(err, context.Canceled) {
+		t.Errorf("LockSource with a cancelled context: got %v, want nil or context.Canceled", err)
+	}
+
+	var holders, most atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				unlock, err := st.LockSource(ctx, srcA)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				n := holders.Add(1)
+				for {
+					m := most.Load()
+					if n <= m || most.CompareAndSwap(m, n) {
+						break
+					}
+				}
+				runtime.Gosched()
+				holders.Add(-1)
+				unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if m := most.Load(); m != 1 {
+		t.Errorf("LockSource let %d holders in at once, want 1", m)
 	}
 }

@@ -147,6 +147,8 @@ type Inventory struct {
 
 	ckpt *checkpointer // checkpoints the log, off the writer's path
 
+	locks *sourceLocks // LockSource's
+
 	rdb *sql.DB   // the reader connections
 	get *sql.Stmt // Get, on rdb
 
@@ -195,7 +197,7 @@ func openInventory(ctx context.Context, dir string, opts InventoryOptions, migs 
 		return nil, fmt.Errorf("sqlite: create directory: %w", err)
 	}
 	path := filepath.Join(abs, InventoryFileName)
-	s := &Inventory{path: path, opts: opts}
+	s := &Inventory{path: path, opts: opts, locks: newSourceLocks()}
 	defer func() {
 		if err != nil {
 			_ = s.closeAll()
