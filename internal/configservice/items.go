@@ -73,7 +73,7 @@ func (noInventory) Reset(context.Context) error                                 
 func (noInventory) LockSource(context.Context, inventory.Source) (func(), error) {
 	return func() {}, nil
 }
-func (noInventory) Close() error                                                      { return nil }
+func (noInventory) Close() error { return nil }
 
 // maxResourceName is the longest resource name Starling takes. The model
 // does not bound ResourceName; Starling holds names to the bound of
