@@ -77,6 +77,17 @@ func Internal(err error) *Error {
 	return &Error{Code: "InternalFailure", Message: internalFailureMessage, Fault: Server, Err: err}
 }
 
+// ServiceUnavailable wraps a failure that may pass (the database is down
+// or restarting): HTTP 503, which AWS's SDKs retry with backoff. Code and
+// message are those of AWS's common errors ("Common Errors", every
+// service's API Reference: "ServiceUnavailable — The request has failed due
+// to a temporary failure of the server. HTTP Status Code: 503"). The cause
+// goes to the log.
+func ServiceUnavailable(err error) *Error {
+	return &Error{Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.",
+		Fault: Server, Status: http.StatusServiceUnavailable, Err: err}
+}
+
 // From returns err as an *Error, wrapping anything else with Internal.
 func From(err error) *Error {
 	var e *Error

@@ -18,8 +18,12 @@ import (
 
 // Config is everything `starling serve` can be told.
 type Config struct {
-	Addr            string
-	DataDir         string
+	Addr    string
+	DataDir string
+	// Store, when set, is the DSN of a PostgreSQL database (postgres://…)
+	// that holds both stores instead of SQLite under DataDir; several
+	// servers may share it.
+	Store           string
 	DefaultAccount  string
 	MaxBodyBytes    int64
 	DisableReset    bool
@@ -121,7 +125,8 @@ func Load(name string, args []string, getenv func(string) string, output io.Writ
 	fs.SetOutput(output)
 	logLevel := c.LogLevel.String()
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (host:port)")
-	fs.StringVar(&c.DataDir, "data", c.DataDir, "directory for the SQLite database")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "directory for the SQLite databases (not used with --store)")
+	fs.StringVar(&c.Store, "store", c.Store, "PostgreSQL database for both stores instead of SQLite: postgres://user:password@host:5432/dbname (several servers may share it)")
 	fs.StringVar(&c.DefaultAccount, "default-account", c.DefaultAccount, "account id of access keys that are not 12-digit account ids")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body accepted, in bytes")
 	fs.BoolVar(&c.DisableReset, "disable-reset", c.DisableReset, "refuse POST /_starling/reset and /moto-api/reset")
@@ -191,8 +196,11 @@ func (c Config) Validate() error {
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr: must not be empty"))
 	}
-	if c.DataDir == "" {
+	if c.DataDir == "" && c.Store == "" {
 		errs = append(errs, errors.New("data: must not be empty"))
+	}
+	if c.Store != "" && !IsPostgresDSN(c.Store) {
+		errs = append(errs, errors.New("store: want a PostgreSQL URL, postgres://user:password@host:5432/dbname (without --store, data lives in SQLite under --data)"))
 	}
 	if !identity.IsAccountID(c.DefaultAccount) {
 		errs = append(errs, fmt.Errorf("default-account: %q is not a 12-digit account id", c.DefaultAccount))
@@ -240,4 +248,10 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("credentials: only used with --auth verify; --auth accept checks no signature"))
 	}
 	return errors.Join(errs...)
+}
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database: a
+// postgres:// or postgresql:// URL.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }

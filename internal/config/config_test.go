@@ -72,6 +72,11 @@ func TestLoad(t *testing.T) {
 		{name: "unknown sync mode", args: []string{"--sync", "off"}, wantErr: `sync: "off" is not full or normal`},
 		{name: "unknown auth mode", args: []string{"--auth", "none"}, wantErr: `auth: "none" is not accept or verify`},
 		{name: "verify without credentials", args: []string{"--auth", "verify"}, wantErr: "credentials: --auth verify needs a credentials file"},
+		{name: "store defaults to SQLite", check: func(c Config) bool { return c.Store == "" }},
+		{name: "store", args: []string{"--store", "postgres://u:p@db:5432/starling"}, check: func(c Config) bool { return c.Store == "postgres://u:p@db:5432/starling" }},
+		{name: "store from the environment", env: map[string]string{"STARLING_STORE": "postgresql://db/starling"}, check: func(c Config) bool { return c.Store == "postgresql://db/starling" }},
+		{name: "store that is not PostgreSQL", args: []string{"--store", "mysql://db/starling"}, wantErr: "store: want a PostgreSQL URL"},
+		{name: "store needs no data directory", args: []string{"--store", "postgres://db/starling", "--data", ""}, check: func(c Config) bool { return c.DataDir == "" }},
 		{name: "credentials without verify", args: []string{"--credentials", "creds"}, wantErr: "credentials: only used with --auth verify"},
 	}
 	for _, tt := range tests {

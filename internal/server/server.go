@@ -28,6 +28,7 @@ import (
 	"github.com/starlingcfg/starling/internal/awsjson"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/sigv4"
+	"github.com/starlingcfg/starling/internal/store"
 )
 
 // API is one AWS service served on the endpoint.
@@ -254,7 +255,12 @@ func (s *Server) respond(ctx context.Context, rec *record, err error, writeOK fu
 		rec.status = http.StatusOK
 		return
 	}
-	e := apierr.From(err)
+	var e *apierr.Error
+	if errors.Is(err, store.ErrUnavailable) {
+		e = apierr.ServiceUnavailable(err)
+	} else {
+		e = apierr.From(err)
+	}
 	if e.Fault == apierr.Server && ctx.Err() != nil {
 		// The client hung up: the handler gave up (typically with
 		// ctx.Err()), which is no fault of the server's, and nobody is

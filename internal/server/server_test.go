@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"github.com/starlingcfg/starling/internal/api/shape"
 	"github.com/starlingcfg/starling/internal/apierr"
 	"github.com/starlingcfg/starling/internal/identity"
+	"github.com/starlingcfg/starling/internal/store"
 )
 
 type echoIn struct {
@@ -38,6 +40,8 @@ func testServer(logs *bytes.Buffer) *Server {
 			panic("boom")
 		case *in.Fail == "internal":
 			return nil, errors.New("disk on fire")
+		case *in.Fail == "unavailable":
+			return nil, fmt.Errorf("postgres: query: %w: disk on fire", store.ErrUnavailable)
 		default:
 			return nil, apierr.New(*in.Fail, "failed on purpose")
 		}
@@ -64,6 +68,7 @@ func TestServeAPI(t *testing.T) {
 		{"client error", `{"Fail":"BadThingException"}`, auth, 400, "BadThingException", "BadThingException"},
 		{"internal error hides its cause", `{"Fail":"internal"}`, auth, 500, "InternalFailure", "InternalFailure"},
 		{"panic", `{"Fail":"panic"}`, auth, 500, "InternalFailure", "InternalFailure"},
+		{"database unavailable: retryable 503", `{"Fail":"unavailable"}`, auth, 503, "ServiceUnavailable", "ServiceUnavailable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
