@@ -3,21 +3,28 @@
 //
 // Usage:
 //
-//	starling-load run --endpoint URL --op put|describe|tag [--concurrency 8]
-//	    [--duration 10s] [--warmup 2s] [--names K] [--access-key 111111111111]
-//	    [--secret x] [--region us-east-1] [--ceiling] [--rounds 1] [--label TEXT]
-//	starling-load startup --binary PATH --data DIR [--aggregators 10000] [--runs 5]
+//	starling-load run --endpoint URL[,URL…] --op put|describe|tag|batchget
+//	    [--concurrency 8] [--duration 10s] [--warmup 2s] [--names K]
+//	    [--access-key 111111111111] [--secret x] [--region us-east-1]
+//	    [--ceiling] [--rounds 1] [--label TEXT]
+//	starling-load startup --binary PATH (--data DIR | --store DSN)
+//	    [--aggregators 10000] [--runs 5]
 //	starling-load credentials --out FILE [--access-key 111111111111] [--secret x]
 //
 // run is a closed loop: C workers each send the next SigV4-signed awsJson1_1
 // request as soon as the previous one is answered, over one keep-alive HTTP
-// client. It prints a table and a last line of JSON. With --ceiling the same
-// load first runs against a trivial server answering Starling's response
-// body (a child process: the hidden `starling-load ceiling-server`), and
-// Starling's req/s is stated as a ratio of it.
+// client. It prints a table and a last line of JSON. Given several endpoints
+// (replicas of `starling serve --store postgres://…` sharing one database),
+// worker i sends to endpoint i mod n, as behind a round-robin load balancer;
+// the workload is prepared on the first, and every replica's /metrics is
+// read (CPU summed, RSS per replica). With --ceiling the same load first
+// runs against a trivial server answering Starling's response body (a child
+// process: the hidden `starling-load ceiling-server`), and Starling's req/s
+// is stated as a ratio of it.
 //
-// startup fills a data directory with aggregators (once) and times the
-// binary from exec to its first answered DescribeConfigurationAggregators.
+// startup fills a data directory (--data) or a PostgreSQL database (--store)
+// with aggregators (once) and times the binary from exec to its first
+// answered DescribeConfigurationAggregators.
 //
 // credentials writes a credentials file for `starling serve --auth verify
 // --credentials FILE` whose principal is the one run signs as by default.
@@ -55,9 +62,13 @@ func main() {
 const usage = `starling-load measures Starling's throughput, latency, memory and startup.
 
 Usage:
-  starling-load run --endpoint URL --op put|describe|tag [flags]   closed-loop load
-  starling-load startup --binary PATH --data DIR [flags]           time to first served request
-  starling-load credentials --out FILE [flags]                     write a verify-mode credentials file
+  starling-load run --endpoint URL[,URL...] --op OP [flags]
+      closed-loop load; several endpoints (replicas sharing one database)
+      share the workers round-robin
+  starling-load startup --binary PATH (--data DIR | --store DSN) [flags]
+      time from exec to the first served request, on SQLite or PostgreSQL
+  starling-load credentials --out FILE [flags]
+      write a verify-mode credentials file
 
 Run 'starling-load <command> -h' for a command's flags.
 `
@@ -107,8 +118,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := loadgen.LoadOptions{}
 	var ceiling bool
+	var endpoints string
 	fs := newFlagSet("run", stderr)
-	fs.StringVar(&o.Endpoint, "endpoint", "http://127.0.0.1:4566", "Starling's base URL")
+	fs.StringVar(&endpoints, "endpoint", "http://127.0.0.1:4566", "Starling's base URL, or several comma-separated ones (replicas sharing one PostgreSQL database): worker i sends to endpoint i mod n, the workload is prepared on the first, and every endpoint's /metrics is read")
 	fs.StringVar(&o.Op, "op", loadgen.OpPut, "operation: put (PutConfigurationAggregator over K names), describe (DescribeConfigurationAggregators of K aggregators), tag (TagResource) or batchget (BatchGetResourceConfig of one key over K recorded EC2 instances)")
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight (closed-loop workers)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured time")
@@ -130,6 +142,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errors.New("--concurrency, --names and --rounds must be at least 1")
 	case o.Duration <= 0 || o.Warmup < 0:
 		return errors.New("--duration must be positive and --warmup not negative")
+	}
+	var err error
+	if o.Endpoints, err = loadgen.ParseEndpoints(endpoints); err != nil {
+		return fmt.Errorf("--endpoint: %w", err)
+	}
+	if n := len(o.Endpoints); o.Concurrency%n != 0 {
+		fmt.Fprintf(stderr, "note: --concurrency %d is not a multiple of the %d endpoints, so they get unequal shares of the workers\n", o.Concurrency, n)
 	}
 	if ceiling {
 		exe, err := os.Executable()
@@ -154,8 +173,9 @@ func runStartup(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	o := loadgen.StartupOptions{}
 	fs := newFlagSet("startup", stderr)
 	fs.StringVar(&o.Binary, "binary", "", "the starling binary (required)")
-	fs.StringVar(&o.DataDir, "data", "", "its data directory; filled with the aggregators first if it lacks them (required)")
-	fs.IntVar(&o.Aggregators, "aggregators", 10000, "aggregators the data directory holds")
+	fs.StringVar(&o.DataDir, "data", "", "its data directory (SQLite); filled with the aggregators first if it lacks them (this or --store is required)")
+	fs.StringVar(&o.Store, "store", "", "instead of --data, the PostgreSQL database to start it on (serve --store): postgres://user:password@host:5432/dbname; filled with the aggregators first if it lacks them")
+	fs.IntVar(&o.Aggregators, "aggregators", 10000, "aggregators the data directory or database holds")
 	fs.IntVar(&o.PerAccount, "per-account", 50, "aggregators per account (above 50 the server gets --max-aggregators)")
 	fs.IntVar(&o.Runs, "runs", 5, "measured starts")
 	fs.IntVar(&o.Concurrency, "concurrency", 16, "concurrent requests while creating the aggregators")
@@ -164,8 +184,8 @@ func runStartup(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if o.Binary == "" || o.DataDir == "" {
-		return errors.New("--binary and --data are required")
+	if o.Binary == "" || (o.DataDir == "") == (o.Store == "") {
+		return errors.New("--binary and exactly one of --data and --store are required")
 	}
 	o.Progress = stderr
 	rep, err := loadgen.Startup(ctx, o)
@@ -173,7 +193,7 @@ func runStartup(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintf(stdout, "startup of %s on %s: %d aggregators in %d accounts (%d created now), first response listed %d\n",
-		rep.Binary, rep.DataDir, rep.Aggregators, rep.Accounts, rep.Created, rep.FirstListed)
+		rep.Binary, rep.Where(), rep.Aggregators, rep.Accounts, rep.Created, rep.FirstListed)
 	fmt.Fprintf(stdout, "%d runs, exec to:   min      median   max\n", len(rep.Runs))
 	fmt.Fprintf(stdout, "  listening log line  %-8s %-8s %s\n", rep.Listening.Min, rep.Listening.Median, rep.Listening.Max)
 	fmt.Fprintf(stdout, "  first response      %-8s %-8s %s\n", rep.FirstResponse.Min, rep.FirstResponse.Median, rep.FirstResponse.Max)

@@ -15,6 +15,7 @@ import (
 	"github.com/starlingcfg/starling/internal/config"
 	"github.com/starlingcfg/starling/internal/credentials"
 	"github.com/starlingcfg/starling/internal/loadgen"
+	"github.com/starlingcfg/starling/internal/store/postgres/pgtest"
 )
 
 // TestMain lets the test binary stand in for starling-load when --ceiling
@@ -144,7 +145,18 @@ func TestRun_BadFlags(t *testing.T) {
 		{"run", "--concurrency", "0"},
 		{"run", "--rounds", "0"},
 		{"run", "extra"},
+		{"run", "--endpoint", ""},
+		{"run", "--endpoint", "http://127.0.0.1:1,,http://127.0.0.1:2"},
+		{"run", "--endpoint", "http://127.0.0.1:1,"},
+		{"run", "--endpoint", "127.0.0.1:4566"},
+		{"run", "--endpoint", "http://127.0.0.1:1,ftp://127.0.0.1:2"},
+		{"run", "--endpoint", "http://127.0.0.1:1,http://127.0.0.1:1"},
 		{"startup"},
+		{"startup", "--binary", "starling"},
+		{"startup", "--data", "d"},
+		{"startup", "--store", "postgres://db/s"},
+		{"startup", "--binary", "starling", "--data", "d", "--store", "postgres://db/s"},
+		{"startup", "--binary", "/nonexistent/starling", "--store", "mysql://db/s"},
 		{"credentials"},
 	} {
 		if _, err := runCLI(t, args...); err == nil {
@@ -153,24 +165,147 @@ func TestRun_BadFlags(t *testing.T) {
 	}
 }
 
+// TestRun_BadEndpointSaysWhy checks that a refused endpoint list is
+// explained before anything is sent.
+func TestRun_BadEndpointSaysWhy(t *testing.T) {
+	_, err := runCLI(t, "run", "--endpoint", "http://127.0.0.1:1, ,http://127.0.0.1:2")
+	if err == nil || !strings.Contains(err.Error(), "--endpoint") || !strings.Contains(err.Error(), "endpoint 2 of 3") {
+		t.Errorf("run with an empty endpoint: %v; want an --endpoint error naming the empty entry", err)
+	}
+}
+
+// TestRun_Replicas spreads a short put load over two in-process Starlings
+// (given with a space and a trailing slash) and checks the report's
+// per-endpoint figures. The two servers share the test's process, so their
+// RSS and CPU are the same process's: the test checks only that each
+// endpoint's metrics were read.
+func TestRun_Replicas(t *testing.T) {
+	a, b := startStarling(t), startStarling(t)
+	out, err := runCLI(t, "run", "--endpoint", a+", "+b+"/", "--op", "put", "--concurrency", "4",
+		"--duration", "300ms", "--warmup", "0s", "--names", "3")
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	var rep loadgen.Report
+	lastJSON(t, out, &rep)
+	checkReplicaReport(t, out, rep, a, b)
+}
+
+// checkReplicaReport checks the report of a run over the endpoints a and b
+// with no errors.
+func checkReplicaReport(t *testing.T, out string, rep loadgen.Report, a, b string) {
+	t.Helper()
+	if rep.Endpoint != a || len(rep.Endpoints) != 2 || rep.Endpoints[0] != a || rep.Endpoints[1] != b {
+		t.Errorf("endpoint %q, endpoints %q; want %q, [%q %q]", rep.Endpoint, rep.Endpoints, a, a, b)
+	}
+	s := rep.Starling
+	if s.Requests == 0 || s.Errors != 0 {
+		t.Fatalf("%d requests, %d errors (%s); want requests and no errors", s.Requests, s.Errors, s.FirstError)
+	}
+	if len(s.RequestsPerEndpoint) != 2 || s.RequestsPerEndpoint[0] == 0 || s.RequestsPerEndpoint[1] == 0 ||
+		s.RequestsPerEndpoint[0]+s.RequestsPerEndpoint[1] != s.Requests {
+		t.Errorf("requests per endpoint %v of %d; want both endpoints to have served", s.RequestsPerEndpoint, s.Requests)
+	}
+	rss := rep.ServerRSSBytesPerEndpoint
+	if rep.MetricsError != "" || len(rss) != 2 || rss[0] <= 0 || rss[1] <= 0 || rep.ServerRSSBytes != max(rss[0], rss[1]) {
+		t.Errorf("metrics error %q, RSS %d, per endpoint %v; want each endpoint's RSS and the largest", rep.MetricsError, rep.ServerRSSBytes, rss)
+	}
+	if len(rep.ServerCPUCoresPerEndpoint) != 2 {
+		t.Errorf("CPU per endpoint %v; want two", rep.ServerCPUCoresPerEndpoint)
+	}
+	for _, want := range []string{"round-robin over 2 endpoints", "2 replicas", "CPU cores", a, b} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestRun_ReplicasPostgres runs the describe workload over two Starlings
+// sharing one PostgreSQL database, and checks that the aggregators it
+// created on the first only are what the second lists. The workload only
+// reads, so that no write conflict between the replicas can fail a
+// request. It needs STARLING_TEST_POSTGRES.
+func TestRun_ReplicasPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	onStore := func(c *config.Config) { c.Store = dsn }
+	a, b := startStarling(t, onStore), startStarling(t, onStore)
+	out, err := runCLI(t, "run", "--endpoint", a+","+b, "--op", "describe", "--concurrency", "4",
+		"--duration", "300ms", "--warmup", "0s", "--names", "3")
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	var rep loadgen.Report
+	lastJSON(t, out, &rep)
+	checkReplicaReport(t, out, rep, a, b)
+	if rep.Aggregators != 3 {
+		t.Errorf("the first replica listed %d aggregators; want 3", rep.Aggregators)
+	}
+	c := loadgen.NewClient(b, loadgen.NewHTTPClient(1), "111111111111", "x", "us-east-1")
+	resp, err := c.CallOK(context.Background(), "DescribeConfigurationAggregators", []byte("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed struct{ ConfigurationAggregators []json.RawMessage }
+	if err := json.Unmarshal(resp, &listed); err != nil || len(listed.ConfigurationAggregators) != 3 {
+		t.Errorf("the second replica lists %d aggregators (%v); want the 3 created on the first", len(listed.ConfigurationAggregators), err)
+	}
+}
+
+// buildStarling builds the starling binary into a temporary directory.
+func buildStarling(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "starling")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/starlingcfg/starling/cmd/starling").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // TestStartup measures a few starts of the real binary on a small data
 // directory, created on the first call and reused on the second.
 func TestStartup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the starling binary")
 	}
-	bin := filepath.Join(t.TempDir(), "starling")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/starlingcfg/starling/cmd/starling").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildStarling(t)
 	data := t.TempDir()
+	for _, rep := range checkStartup(t, bin, "--data", data) {
+		if rep.Backend != loadgen.BackendSQLite || rep.DataDir != data || rep.Store != "" {
+			t.Errorf("report: backend %q, data %q, store %q; want sqlite in %s", rep.Backend, rep.DataDir, rep.Store, data)
+		}
+	}
+}
+
+// TestStartup_Store is TestStartup on a PostgreSQL database (--store); it
+// needs STARLING_TEST_POSTGRES.
+func TestStartup_Store(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the starling binary")
+	}
+	dsn := pgtest.DSN(t)
+	bin := buildStarling(t)
+	reps := checkStartup(t, bin, "--store", dsn)
+	for _, rep := range reps {
+		if rep.Backend != loadgen.BackendPostgres || rep.DataDir != "" || rep.Store != loadgen.RedactDSN(dsn) {
+			t.Errorf("report: backend %q, data %q, store %q; want postgres and the masked DSN", rep.Backend, rep.DataDir, rep.Store)
+		}
+	}
+}
+
+// checkStartup runs startup twice with the storage flags storage: the first
+// creates the aggregators, the second finds them. It returns the reports.
+func checkStartup(t *testing.T, bin string, storage ...string) []loadgen.StartupReport {
+	t.Helper()
+	var reps []loadgen.StartupReport
 	for i, wantCreated := range []int{7, 0} {
-		out, err := runCLI(t, "startup", "--binary", bin, "--data", data, "--aggregators", "7", "--per-account", "3", "--runs", "2")
+		args := append([]string{"startup", "--binary", bin}, storage...)
+		out, err := runCLI(t, append(args, "--aggregators", "7", "--per-account", "3", "--runs", "2")...)
 		if err != nil {
 			t.Fatalf("startup %d: %v\n%s", i+1, err, out)
 		}
 		var rep loadgen.StartupReport
 		lastJSON(t, out, &rep)
+		reps = append(reps, rep)
 		if rep.Created != wantCreated || rep.Accounts != 3 || len(rep.Runs) != 2 || rep.FirstListed != 3 {
 			t.Errorf("startup %d: created %d, %d accounts, %d runs, first listed %d; want %d, 3, 2, 3",
 				i+1, rep.Created, rep.Accounts, len(rep.Runs), rep.FirstListed, wantCreated)
@@ -179,4 +314,5 @@ func TestStartup(t *testing.T) {
 			t.Errorf("startup %d: first response %+v, listening %+v", i+1, s, rep.Listening)
 		}
 	}
+	return reps
 }

@@ -16,7 +16,8 @@ const (
 	MetricCPU = "process_cpu_seconds_total"
 )
 
-// Group-commit counters of Starling's store.
+// Group-commit counters of Starling's SQLite store; a server on PostgreSQL
+// need not export them.
 const (
 	MetricCommits = "starling_store_commits_total"
 	MetricUpdates = "starling_store_updates_total"

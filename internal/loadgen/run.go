@@ -32,13 +32,18 @@ type Result struct {
 	Elapsed time.Duration `json:"-"`
 	// Sent counts every request sent, the warmup's included.
 	Sent uint64 `json:"-"`
+	// RequestsPerEndpoint and ErrorsPerEndpoint split Requests and Errors
+	// by the endpoint the requests went to, in the order of the run's
+	// targets; they are nil for a run against one target.
+	RequestsPerEndpoint []int `json:"requests_per_endpoint,omitempty"`
+	ErrorsPerEndpoint   []int `json:"errors_per_endpoint,omitempty"`
 
 	latencies []time.Duration // of the measured requests, sorted
 }
 
-// Pool combines the results of several runs against one target into one:
-// requests and time add up, and the percentiles are those of all the
-// requests together.
+// Pool combines the results of several runs against the same targets into
+// one: requests and time add up (per endpoint too), and the percentiles are
+// those of all the requests together.
 func Pool(rs ...Result) Result {
 	var out Result
 	var all []time.Duration
@@ -50,20 +55,39 @@ func Pool(rs ...Result) Result {
 		if out.FirstError == "" {
 			out.FirstError = r.FirstError
 		}
+		out.RequestsPerEndpoint = addInts(out.RequestsPerEndpoint, r.RequestsPerEndpoint)
+		out.ErrorsPerEndpoint = addInts(out.ErrorsPerEndpoint, r.ErrorsPerEndpoint)
 	}
 	out.Summary = Summarize(all, out.Errors, out.Elapsed)
 	out.latencies = all
 	return out
 }
 
-// Run drives c in a closed loop: o.Concurrency workers each sign and send
-// the next request of next as soon as their previous one is answered, for
-// o.Warmup and then o.Duration. Requests sent during the warmup are not
-// measured. A request's latency is the time from handing it to the HTTP
+// addInts returns a with b added element by element, extended to b's
+// length.
+func addInts(a, b []int) []int {
+	for len(a) < len(b) {
+		a = append(a, 0)
+	}
+	for i, v := range b {
+		a[i] += v
+	}
+	return a
+}
+
+// Run drives targets in a closed loop: o.Concurrency workers each sign and
+// send the next request of next as soon as their previous one is answered,
+// for o.Warmup and then o.Duration. Worker w sends all its requests to
+// targets[w % len(targets)], so that replicas share the load evenly, as
+// behind a round-robin load balancer (when the workers are a multiple of the
+// targets). Requests sent during the warmup are not measured. A request's latency is the time from handing it to the HTTP
 // client until its whole response body has been read; signing it is not
 // part of it (but is part of the loop, so it does count against req/s,
 // equally for every server). Any status other than 200 is an error.
-func Run(ctx context.Context, c *Client, next func(i uint64) Request, o RunOptions) Result {
+func Run(ctx context.Context, targets []*Client, next func(i uint64) Request, o RunOptions) Result {
+	if len(targets) == 0 {
+		return Result{FirstError: "no endpoint to send to"}
+	}
 	workers := max(1, o.Concurrency)
 	var seq atomic.Uint64
 	start := time.Now()
@@ -78,6 +102,13 @@ func Run(ctx context.Context, c *Client, next func(i uint64) Request, o RunOptio
 	results := make([]workerResult, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
+		c := targets[w%len(targets)]
+		// With several targets, an HTTP error names the replica that sent it
+		// (a transport error names its URL anyway).
+		where := ""
+		if len(targets) > 1 {
+			where = c.Endpoint() + ": "
+		}
 		wg.Go(func() {
 			r := &results[w]
 			var buf bytes.Buffer
@@ -105,7 +136,7 @@ func Run(ctx context.Context, c *Client, next func(i uint64) Request, o RunOptio
 					if err != nil {
 						r.firstErr = err.Error()
 					} else {
-						r.firstErr = fmt.Sprintf("HTTP %d: %s", status, Truncate(buf.Bytes(), 300))
+						r.firstErr = fmt.Sprintf("%sHTTP %d: %s", where, status, Truncate(buf.Bytes(), 300))
 					}
 				}
 			}
@@ -116,10 +147,18 @@ func Run(ctx context.Context, c *Client, next func(i uint64) Request, o RunOptio
 
 	var all []time.Duration
 	res := Result{Elapsed: elapsed, Sent: seq.Load()}
+	if len(targets) > 1 {
+		res.RequestsPerEndpoint = make([]int, len(targets))
+		res.ErrorsPerEndpoint = make([]int, len(targets))
+	}
 	errors := 0
-	for _, r := range results {
+	for w, r := range results {
 		all = append(all, r.latencies...)
 		errors += r.errors
+		if res.RequestsPerEndpoint != nil {
+			res.RequestsPerEndpoint[w%len(targets)] += len(r.latencies)
+			res.ErrorsPerEndpoint[w%len(targets)] += r.errors
+		}
 		if res.FirstError == "" {
 			res.FirstError = r.firstErr
 		}

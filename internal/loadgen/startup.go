@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -17,8 +18,13 @@ import (
 
 // StartupOptions are the settings of `starling-load startup`.
 type StartupOptions struct {
-	// Binary is the starling binary; DataDir its data directory.
-	Binary, DataDir string
+	// Binary is the starling binary.
+	Binary string
+	// DataDir is the data directory of a server on SQLite (serve --data);
+	// Store the DSN of the PostgreSQL database of one on PostgreSQL (serve
+	// --store), postgres://user:password@host:5432/dbname. Exactly one of
+	// them is set.
+	DataDir, Store string
 	// Aggregators is how many aggregators DataDir must hold, PerAccount
 	// of them in each account (AWS's default quota is 50).
 	Aggregators, PerAccount int
@@ -46,8 +52,12 @@ type StartupRun struct {
 
 // StartupReport is the outcome of `starling-load startup`.
 type StartupReport struct {
-	Binary      string `json:"binary"`
-	DataDir     string `json:"data"`
+	Binary string `json:"binary"`
+	// Backend is the server's storage: BackendSQLite in DataDir, or
+	// BackendPostgres in the database of Store (its password masked).
+	Backend     string `json:"backend"`
+	DataDir     string `json:"data,omitempty"`
+	Store       string `json:"store,omitempty"`
 	Aggregators int    `json:"aggregators"`
 	Accounts    int    `json:"accounts"`
 	// Created counts the aggregators created before measuring.
@@ -59,13 +69,64 @@ type StartupReport struct {
 	Listening     Stats        `json:"listening"`
 }
 
+// The storage backends a startup can measure.
+const (
+	// BackendSQLite is a server keeping its state in SQLite under --data.
+	BackendSQLite = "sqlite"
+	// BackendPostgres is a server keeping its state in the PostgreSQL
+	// database of --store.
+	BackendPostgres = "postgres"
+)
+
+// Where names the storage the report's server started on, for people: its
+// data directory, or its database with the password masked.
+func (r *StartupReport) Where() string {
+	if r.Backend == BackendPostgres {
+		return "PostgreSQL " + r.Store
+	}
+	return r.DataDir
+}
+
+// storage returns the serve flags that choose the server's storage, the
+// backend they select and where, for the report; it refuses options that
+// set neither or both of DataDir and Store, or a Store that is not a
+// PostgreSQL URL.
+func (o StartupOptions) storage() (flags []string, backend, where string, err error) {
+	switch {
+	case (o.DataDir == "") == (o.Store == ""):
+		return nil, "", "", errors.New("want exactly one of a data directory (--data) and a PostgreSQL database (--store)")
+	case o.Store != "":
+		if u, err := url.Parse(o.Store); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return nil, "", "", errors.New("store: want a PostgreSQL URL, postgres://user:password@host:5432/dbname")
+		}
+		return []string{"--store", o.Store}, BackendPostgres, RedactDSN(o.Store), nil
+	default:
+		return []string{"--data", o.DataDir}, BackendSQLite, o.DataDir, nil
+	}
+}
+
+// RedactDSN returns the PostgreSQL URL dsn with its password, in the user
+// information or a password parameter, replaced by "xxxxx", for reports and
+// logs. A DSN that does not parse as a URL is replaced as a whole.
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable DSN)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
 // StartupAccount is the i-th account holding aggregators: 100000000000+i.
 func StartupAccount(i int) string { return strconv.Itoa(100000000000 + i) }
 
-// Startup measures `starling serve` starting on a data directory holding
-// o.Aggregators aggregators. If the directory does not hold them yet, it
-// starts the binary once, creates the missing ones and stops it with
-// SIGTERM. Then it starts the binary o.Runs times and measures from exec to
+// Startup measures `starling serve` starting on a data directory (or a
+// PostgreSQL database) holding o.Aggregators aggregators. If it does not
+// hold them yet, it starts the binary once, creates the missing ones and
+// stops it with SIGTERM. Then it starts the binary o.Runs times and measures from exec to
 // the first successful signed DescribeConfigurationAggregators.
 func Startup(ctx context.Context, o StartupOptions) (*StartupReport, error) {
 	progress := o.Progress
@@ -75,15 +136,23 @@ func Startup(ctx context.Context, o StartupOptions) (*StartupReport, error) {
 	if o.PerAccount < 1 || o.Aggregators < 1 || o.Runs < 1 {
 		return nil, errors.New("aggregators, per-account and runs must be at least 1")
 	}
-	accounts := (o.Aggregators + o.PerAccount - 1) / o.PerAccount
-	var extra []string
-	if o.PerAccount > 50 {
-		extra = []string{"--max-aggregators", strconv.Itoa(o.PerAccount)}
+	args, backend, where, err := o.storage()
+	if err != nil {
+		return nil, err
 	}
-	rep := &StartupReport{Binary: o.Binary, DataDir: o.DataDir, Aggregators: o.Aggregators, Accounts: accounts}
+	accounts := (o.Aggregators + o.PerAccount - 1) / o.PerAccount
+	if o.PerAccount > 50 {
+		args = append(args, "--max-aggregators", strconv.Itoa(o.PerAccount))
+	}
+	rep := &StartupReport{Binary: o.Binary, Backend: backend, Aggregators: o.Aggregators, Accounts: accounts}
+	if backend == BackendPostgres {
+		rep.Store = where
+	} else {
+		rep.DataDir = where
+	}
 
-	fmt.Fprintf(progress, "checking %s for %d aggregators in %d accounts\n", o.DataDir, o.Aggregators, accounts)
-	srv, err := StartServer(ctx, o.Binary, o.DataDir, extra...)
+	fmt.Fprintf(progress, "checking %s for %d aggregators in %d accounts\n", rep.Where(), o.Aggregators, accounts)
+	srv, err := StartServer(ctx, o.Binary, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +170,7 @@ func Startup(ctx context.Context, o StartupOptions) (*StartupReport, error) {
 
 	var firsts, listens []time.Duration
 	for i := range o.Runs {
-		run, listed, err := measureStart(ctx, o, extra)
+		run, listed, err := measureStart(ctx, o, args)
 		if err != nil {
 			return nil, fmt.Errorf("run %d: %w", i+1, err)
 		}
@@ -201,11 +270,11 @@ func listNames(ctx context.Context, c *Client) (map[string]bool, error) {
 	}
 }
 
-// measureStart starts the binary once and times it; it also returns how
-// many aggregators the first response listed.
-func measureStart(ctx context.Context, o StartupOptions, extra []string) (StartupRun, int, error) {
+// measureStart starts the binary once with the serve flags args and times
+// it; it also returns how many aggregators the first response listed.
+func measureStart(ctx context.Context, o StartupOptions, args []string) (StartupRun, int, error) {
 	start := time.Now()
-	srv, err := StartServer(ctx, o.Binary, o.DataDir, extra...)
+	srv, err := StartServer(ctx, o.Binary, args...)
 	if err != nil {
 		return StartupRun{}, 0, err
 	}
@@ -248,11 +317,12 @@ type Server struct {
 	stopErr  error
 }
 
-// StartServer runs `binary serve --addr 127.0.0.1:0 --data dataDir
-// --log-format json` plus extra, and waits for its "starling listening" log
-// line. The rest of its log is read and dropped.
-func StartServer(ctx context.Context, binary, dataDir string, extra ...string) (*Server, error) {
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--log-format", "json"}, extra...)
+// StartServer runs `binary serve --addr 127.0.0.1:0 --log-format json`
+// plus args, which choose its storage (--data DIR or --store DSN) and any
+// other settings, and waits for its "starling listening" log line. The rest
+// of its log is read and dropped.
+func StartServer(ctx context.Context, binary string, args ...string) (*Server, error) {
+	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)
 	cmd := exec.Command(binary, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
