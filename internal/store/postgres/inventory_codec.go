@@ -1,0 +1,383 @@
+package postgres
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/starlingcfg/starling/internal/inventory"
+)
+
+// The encodings of the columns of inventory_versions that are neither
+// plain text nor the configuration:
+//
+//   - supplementary is a compact binary encoding (the SQLite backend's),
+//     because it must keep every byte of each value as recorded, which
+//     jsonb would not (it re-encodes numbers, spacing, escapes):
+//     uvarint n, then n × (string name, string value), sorted by name,
+//     each string a uvarint length and the bytes;
+//   - tags is a jsonb object of the tags;
+//   - relationships is a jsonb array of objects with the members
+//     resourceType, resourceId, resourceName and relationshipName (AWS's
+//     names), those that are empty left out, in the item's order.
+//
+// tags and relationships are jsonb so that the query engine can reach them
+// in SQL; they are strings only, which jsonb keeps exactly. Empty maps and
+// lists are NULL (sent as "" and turned into NULL by the statement).
+
+var errInvCodec = errors.New("postgres: inventory: malformed encoded column")
+
+func invAppendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func invAppendBytes(dst, s []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// invAppendSupplementary encodes supplementary values; it returns dst
+// unchanged for an empty map.
+func invAppendSupplementary(dst []byte, sup map[string]json.RawMessage) []byte {
+	if len(sup) == 0 {
+		return dst
+	}
+	keys := make([]string, 0, len(sup))
+	for k := range sup {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	dst = binary.AppendUvarint(dst, uint64(len(keys)))
+	for _, k := range keys {
+		dst = invAppendString(dst, k)
+		dst = invAppendBytes(dst, sup[k])
+	}
+	return dst
+}
+
+// invDecoder reads the binary encoding; the first malformed read sets err,
+// after which every read returns zero values.
+type invDecoder struct {
+	b   []byte
+	err error
+}
+
+func (d *invDecoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errInvCodec
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *invDecoder) bytes() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errInvCodec
+		return nil
+	}
+	s := d.b[:n:n]
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *invDecoder) string() string { return string(d.bytes()) }
+
+// count reads a number of entries, each at least least bytes long.
+func (d *invDecoder) count(least int) int {
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b)/least) {
+		d.err = errInvCodec
+	}
+	if d.err != nil {
+		return 0
+	}
+	return int(n)
+}
+
+func (d *invDecoder) done() error {
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errInvCodec
+	}
+	return d.err
+}
+
+// invDecodeSupplementary decodes supplementary values, which share b's
+// memory.
+func invDecodeSupplementary(b []byte) (map[string]json.RawMessage, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	d := invDecoder{b: b}
+	n := d.count(2)
+	m := make(map[string]json.RawMessage, n)
+	for range n {
+		k := d.string()
+		m[k] = json.RawMessage(d.bytes())
+	}
+	return m, d.done()
+}
+
+// invAppendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD (jsonb takes only UTF-8); "<", ">" and "&" are left as they are.
+func invAppendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// invAppendTags encodes tags as a JSON object, sorted by key; it returns
+// dst unchanged for an empty map.
+func invAppendTags(dst []byte, tags map[string]string) []byte {
+	if len(tags) == 0 {
+		return dst
+	}
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	dst = append(dst, '{')
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = invAppendJSONString(dst, k)
+		dst = append(dst, ':')
+		dst = invAppendJSONString(dst, tags[k])
+	}
+	return append(dst, '}')
+}
+
+// invRelationship is a relationship as the jsonb column holds it.
+type invRelationship struct {
+	ResourceType     string `json:"resourceType,omitempty"`
+	ResourceID       string `json:"resourceId,omitempty"`
+	ResourceName     string `json:"resourceName,omitempty"`
+	RelationshipName string `json:"relationshipName,omitempty"`
+}
+
+// invAppendRelationships encodes rels as a JSON array; it returns dst
+// unchanged for none.
+func invAppendRelationships(dst []byte, rels []inventory.Relationship) []byte {
+	if len(rels) == 0 {
+		return dst
+	}
+	dst = append(dst, '[')
+	for i, r := range rels {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '{')
+		first := true
+		for _, m := range [...]struct{ name, value string }{
+			{"resourceType", r.ResourceType}, {"resourceId", r.ResourceID},
+			{"resourceName", r.ResourceName}, {"relationshipName", r.Name},
+		} {
+			if m.value == "" {
+				continue
+			}
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = append(dst, '"')
+			dst = append(dst, m.name...)
+			dst = append(dst, '"', ':')
+			dst = invAppendJSONString(dst, m.value)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
+}
+
+func invDecodeTags(b []byte) (map[string]string, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, errInvCodec
+	}
+	return m, nil
+}
+
+func invDecodeRelationships(b []byte) ([]inventory.Relationship, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var rs []invRelationship
+	if err := json.Unmarshal(b, &rs); err != nil {
+		return nil, errInvCodec
+	}
+	rels := make([]inventory.Relationship, len(rs))
+	for i, r := range rs {
+		rels[i] = inventory.Relationship{ResourceType: r.ResourceType, ResourceID: r.ResourceID, ResourceName: r.ResourceName, Name: r.RelationshipName}
+	}
+	return rels, nil
+}
+
+// Limits of PostgreSQL's numeric, which jsonb stores numbers in: 131072
+// digits before the decimal point, 16383 after. invJSONBSafe stays well
+// within them.
+const (
+	invMaxIntDigits  = 131000
+	invMaxFracDigits = 16000
+)
+
+// invJSONBSafe reports whether PostgreSQL's jsonb input takes the document
+// b: JSON in valid UTF-8, without the escape \u0000 or a lone surrogate
+// (which jsonb refuses), and without a number beyond numeric's range. It
+// errs on the side of false: a document it refuses is stored all the same,
+// without its jsonb form.
+func invJSONBSafe(b []byte) bool {
+	if len(b) == 0 || !utf8.Valid(b) || !json.Valid(b) {
+		return false
+	}
+	// b is valid JSON, so a scan that skips strings sees every number, and
+	// one inside strings sees every escape.
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			for i++; b[i] != '"'; i++ {
+				if b[i] != '\\' {
+					continue
+				}
+				i++
+				if b[i] != 'u' {
+					continue
+				}
+				r := invHex4(b[i+1 : i+5])
+				i += 4
+				switch {
+				case r == 0:
+					return false
+				case r >= 0xd800 && r < 0xdc00: // a high surrogate: a low one must follow
+					if i+6 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
+						if r2 := invHex4(b[i+3 : i+7]); r2 >= 0xdc00 && r2 < 0xe000 {
+							i += 6
+							continue
+						}
+					}
+					return false
+				case r >= 0xdc00 && r < 0xe000:
+					return false
+				}
+			}
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := i
+			for j < len(b) && invNumberByte(b[j]) {
+				j++
+			}
+			if !invNumberFits(b[i:j]) {
+				return false
+			}
+			i = j - 1
+		}
+	}
+	return true
+}
+
+func invNumberByte(c byte) bool {
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+}
+
+// invHex4 decodes four hex digits (valid JSON has them after \u).
+func invHex4(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		}
+	}
+	return r
+}
+
+// invNumberFits reports whether the JSON number n fits numeric, counting
+// its digits and exponent.
+func invNumberFits(n []byte) bool {
+	intDigits, fracDigits, i := 0, 0, 0
+	if i < len(n) && n[i] == '-' {
+		i++
+	}
+	for ; i < len(n) && n[i] >= '0' && n[i] <= '9'; i++ {
+		intDigits++
+	}
+	if i < len(n) && n[i] == '.' {
+		for i++; i < len(n) && n[i] >= '0' && n[i] <= '9'; i++ {
+			fracDigits++
+		}
+	}
+	exp := 0
+	if i < len(n) && (n[i] == 'e' || n[i] == 'E') {
+		i++
+		neg := false
+		if i < len(n) && (n[i] == '+' || n[i] == '-') {
+			neg = n[i] == '-'
+			i++
+		}
+		for ; i < len(n); i++ {
+			exp = exp*10 + int(n[i]-'0')
+			if exp > invMaxIntDigits {
+				return false
+			}
+		}
+		if neg {
+			exp = -exp
+		}
+	}
+	return intDigits+max(exp, 0) <= invMaxIntDigits && fracDigits+max(-exp, 0) <= invMaxFracDigits
+}

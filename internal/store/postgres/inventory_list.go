@@ -1,0 +1,286 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strings"
+
+	"github.com/starlingcfg/starling/internal/inventory"
+)
+
+// List order is the primary key of inventory_resources, (account_id,
+// region, type, resource_id), so a page is a walk along it that stops at
+// the page's end, never a sort of everything the query admits. Each page
+// is one statement of one of three shapes (invListSQL):
+//
+//   - Every source (AllSources) without a type or region filter: one range
+//     of the primary key, from the cursor on (a row comparison on the
+//     four columns, which the index seeks to).
+//
+//   - A set of sources: the sources, sorted and without duplicates in Go
+//     (crossed with the filter's types, if any, so that every one is a
+//     prefix of the primary key), are arrays, unnested WITH ORDINALITY;
+//     for each, a LATERAL subquery reads its range of the primary key in
+//     order, at most a page of it. PostgreSQL knows that an ordinality
+//     column comes out sorted, so the ORDER BY ordinality, type, id on top
+//     is an Incremental Sort of one source's page at a time, under the
+//     LIMIT: a page reads the sources from the cursor's on until it is
+//     full, whatever the scope's size (an aggregator of 10,000 accounts),
+//     and never sorts the scope. The cursor's source starts after the
+//     cursor's key; the sources before it are left out of the arrays.
+//
+//   - Every source with a type or region filter: the same LATERAL walk,
+//     over the (account, region, type) prefixes that inventory_counts lists
+//     for them, read in primary-key order (counts with n = 0 hold only
+//     deleted resources and are skipped unless IncludeDeleted), rather than
+//     the whole primary key with a filter.
+//
+// The versions are joined to the page's resources only, after the LIMIT.
+
+// invListSQL returns the statement and arguments of the page of up to
+// limit+1 latest versions that sc and f admit after the key after (nil:
+// from the start); srcs are invSources(sc). ok is false when nothing can be
+// admitted.
+func invListSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, after *inventory.Key, limit int) (q string, a invArgs, ok bool) {
+	if sc.All && f.AccountID != "" && f.Region != "" {
+		// One source.
+		sc, srcs = &inventory.Scope{}, []inventory.Source{{AccountID: f.AccountID, Region: f.Region}}
+	}
+	var page, order string
+	switch {
+	case sc.All && len(f.ResourceTypes) == 0 && f.Region == "":
+		page, order, ok = invListRange(&a, f, after, limit)
+	case sc.All:
+		page, order, ok = invListCounts(&a, f, after, limit)
+	default:
+		page, order, ok = invListSources(&a, invNarrow(srcs, f), f, after, limit)
+	}
+	if !ok {
+		return "", nil, false
+	}
+	// The LIMIT 1 keeps the planner from turning the LATERAL into a join
+	// it could hash (reading every version): each of the page's resources
+	// looks its latest version up in the primary key of inventory_versions.
+	// The page's own order is kept (a nested loop keeps its outer side's),
+	// so nothing is sorted here.
+	return `SELECT ` + invItemCols + `
+FROM (` + page + `) r
+CROSS JOIN LATERAL (
+  SELECT * FROM inventory_versions v WHERE v.rid = r.rid AND v.state_id = r.state_id LIMIT 1) v
+ORDER BY ` + order, a, true
+}
+
+// invPageCols are the columns of a page's resources.
+const invPageCols = "r.account_id, r.region, r.type, r.resource_id, r.rid, r.state_id"
+
+// invListRange reads every source's resources along the primary key. Like
+// the other two, it returns the page's statement and the ORDER BY of its
+// rows (as r) that keeps the page's order.
+func invListRange(a *invArgs, f *inventory.Filter, after *inventory.Key, limit int) (page, order string, ok bool) {
+	var conds []string
+	if f.AccountID != "" {
+		conds = append(conds, "r.account_id = "+a.add(f.AccountID))
+	}
+	if after != nil {
+		conds = append(conds, "(r.account_id, r.region, r.type, r.resource_id) > ("+
+			a.add(after.AccountID)+", "+a.add(after.Region)+", "+a.add(after.ResourceType)+", "+a.add(after.ResourceID)+")")
+	}
+	conds = append(conds, invFilterConds(a, "r", f, false, f.IncludeDeleted)...)
+	return "SELECT " + invPageCols + " FROM inventory_resources r" + invWhere(conds) +
+			" ORDER BY r.account_id, r.region, r.type, r.resource_id LIMIT " + a.add(limit+1),
+		"r.account_id, r.region, r.type, r.resource_id", true
+}
+
+// invListSources reads the sources srcs (sorted, without duplicates), one
+// LATERAL range of the primary key each.
+func invListSources(a *invArgs, srcs []inventory.Source, f *inventory.Filter, after *inventory.Key, limit int) (page, order string, ok bool) {
+	types := invSortedSet(f.ResourceTypes)
+	var acc, reg, typ, fromType, fromID []string
+	for _, src := range srcs {
+		if after != nil && invCmpSource(src, after.Source) < 0 {
+			continue // before the cursor's source
+		}
+		cursorSource := after != nil && src == after.Source
+		if len(types) == 0 {
+			ft, fi := "", "" // every type and id is larger: none is empty
+			if cursorSource {
+				ft, fi = after.ResourceType, after.ResourceID
+			}
+			acc, reg, fromType, fromID = append(acc, src.AccountID), append(reg, src.Region), append(fromType, ft), append(fromID, fi)
+			continue
+		}
+		for _, t := range types {
+			fi := ""
+			if cursorSource {
+				if c := strings.Compare(t, after.ResourceType); c < 0 {
+					continue
+				} else if c == 0 {
+					fi = after.ResourceID
+				}
+			}
+			acc, reg, typ, fromID = append(acc, src.AccountID), append(reg, src.Region), append(typ, t), append(fromID, fi)
+		}
+	}
+	if len(acc) == 0 {
+		return "", "", false
+	}
+	lim := a.add(limit + 1)
+	if len(types) == 0 {
+		return `SELECT s.ord, x.* FROM unnest(` + a.add(acc) + `::text[], ` + a.add(reg) + `::text[], ` + a.add(fromType) + `::text[], ` + a.add(fromID) + `::text[])
+  WITH ORDINALITY AS s(account_id, region, from_type, from_id, ord)
+CROSS JOIN LATERAL (
+  SELECT ` + invPageCols + ` FROM inventory_resources r
+  WHERE r.account_id = s.account_id AND r.region = s.region AND (r.type, r.resource_id) > (s.from_type, s.from_id)` +
+			invAnd(invFilterConds(a, "r", f, false, f.IncludeDeleted)) + `
+  ORDER BY r.type, r.resource_id LIMIT ` + lim + `) x
+ORDER BY s.ord, x.type, x.resource_id LIMIT ` + lim, "r.ord, r.type, r.resource_id", true
+	}
+	return `SELECT s.ord, x.* FROM unnest(` + a.add(acc) + `::text[], ` + a.add(reg) + `::text[], ` + a.add(typ) + `::text[], ` + a.add(fromID) + `::text[])
+  WITH ORDINALITY AS s(account_id, region, type, from_id, ord)
+CROSS JOIN LATERAL (
+  SELECT ` + invPageCols + ` FROM inventory_resources r
+  WHERE r.account_id = s.account_id AND r.region = s.region AND r.type = s.type AND r.resource_id > s.from_id` +
+		invAnd(invFilterConds(a, "r", f, true, f.IncludeDeleted)) + `
+  ORDER BY r.resource_id LIMIT ` + lim + `) x
+ORDER BY s.ord, x.resource_id LIMIT ` + lim, "r.ord, r.resource_id", true
+}
+
+// invListCounts reads every source's resources of the filter's types or
+// region, through the prefixes inventory_counts lists for them.
+func invListCounts(a *invArgs, f *inventory.Filter, after *inventory.Key, limit int) (page, order string, ok bool) {
+	types := invSortedSet(f.ResourceTypes)
+	conds := invIn(a, "c.type", types)
+	if f.AccountID != "" {
+		conds = append(conds, "c.account_id = "+a.add(f.AccountID))
+	}
+	if f.Region != "" {
+		conds = append(conds, "c.region = "+a.add(f.Region))
+	}
+	if !f.IncludeDeleted {
+		conds = append(conds, "c.n > 0")
+	}
+	from := ""
+	if after != nil {
+		ca, cr, ct := a.add(after.AccountID), a.add(after.Region), a.add(after.ResourceType)
+		// With one type, (account_id, region) is what orders the prefixes,
+		// and inventory_counts_type seeks to it; the three columns are
+		// needed to skip the cursor's source's earlier types otherwise.
+		conds = append(conds, "(c.account_id, c.region) >= ("+ca+", "+cr+")")
+		if len(types) != 1 {
+			conds = append(conds, "(c.account_id, c.region, c.type) >= ("+ca+", "+cr+", "+ct+")")
+		}
+		// The cursor's prefix resumes after its id; the later ones start at
+		// their beginning (no id is empty).
+		from = " AND r.resource_id > CASE WHEN (c.account_id, c.region, c.type) = (" + ca + ", " + cr + ", " + ct + ") THEN " +
+			a.add(after.ResourceID) + " ELSE '' END"
+	}
+	// With one type, the planner knows the type is constant in the page
+	// and orders it without; the outer ORDER BY must say the same for the
+	// page's order to be kept.
+	order = "r.account_id, r.region, r.type, r.resource_id"
+	if len(types) == 1 {
+		order = "r.account_id, r.region, r.resource_id"
+	}
+	lim := a.add(limit + 1)
+	return `SELECT c.account_id, c.region, c.type, x.resource_id, x.rid, x.state_id FROM inventory_counts c
+CROSS JOIN LATERAL (
+  SELECT ` + invPageCols + ` FROM inventory_resources r
+  WHERE r.account_id = c.account_id AND r.region = c.region AND r.type = c.type` + from +
+		invAnd(invFilterConds(a, "r", f, true, f.IncludeDeleted)) + `
+  ORDER BY r.resource_id LIMIT ` + lim + `) x` + invWhere(conds) + `
+ORDER BY c.account_id, c.region, c.type, x.resource_id LIMIT ` + lim, order, true
+}
+
+// List implements [inventory.Store.List]: one statement per page, keyset
+// paginated on (account_id, region, type, resource_id).
+func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.ListPage, error) {
+	if err := s.checkOpen(); err != nil {
+		return inventory.ListPage{}, err
+	}
+	if q.Scope == nil {
+		return inventory.ListPage{}, errInvNilScope
+	}
+	if q.Limit <= 0 {
+		return inventory.ListPage{}, fmt.Errorf("postgres: inventory: List: limit %d is not positive", q.Limit)
+	}
+	srcs := invSources(q.Scope)
+	fp := invFingerprint(invCursorList, q.Scope.All, srcs, &q.Filter)
+	var after *inventory.Key
+	if q.Cursor != "" {
+		k, err := invDecodeListCursor(q.Cursor, fp)
+		if err != nil {
+			return inventory.ListPage{}, err
+		}
+		after = &k
+	}
+	items, more, err := s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
+	if err != nil {
+		return inventory.ListPage{}, err
+	}
+	page := inventory.ListPage{Items: items}
+	if more {
+		page.Next = invEncodeListCursor(fp, items[len(items)-1].Key)
+	}
+	return page, nil
+}
+
+// list reads up to limit latest versions after the key after (nil: from
+// the start) and reports whether there are more.
+func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter,
+	after *inventory.Key, limit int) ([]inventory.Item, bool, error) {
+	q, a, ok := invListSQL(sc, srcs, f, after, limit)
+	if !ok {
+		return nil, false, ctx.Err()
+	}
+	rows, err := s.db.pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, false, invErr("List", err)
+	}
+	items := make([]inventory.Item, 0, min(limit, 1024))
+	more, err := invCollect(rows, &items, limit)
+	if err != nil {
+		return nil, false, invErr("List", err)
+	}
+	return items, more, nil
+}
+
+// Scan implements [inventory.Store.Scan] as a sequence of List pages of
+// InventoryOptions.ScanPage items, each read in its own statement, so that
+// no connection is held while the consumer works and no more than a page is
+// in memory.
+func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[inventory.Item, error] {
+	return func(yield func(inventory.Item, error) bool) {
+		if err := s.checkOpen(); err != nil {
+			yield(inventory.Item{}, err)
+			return
+		}
+		if q.Scope == nil {
+			yield(inventory.Item{}, errInvNilScope)
+			return
+		}
+		srcs := invSources(q.Scope)
+		var after *inventory.Key
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(inventory.Item{}, err)
+				return
+			}
+			items, more, err := s.list(ctx, q.Scope, srcs, &q.Filter, after, s.opts.ScanPage)
+			if err != nil {
+				yield(inventory.Item{}, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if !more {
+				return
+			}
+			last := items[len(items)-1].Key
+			after = &last
+		}
+	}
+}

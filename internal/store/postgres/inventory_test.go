@@ -1,0 +1,862 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/inventorytest"
+	"github.com/starlingcfg/starling/internal/store"
+	"github.com/starlingcfg/starling/internal/store/postgres/pgtest"
+)
+
+// invOpenDB opens a DB on dsn, closed when t ends.
+func invOpenDB(t testing.TB, dsn string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), dsn, Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
+func TestInventoryConformance(t *testing.T) {
+	pgtest.BaseDSN(t) // skips the whole suite without PostgreSQL
+	inventorytest.Run(t, func(t *testing.T) inventory.Store {
+		return NewInventory(invOpenDB(t, pgtest.DSN(t)), InventoryOptions{})
+	})
+}
+
+var (
+	invSrcA = inventory.Source{AccountID: "111111111111", Region: "us-east-1"}
+	invSrcB = inventory.Source{AccountID: "222222222222", Region: "eu-west-1"}
+	invT0   = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+)
+
+// invTestItem returns version stateID of the resource (src, typ, id).
+func invTestItem(src inventory.Source, typ, id string, stateID int64) inventory.Item {
+	return inventory.Item{
+		Key:           inventory.Key{Source: src, ResourceType: typ, ResourceID: id},
+		StateID:       stateID,
+		CaptureTime:   invT0.Add(time.Duration(stateID) * time.Minute),
+		Status:        inventory.StatusOK,
+		Version:       "1.3",
+		AWSRegion:     src.Region,
+		ARN:           "arn:aws:x:" + src.Region + ":" + src.AccountID + ":" + id,
+		Configuration: json.RawMessage(fmt.Sprintf(`{"id":%q,"state":%d}`, id, stateID)),
+	}
+}
+
+// TestInventoryLockAcrossProcesses checks that LockSource excludes across
+// two DBs (two pools, as two replicas would have) on one database.
+func TestInventoryLockAcrossProcesses(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	inv1 := NewInventory(invOpenDB(t, dsn), InventoryOptions{})
+	inv2 := NewInventory(invOpenDB(t, dsn), InventoryOptions{})
+	ctx := t.Context()
+
+	unlock1, err := inv1.LockSource(ctx, invSrcA)
+	if err != nil {
+		t.Fatalf("LockSource on 1: %v", err)
+	}
+	wait, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	_, err = inv2.LockSource(wait, invSrcA)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("LockSource on 2 of the source 1 holds: got %v, want context.DeadlineExceeded", err)
+	}
+	// Another source is free (these two do not share a key).
+	if invSourceLockKey(invSrcA) == invSourceLockKey(invSrcB) {
+		t.Fatal("the test's sources share a lock key")
+	}
+	unlockB, err := inv2.LockSource(ctx, invSrcB)
+	if err != nil {
+		t.Fatalf("LockSource on 2 of another source: %v", err)
+	}
+	unlockB()
+
+	// A waiter on 2 gets the lock when 1 releases it, not before.
+	got := make(chan func(), 1)
+	go func() {
+		unlock, err := inv2.LockSource(ctx, invSrcA)
+		if err != nil {
+			t.Error(err)
+			close(got)
+			return
+		}
+		got <- unlock
+	}()
+	select {
+	case <-got:
+		t.Fatal("2 took the lock that 1 holds")
+	case <-time.After(200 * time.Millisecond):
+	}
+	unlock1()
+	var unlock2 func()
+	select {
+	case unlock2 = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("2 did not get the lock after 1 released it")
+	}
+	if unlock2 == nil {
+		return
+	}
+	wait, cancel = context.WithTimeout(ctx, 100*time.Millisecond)
+	_, err = inv1.LockSource(wait, invSrcA)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("LockSource on 1 of the source 2 holds: got %v, want context.DeadlineExceeded", err)
+	}
+	unlock2()
+	// The cancelled waits took nothing behind the holders' backs.
+	wait, cancel = context.WithTimeout(ctx, 5*time.Second)
+	unlock, err := inv1.LockSource(wait, invSrcA)
+	cancel()
+	if err != nil {
+		t.Fatalf("LockSource after every holder released: %v", err)
+	}
+	unlock()
+
+	// Under contention from both processes, one holder at a time.
+	var holders, most, rounds atomic.Int32
+	var wg sync.WaitGroup
+	for _, inv := range []*Inventory{inv1, inv2, inv1, inv2, inv1, inv2} {
+		wg.Go(func() {
+			for range 15 {
+				unlock, err := inv.LockSource(ctx, invSrcA)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				n := holders.Add(1)
+				for {
+					m := most.Load()
+					if n <= m || most.CompareAndSwap(m, n) {
+						break
+					}
+				}
+				time.Sleep(100 * time.Microsecond)
+				holders.Add(-1)
+				rounds.Add(1)
+				unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if m := most.Load(); m != 1 {
+		t.Errorf("LockSource let %d holders in at once across two DBs, want 1", m)
+	}
+	if r := rounds.Load(); r != 6*15 {
+		t.Errorf("%d rounds, want %d", r, 6*15)
+	}
+}
+
+// TestInventoryReplicas writes overlapping batches from two Inventories on
+// two DBs (two replicas) at once: every version is stored once, each
+// resource's latest is its largest StateID, and the counts are right.
+func TestInventoryReplicas(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	invs := []*Inventory{
+		NewInventory(invOpenDB(t, dsn), InventoryOptions{}),
+		NewInventory(invOpenDB(t, dsn), InventoryOptions{}),
+	}
+	types := []string{"AWS::EC2::Instance", "AWS::S3::Bucket"}
+	srcs := []inventory.Source{invSrcA, invSrcB}
+	var keys []inventory.Key
+	for _, src := range srcs {
+		for _, typ := range types {
+			for i := range 40 {
+				keys = append(keys, inventory.Key{Source: src, ResourceType: typ, ResourceID: fmt.Sprintf("r-%03d", i)})
+			}
+		}
+	}
+	const (
+		writers = 4 // per Inventory
+		batches = 25
+	)
+	// Every writer writes random versions 1..30 of random keys, in random
+	// order; the version of (key, StateID) is the same whoever writes it,
+	// and every third StateID of a key is a deletion.
+	version := func(k inventory.Key, state int64) inventory.Item {
+		it := invTestItem(k.Source, k.ResourceType, k.ResourceID, state)
+		if state%3 == 0 {
+			it.Status = inventory.StatusResourceDeleted
+			it.Configuration = json.RawMessage("null")
+		}
+		return it
+	}
+	type written struct {
+		items []inventory.Item
+		res   inventory.WriteResult
+	}
+	var mu sync.Mutex
+	var all []written
+	var wg sync.WaitGroup
+	for w := range 2 * writers {
+		inv := invs[w%2]
+		r := rand.New(rand.NewPCG(uint64(w), 42))
+		wg.Go(func() {
+			for range batches {
+				var batch []inventory.Item
+				for range 20 + r.IntN(60) {
+					batch = append(batch, version(keys[r.IntN(len(keys))], 1+r.Int64N(30)))
+				}
+				res, err := inv.Write(t.Context(), batch)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				all = append(all, written{batch, res})
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("Write attempts run again: %d and %d", invs[0].retries.Load(), invs[1].retries.Load())
+	if t.Failed() {
+		return
+	}
+
+	latest := map[inventory.Key]int64{}
+	distinct := map[inventory.Key]map[int64]bool{}
+	var total inventory.WriteResult
+	items := 0
+	for _, w := range all {
+		total.Add(w.res)
+		items += len(w.items)
+		for _, it := range w.items {
+			latest[it.Key] = max(latest[it.Key], it.StateID)
+			if distinct[it.Key] == nil {
+				distinct[it.Key] = map[int64]bool{}
+			}
+			distinct[it.Key][it.StateID] = true
+		}
+	}
+	versions := 0
+	for _, ss := range distinct {
+		versions += len(ss)
+	}
+	// Each distinct version was stored by exactly one Write.
+	if got := total.New + total.Superseded; got != versions {
+		t.Errorf("New + Superseded over every Write: %d, want %d distinct versions (%+v)", got, versions, total)
+	}
+	if got := total.New + total.Superseded + total.Unchanged; got != items {
+		t.Errorf("results over every Write count %d items, want %d", got, items)
+	}
+	wantCount := map[string]int64{}
+	for k, state := range latest {
+		for _, inv := range invs {
+			got, err := inv.Get(t.Context(), k)
+			if err != nil || got.StateID != state {
+				t.Errorf("Get(%v): got StateID %d, %v; want %d", k, got.StateID, err, state)
+			}
+		}
+		page, err := invs[0].History(t.Context(), inventory.HistoryQuery{Key: k, Chronological: true, Limit: 100})
+		if err != nil || len(page.Items) != len(distinct[k]) {
+			t.Errorf("History(%v): got %d versions, %v; want %d", k, len(page.Items), err, len(distinct[k]))
+		}
+		if state%3 != 0 {
+			wantCount[k.AccountID+"/"+k.Region+"/"+k.ResourceType]++
+		}
+	}
+	for _, src := range srcs {
+		res, err := invs[1].Count(t.Context(), inventory.CountQuery{Scope: inventory.OneSource(src), GroupBy: inventory.GroupResourceType})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want inventory.CountResult
+		for _, typ := range types {
+			if n := wantCount[src.AccountID+"/"+src.Region+"/"+typ]; n > 0 {
+				want.Total += n
+				want.Groups = append(want.Groups, inventory.Group{Key: typ, Count: n})
+			}
+		}
+		slices.SortFunc(want.Groups, func(a, b inventory.Group) int { return strings.Compare(a.Key, b.Key) })
+		if res.Total != want.Total || !slices.Equal(res.Groups, want.Groups) {
+			t.Errorf("Count of %v: got %+v, want %+v", src, res, want)
+		}
+	}
+	// The counts table agrees with the resources table.
+	var mismatched int
+	err := invs[0].db.Pool().QueryRow(t.Context(), `SELECT count(*) FROM (
+  SELECT account_id, region, type, count(*) FILTER (WHERE NOT deleted) AS n FROM inventory_resources GROUP BY 1, 2, 3) r
+FULL JOIN inventory_counts c USING (account_id, region, type)
+WHERE r.n IS DISTINCT FROM c.n`).Scan(&mismatched)
+	if err != nil || mismatched != 0 {
+		t.Errorf("inventory_counts: %d rows disagree with inventory_resources, %v", mismatched, err)
+	}
+}
+
+// TestInventoryClose checks that Close leaves the DB open and makes the
+// Inventory's calls fail.
+func TestInventoryClose(t *testing.T) {
+	db := invOpenDB(t, pgtest.DSN(t))
+	inv := NewInventory(db, InventoryOptions{})
+	it := invTestItem(invSrcA, "AWS::S3::Bucket", "b", 1)
+	if _, err := inv.Write(t.Context(), []inventory.Item{it}); err != nil {
+		t.Fatal(err)
+	}
+	if err := inv.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := inv.Close(); !errors.Is(err, ErrInventoryClosed) {
+		t.Errorf("second Close: got %v, want ErrInventoryClosed", err)
+	}
+	all := inventory.AllSources()
+	calls := map[string]func() error{
+		"Write":    func() error { _, err := inv.Write(t.Context(), []inventory.Item{it}); return err },
+		"Get":      func() error { _, err := inv.Get(t.Context(), it.Key); return err },
+		"BatchGet": func() error { _, err := inv.BatchGet(t.Context(), []inventory.Key{it.Key}); return err },
+		"List":     func() error { _, err := inv.List(t.Context(), inventory.ListQuery{Scope: all, Limit: 1}); return err },
+		"Count":    func() error { _, err := inv.Count(t.Context(), inventory.CountQuery{Scope: all}); return err },
+		"History": func() error {
+			_, err := inv.History(t.Context(), inventory.HistoryQuery{Key: it.Key, Limit: 1})
+			return err
+		},
+		"Prune":      func() error { _, err := inv.Prune(t.Context(), invSrcA, invT0); return err },
+		"Reset":      func() error { return inv.Reset(t.Context()) },
+		"LockSource": func() error { _, err := inv.LockSource(t.Context(), invSrcA); return err },
+		"Scan": func() error {
+			for _, err := range inv.Scan(t.Context(), inventory.ScanQuery{Scope: all}) {
+				return err
+			}
+			return nil
+		},
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, ErrInventoryClosed) {
+			t.Errorf("%s after Close: got %v, want ErrInventoryClosed", name, err)
+		}
+	}
+	// The DB is still open: another Inventory on it reads the write.
+	got, err := NewInventory(db, InventoryOptions{}).Get(t.Context(), it.Key)
+	if err != nil || got.StateID != 1 {
+		t.Errorf("Get on a new Inventory of the same DB: got %+v, %v", got, err)
+	}
+}
+
+// TestInventoryUnavailable checks that every call on a database that
+// cannot be reached fails with store.ErrUnavailable. It needs no
+// PostgreSQL: the pool connects lazily, to a port nobody listens on.
+func TestInventoryUnavailable(t *testing.T) {
+	cfg, err := pgxpool.ParseConfig("postgres://starling:x@127.0.0.1:1/starling?connect_timeout=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	inv := NewInventory(&DB{pool: pool}, InventoryOptions{})
+	defer inv.Close()
+	it := invTestItem(invSrcA, "AWS::S3::Bucket", "b", 1)
+	all := inventory.AllSources()
+	calls := map[string]func() error{
+		"Write":    func() error { _, err := inv.Write(t.Context(), []inventory.Item{it}); return err },
+		"Get":      func() error { _, err := inv.Get(t.Context(), it.Key); return err },
+		"BatchGet": func() error { _, err := inv.BatchGet(t.Context(), []inventory.Key{it.Key, it.Key}); return err },
+		"List":     func() error { _, err := inv.List(t.Context(), inventory.ListQuery{Scope: all, Limit: 1}); return err },
+		"Count":    func() error { _, err := inv.Count(t.Context(), inventory.CountQuery{Scope: all}); return err },
+		"History": func() error {
+			_, err := inv.History(t.Context(), inventory.HistoryQuery{Key: it.Key, Limit: 1})
+			return err
+		},
+		"Prune":      func() error { _, err := inv.Prune(t.Context(), invSrcA, invT0); return err },
+		"Reset":      func() error { return inv.Reset(t.Context()) },
+		"LockSource": func() error { _, err := inv.LockSource(t.Context(), invSrcA); return err },
+		"Scan": func() error {
+			for _, err := range inv.Scan(t.Context(), inventory.ScanQuery{Scope: all}) {
+				return err
+			}
+			return nil
+		},
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("%s on an unreachable database: got %v, want store.ErrUnavailable", name, err)
+		}
+	}
+}
+
+// TestInventoryConfigurationDoc checks the jsonb form of the configuration
+// that the query engine will read: filled from the bytes, and NULL (with
+// the bytes still stored) for a document jsonb refuses.
+func TestInventoryConfigurationDoc(t *testing.T) {
+	db := invOpenDB(t, pgtest.DSN(t))
+	inv := NewInventory(db, InventoryOptions{})
+	docs := []struct {
+		config string
+		doc    string // configuration_doc ->> 'a', or "NULL"
+	}{
+		{`{"a":"x","b":[1,2]}`, "x"},
+		{`{"a":12345678901234567890}`, "12345678901234567890"},
+		{`{"a":"\ud83d\ude00"}`, "😀"},
+		{`null`, "NULL"},
+		{`{"a":"\u0000"}`, "NULL"},
+		{`{"a":"\ud800"}`, "NULL"},
+		{`{"a":"\udc00x"}`, "NULL"},
+		{`{"a":1e200000}`, "NULL"},
+		{`{"a":1e-17000}`, "NULL"},
+		{`{"a":`, "NULL"},
+		{"{\"a\":\"\xff\"}", "NULL"},
+		{``, "NULL"},
+	}
+	var items []inventory.Item
+	for i, d := range docs {
+		it := invTestItem(invSrcA, "AWS::S3::Bucket", fmt.Sprintf("b%02d", i), 1)
+		it.Configuration = json.RawMessage(d.config)
+		items = append(items, it)
+	}
+	if _, err := inv.Write(t.Context(), items); err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range docs {
+		var got *string
+		var raw []byte
+		err := db.Pool().QueryRow(t.Context(), `SELECT v.configuration_doc ->> 'a', v.configuration FROM inventory_resources r
+JOIN inventory_versions v ON v.rid = r.rid WHERE r.resource_id = $1`, items[i].ResourceID).Scan(&got, &raw)
+		if err != nil {
+			t.Fatalf("%s: %v", d.config, err)
+		}
+		gotS := "NULL"
+		if got != nil {
+			gotS = *got
+		}
+		if gotS != d.doc {
+			t.Errorf("configuration_doc of %s: got %s, want %s", d.config, gotS, d.doc)
+		}
+		if string(raw) != d.config {
+			t.Errorf("configuration of %s: got %q", d.config, raw)
+		}
+		it, err := inv.Get(t.Context(), items[i].Key)
+		if err != nil || string(it.Configuration) != d.config {
+			t.Errorf("Get of %s: got %q, %v", d.config, it.Configuration, err)
+		}
+	}
+}
+
+func TestInventoryJSONBSafe(t *testing.T) {
+	for _, tt := range []struct {
+		doc  string
+		want bool
+	}{
+		{`{}`, true},
+		{`null`, true},
+		{`{"s":"a\"b\\c\/\n\u00e9"}`, true},
+		{`{"s":"\ud83d\ude00"}`, true},
+		{`{"s":"\uD83D\uDE00"}`, true},
+		{`{"n":[1,-2.5,3e10,-4E-3,1e400,12345678901234567890]}`, true},
+		{``, false},
+		{`{`, false},
+		{"\"\xff\"", false},
+		{`"\u0000"`, false},
+		{`"\ud800"`, false},
+		{`"\ud800\u0041"`, false},
+		{`"\udc00"`, false},
+		{`1e131001`, false},
+		{`1e-16001`, false},
+		{`1` + strings.Repeat("0", 200000), false},
+	} {
+		if got := invJSONBSafe([]byte(tt.doc)); got != tt.want {
+			t.Errorf("invJSONBSafe(%.40q): got %v, want %v", tt.doc, got, tt.want)
+		}
+	}
+}
+
+func TestInventoryCodec(t *testing.T) {
+	tags := map[string]string{"Name": "x", "": "empty key", "q\"\\": "<&>\n\t\x01", "ünï": "cödé"}
+	b := invAppendTags(nil, tags)
+	got, err := invDecodeTags(b)
+	if err != nil || !equalMaps(got, tags) {
+		t.Errorf("tags: got %v, %v from %s", got, err, b)
+	}
+	rels := []inventory.Relationship{
+		{ResourceType: "AWS::EC2::VPC", ResourceID: "vpc-1", Name: "Is contained in Vpc"},
+		{ResourceType: "AWS::IAM::Role", ResourceName: "r\"", Name: "Is associated with Role"},
+		{ResourceType: "AWS::EC2::VPC", ResourceID: "vpc-1", Name: "Is contained in Vpc"},
+	}
+	b = invAppendRelationships(nil, rels)
+	gotRels, err := invDecodeRelationships(b)
+	if err != nil || !slices.Equal(gotRels, rels) {
+		t.Errorf("relationships: got %v, %v from %s", gotRels, err, b)
+	}
+	// Invalid UTF-8 becomes U+FFFD rather than a document jsonb refuses.
+	if b := invAppendJSONString(nil, "a\xffb"); string(b) != `"a\ufffdb"` || !json.Valid(b) {
+		t.Errorf("invalid UTF-8: got %s", b)
+	}
+	sup := map[string]json.RawMessage{"A": json.RawMessage(`{"x": 1.50}`), "B": json.RawMessage(`"<b>"`)}
+	gotSup, err := invDecodeSupplementary(invAppendSupplementary(nil, sup))
+	if err != nil || len(gotSup) != 2 || string(gotSup["A"]) != string(sup["A"]) || string(gotSup["B"]) != string(sup["B"]) {
+		t.Errorf("supplementary: got %v, %v", gotSup, err)
+	}
+	if _, err := invDecodeSupplementary([]byte{5, 1}); err == nil {
+		t.Error("a malformed supplementary column decoded")
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestInventoryQueryPlans checks, with EXPLAIN, that a page of a List
+// walks the primary key in order rather than sorting what the query
+// admits: for an aggregator (a set of many sources and a type), for a
+// type across every source, and for every source. The plans are logged
+// (go test -v).
+func TestInventoryQueryPlans(t *testing.T) {
+	db := invOpenDB(t, pgtest.DSN(t))
+	inv := NewInventory(db, InventoryOptions{})
+	types := []string{"AWS::EC2::Instance", "AWS::S3::Bucket", "AWS::IAM::Role"}
+	var srcs []inventory.Source
+	var batch []inventory.Item
+	for a := range 200 {
+		src := inventory.Source{AccountID: fmt.Sprintf("%012d", 100000000000+a), Region: "us-east-1"}
+		srcs = append(srcs, src)
+		for i := range 30 {
+			batch = append(batch, invTestItem(src, types[i%len(types)], fmt.Sprintf("r-%04d", i), 1))
+		}
+		if len(batch) >= 1000 {
+			if _, err := inv.Write(t.Context(), batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if _, err := inv.Write(t.Context(), batch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool().Exec(t.Context(), "ANALYZE inventory_resources, inventory_versions, inventory_counts"); err != nil {
+		t.Fatal(err)
+	}
+	// Every other source, from the 50th on: a scope of 100 of the 200.
+	var scope []inventory.Source
+	for i := 0; i < len(srcs); i += 2 {
+		scope = append(scope, srcs[i])
+	}
+	after := &inventory.Key{Source: srcs[50], ResourceType: types[1], ResourceID: "r-0013"}
+	for _, tt := range []struct {
+		name  string
+		scope *inventory.Scope
+		f     inventory.Filter
+	}{
+		{"aggregator: a set of sources and a type", &inventory.Scope{Sources: scope}, inventory.Filter{ResourceTypes: types[1:2]}},
+		{"a set of sources", &inventory.Scope{Sources: scope}, inventory.Filter{}},
+		{"a set of sources and two types", &inventory.Scope{Sources: scope}, inventory.Filter{ResourceTypes: types[:2]}},
+		{"a type across every source", inventory.AllSources(), inventory.Filter{ResourceTypes: types[1:2]}},
+		{"every source", inventory.AllSources(), inventory.Filter{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			q, args, ok := invListSQL(tt.scope, invSources(tt.scope), &tt.f, after, 100)
+			if !ok {
+				t.Fatal("no statement")
+			}
+			for _, mode := range []string{"custom", "generic"} {
+				plan := invExplain(t, db, mode, q, args)
+				t.Logf("%s plan:\n%s", mode, plan)
+				// No sort but incremental ones of one source's (or one
+				// prefix's) page at a time, no hash of a table, no
+				// sequential scan: a page reads a page.
+				for line := range strings.Lines(plan) {
+					line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "->"))
+					if line == "Sort" || strings.HasPrefix(line, "Seq Scan") || strings.HasPrefix(line, "Hash") {
+						t.Errorf("%s plan: %q: the query reads more than a page", mode, line)
+					}
+				}
+			}
+			// And the statement's rows are the model's.
+			page, err := inv.List(t.Context(), inventory.ListQuery{Scope: tt.scope, Filter: tt.f, Limit: 100})
+			if err != nil || len(page.Items) != 100 {
+				t.Errorf("List: got %d items, %v", len(page.Items), err)
+			}
+		})
+	}
+}
+
+// invExplain returns the plan of q with args: with mode "custom", the plan
+// for these arguments; with "generic", the plan a prepared statement uses
+// for any (which PostgreSQL may switch to after five executions), through
+// PREPARE and EXPLAIN EXECUTE under plan_cache_mode force_generic_plan, on
+// a connection of its own.
+func invExplain(t *testing.T, db *DB, mode, q string, args []any) string {
+	t.Helper()
+	conn, err := db.Pool().Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	stmt := "EXPLAIN (COSTS OFF) " + q
+	if mode == "generic" {
+		if _, err := conn.Exec(t.Context(), "SET plan_cache_mode = force_generic_plan"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(t.Context(), "PREPARE inv_explained AS "+q); err != nil {
+			t.Fatalf("PREPARE: %v", err)
+		}
+		defer func() {
+			_, _ = conn.Exec(context.Background(), "DEALLOCATE inv_explained")
+			_, _ = conn.Exec(context.Background(), "RESET plan_cache_mode")
+		}()
+		// EXECUTE takes no parameters of its own: the arguments are literals.
+		ps := make([]string, len(args))
+		for i, arg := range args {
+			ps[i] = invLiteral(t, arg)
+		}
+		stmt = "EXPLAIN (COSTS OFF) EXECUTE inv_explained(" + strings.Join(ps, ", ") + ")"
+		args = nil
+	}
+	rows, err := conn.Query(t.Context(), stmt, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN: %v", err)
+	}
+	var b strings.Builder
+	var line string
+	for rows.Next() {
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// invLiteral returns arg as an SQL literal.
+func invLiteral(t *testing.T, arg any) string {
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	switch v := arg.(type) {
+	case string:
+		return quote(v)
+	case int:
+		return strconv.Itoa(v)
+	case []string:
+		q := make([]string, len(v))
+		for i, s := range v {
+			q[i] = quote(s)
+		}
+		return "ARRAY[" + strings.Join(q, ", ") + "]::text[]"
+	}
+	t.Fatalf("invLiteral: %T", arg)
+	return ""
+}
+
+// The benchmark writes generated CIs, as the SQLite backend's
+// BenchmarkInventoryWrite does (internal/store/sqlite/inventory_bench_test.go):
+// simple but realistic ones (AWS-like ids, ARNs, names, a configuration
+// document of about 1 KB, tags, relationships, some supplementary
+// configuration and a few deletions), in sources of 5,000 resources each,
+// in batches of 1,000, plus a second version of every tenth resource.
+// STARLING_BENCH_CIS sets the number of resources (100,000 by default):
+//
+//	STARLING_TEST_POSTGRES=... go test -run '^$' -bench BenchmarkInventoryWrite -benchtime 1x ./internal/store/postgres
+func BenchmarkInventoryWrite(b *testing.B) {
+	n := invBenchCIs(b)
+	var cis int
+	var spent time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		db := invOpenDB(b, pgtest.DSN(b))
+		inv := NewInventory(db, InventoryOptions{})
+		b.StartTimer()
+		var items []inventory.Item
+		for batch := 0; batch*invBenchBatch < n; batch++ {
+			b.StopTimer()
+			items = invBenchBatchItems(batch, n, items)
+			b.StartTimer()
+			start := time.Now()
+			if _, err := inv.Write(b.Context(), items); err != nil {
+				b.Fatal(err)
+			}
+			spent += time.Since(start)
+			cis += len(items)
+		}
+	}
+	b.ReportMetric(float64(cis)/spent.Seconds(), "CIs/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkInventoryWriteConcurrent writes the same CIs as
+// BenchmarkInventoryWrite from 4 goroutines at once, each taking the next
+// batch (so mostly other resources, sometimes the same sources), as
+// replicas ingesting different deliveries do. CIs/s is their total.
+func BenchmarkInventoryWriteConcurrent(b *testing.B) {
+	n := invBenchCIs(b)
+	const writers = 4
+	var cis atomic.Int64
+	var spent time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		db := invOpenDB(b, pgtest.DSN(b))
+		inv := NewInventory(db, InventoryOptions{})
+		b.StartTimer()
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range writers {
+			wg.Go(func() {
+				var items []inventory.Item
+				for {
+					batch := int(next.Add(1) - 1)
+					if batch*invBenchBatch >= n {
+						return
+					}
+					items = invBenchBatchItems(batch, n, items)
+					if _, err := inv.Write(b.Context(), items); err != nil {
+						b.Error(err)
+						return
+					}
+					cis.Add(int64(len(items)))
+				}
+			})
+		}
+		wg.Wait()
+		spent += time.Since(start)
+	}
+	b.ReportMetric(float64(cis.Load())/spent.Seconds(), "CIs/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// invBenchCIs returns STARLING_BENCH_CIS, or 100,000.
+func invBenchCIs(b *testing.B) int {
+	if s := os.Getenv("STARLING_BENCH_CIS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v <= 0 {
+			b.Fatalf("STARLING_BENCH_CIS=%q: want a positive number", s)
+		}
+		return v
+	}
+	return 100000
+}
+
+const (
+	invBenchBatch      = 1000 // CIs per Write
+	invBenchPerSource  = 5000 // resources per (account, region)
+	invBenchRegionsPer = 2    // regions per account
+)
+
+var invBenchRegions = []string{"us-east-1", "eu-west-1"}
+
+var invBenchTypes = []struct{ typ, prefix, service, arnPath string }{
+	{"AWS::EC2::Instance", "i-", "ec2", "instance/"},
+	{"AWS::EC2::Volume", "vol-", "ec2", "volume/"},
+	{"AWS::EC2::SecurityGroup", "sg-", "ec2", "security-group/"},
+	{"AWS::EC2::NetworkInterface", "eni-", "ec2", "network-interface/"},
+	{"AWS::EC2::Subnet", "subnet-", "ec2", "subnet/"},
+	{"AWS::EC2::VPC", "vpc-", "ec2", "vpc/"},
+	{"AWS::S3::Bucket", "", "s3", ""},
+	{"AWS::IAM::Role", "AROA", "iam", "role/"},
+	{"AWS::Lambda::Function", "", "lambda", "function:"},
+	{"AWS::RDS::DBInstance", "db-", "rds", "db:"},
+}
+
+// invBenchKey returns the key of the i-th resource.
+func invBenchKey(i int) inventory.Key {
+	s := i / invBenchPerSource
+	src := inventory.Source{
+		AccountID: fmt.Sprintf("%012d", 100000000000+s/invBenchRegionsPer),
+		Region:    invBenchRegions[s%invBenchRegionsPer],
+	}
+	t := invBenchTypes[i%len(invBenchTypes)]
+	r := rand.New(rand.NewPCG(uint64(i), 7))
+	var id string
+	switch t.prefix {
+	case "":
+		id = fmt.Sprintf("%s-%s-%06d", []string{"app", "logs", "data", "web"}[i%4], t.service, i)
+	case "AROA":
+		id = fmt.Sprintf("AROA%016X", r.Uint64())
+	default:
+		id = fmt.Sprintf("%s%017x", t.prefix, r.Uint64()>>4)
+	}
+	return inventory.Key{Source: src, ResourceType: t.typ, ResourceID: id}
+}
+
+var invBenchBase = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// invBenchItem returns version v of the i-th resource.
+func invBenchItem(i, v int) inventory.Item {
+	k := invBenchKey(i)
+	t := invBenchTypes[i%len(invBenchTypes)]
+	capture := invBenchBase.Add(time.Duration(i)*time.Second + time.Duration(v)*time.Hour)
+	name := fmt.Sprintf("%s-%s-%d", []string{"prod", "staging", "dev"}[i%3], strings.ToLower(t.service), i)
+	awsRegion := k.Region
+	if t.service == "iam" {
+		awsRegion = "global"
+	}
+	it := inventory.Item{
+		Key:                  k,
+		StateID:              capture.UnixMilli(),
+		CaptureTime:          capture,
+		Status:               inventory.StatusOK,
+		Version:              "1.3",
+		AWSRegion:            awsRegion,
+		ResourceName:         name,
+		ARN:                  fmt.Sprintf("arn:aws:%s:%s:%s:%s%s", t.service, awsRegion, k.AccountID, t.arnPath, k.ResourceID),
+		AvailabilityZone:     k.Region + string(rune('a'+i%3)),
+		ResourceCreationTime: invBenchBase.Add(-time.Duration(i) * time.Minute),
+		Tags:                 map[string]string{"Name": name, "env": []string{"prod", "staging", "dev"}[i%3], "team": "team-" + strconv.Itoa(i%17)},
+		Relationships: []inventory.Relationship{
+			{ResourceType: "AWS::EC2::VPC", ResourceID: fmt.Sprintf("vpc-%017x", i%97), Name: "Is contained in Vpc"},
+			{ResourceType: "AWS::EC2::SecurityGroup", ResourceID: fmt.Sprintf("sg-%017x", i%89), Name: "Is associated with SecurityGroup"},
+		},
+	}
+	if i%5 == 0 {
+		it.SupplementaryConfiguration = map[string]json.RawMessage{
+			"IsRequesterPaysEnabled":        json.RawMessage("false"),
+			"BucketVersioningConfiguration": json.RawMessage(`{"status":"Enabled","isMfaDeleteEnabled":null}`),
+		}
+	}
+	it.Configuration = json.RawMessage(fmt.Sprintf(`{"resourceId":%q,"name":%q,"state":{"code":16,"name":"running"},"version":%d,`+
+		`"instanceType":"m5.large","imageId":"ami-0abcdef1234567890","subnetId":"subnet-%08x","vpcId":"vpc-%08x",`+
+		`"privateIpAddress":"10.%d.%d.%d","blockDeviceMappings":[{"deviceName":"/dev/xvda","ebs":{"volumeId":"vol-%017x","status":"attached","deleteOnTermination":true}}],`+
+		`"securityGroups":[{"groupName":"default","groupId":"sg-%08x"}],"tags":[{"key":"Name","value":%q},{"key":"env","value":"prod"}],`+
+		`"monitoring":{"state":"disabled"},"placement":{"availabilityZone":%q,"tenancy":"default"},"hypervisor":"xen","architecture":"x86_64",`+
+		`"rootDeviceType":"ebs","rootDeviceName":"/dev/xvda","ebsOptimized":false,"enaSupport":true,"sourceDestCheck":true,`+
+		`"iamInstanceProfile":{"arn":"arn:aws:iam::%s:instance-profile/app","id":"AIPA%016X"},"launchTime":"2025-01-01T00:00:00.000Z",`+
+		`"cpuOptions":{"coreCount":1,"threadsPerCore":2},"metadataOptions":{"httpTokens":"required","httpPutResponseHopLimit":2,"httpEndpoint":"enabled"}}`,
+		k.ResourceID, name, v, i%4096, i%4096, i%200, (i/200)%250, i%250+1, i, i%89, name, it.AvailabilityZone, k.AccountID, i))
+	if v > 0 && i%50 == 0 {
+		it.Status = inventory.StatusResourceDeleted
+		it.Configuration = json.RawMessage("null")
+	}
+	return it
+}
+
+// invBenchBatchItems returns the CIs of batch number batch of a store of
+// n: the first version of resources [batch*invBenchBatch, ...), and for
+// every tenth resource a second version as well.
+func invBenchBatchItems(batch, n int, dst []inventory.Item) []inventory.Item {
+	dst = dst[:0]
+	for i := batch * invBenchBatch; i < (batch+1)*invBenchBatch && i < n; i++ {
+		dst = append(dst, invBenchItem(i, 0))
+		if i%10 == 0 {
+			dst = append(dst, invBenchItem(i, 1))
+		}
+	}
+	return dst
+}
