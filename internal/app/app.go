@@ -28,7 +28,6 @@ import (
 	"github.com/starlingcfg/starling/internal/pagetoken"
 	"github.com/starlingcfg/starling/internal/server"
 	"github.com/starlingcfg/starling/internal/sigv4"
-	"github.com/starlingcfg/starling/internal/store/sqlite"
 	"github.com/starlingcfg/starling/internal/stsservice"
 )
 
@@ -48,15 +47,14 @@ type Options struct {
 // App is an assembled Starling: its stores, services and HTTP handler,
 // not yet listening.
 type App struct {
-	handler   http.Handler
-	store     *sqlite.Store
-	inventory *sqlite.Inventory
-	log       *slog.Logger
+	handler http.Handler
+	backend *backend
+	log     *slog.Logger
 }
 
-// New opens the stores in cfg.DataDir, the control-plane store and the
-// configuration-item store beside it, and builds the services and the
-// handler. Close releases them.
+// New opens the stores (in cfg.DataDir, or the PostgreSQL database of
+// cfg.Store): the control-plane store and the configuration-item store; and
+// builds the services and the handler. Close releases them.
 func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	log := opts.Logger
 	if log == nil {
@@ -66,23 +64,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	sync := sqlite.SyncFull
-	if cfg.Sync == config.SyncNormal {
-		sync = sqlite.SyncNormal
-	}
-	st, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{Sync: sync, Logger: log})
+	b, err := openBackend(ctx, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+		return nil, err
 	}
-	inv, err := sqlite.OpenInventory(ctx, cfg.DataDir, sqlite.InventoryOptions{Sync: sync, Logger: log})
-	if err != nil {
-		_ = st.Close()
-		return nil, fmt.Errorf("open inventory in %s: %w", cfg.DataDir, err)
-	}
+	st, inv := b.store, b.inventory
 	key, err := pagetoken.LoadKey(ctx, st)
 	if err != nil {
-		_ = inv.Close()
-		_ = st.Close()
+		_ = b.Close()
 		return nil, fmt.Errorf("load token key: %w", err)
 	}
 	tokens := pagetoken.NewCodec(key)
@@ -113,15 +102,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// The backup endpoint is unauthenticated too: refused in verify mode.
 	var backup func(context.Context, string, io.Writer) error
 	if cfg.Auth != config.AuthVerify {
-		backup = func(ctx context.Context, database string, w io.Writer) error {
-			if database == server.BackupDatabaseInventory {
-				return inv.Backup(ctx, w)
-			}
-			return st.Backup(ctx, w)
-		}
+		backup = b.backup
 	}
 	reg := prometheus.NewRegistry()
-	registerStoreMetrics(reg, st)
+	if b.register != nil {
+		b.register(reg)
+	}
 	handler := server.New(server.Options{
 		APIs: []server.API{{
 			Name:         "config",
@@ -157,33 +143,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		// nil in the default accept mode: the Resolver names the caller.
 		Authenticator: auth,
 	})
-	return &App{handler: handler, store: st, inventory: inv, log: log}, nil
-}
-
-// registerStoreMetrics exports the store's group-commit counters, from which
-// an operator reads the average batch (updates per commit) and how many
-// commits one fsync covered.
-func registerStoreMetrics(reg prometheus.Registerer, st *sqlite.Store) {
-	for _, c := range []struct {
-		name, help string
-		get        func(sqlite.Stats) int64
-	}{
-		{"starling_store_commits_total", "SQLite transactions committed by the store's writer.", func(s sqlite.Stats) int64 { return s.Commits }},
-		{"starling_store_updates_total", "Updates committed; divided by commits, the average group-commit batch.", func(s sqlite.Stats) int64 { return s.Updates }},
-		{"starling_store_syncs_total", "fsyncs of the write-ahead log; commits divided by syncs is how many commits one fsync made durable.", func(s sqlite.Stats) int64 { return s.Syncs }},
-	} {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
-			func() float64 { return float64(c.get(st.Stats())) }))
-	}
+	return &App{handler: handler, backend: b, log: log}, nil
 }
 
 // Handler is the app's HTTP handler.
 func (a *App) Handler() http.Handler { return a.handler }
 
 // Close closes the stores.
-func (a *App) Close() error {
-	return errors.Join(a.inventory.Close(), a.store.Close())
-}
+func (a *App) Close() error { return a.backend.Close() }
 
 // Run serves Starling as cfg says until ctx is done, then shuts down.
 func Run(ctx context.Context, cfg config.Config, opts Options) error {
@@ -226,7 +193,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	}
 	log.Info("starling listening",
 		slog.String("addr", ln.Addr().String()),
-		slog.String("data", cfg.DataDir),
+		a.backend.where,
 		slog.String("version", opts.Version),
 		slog.Duration("startup", time.Since(start)))
 	if opts.Ready != nil {

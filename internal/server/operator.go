@@ -142,6 +142,10 @@ func (s *Server) serveReset(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// BackupDisabledBody is the answer to a backup request on a server without
+// one: in verify mode, and on PostgreSQL (whose own tools back it up).
+const BackupDisabledBody = `{"error":"backup is disabled on this server: in --auth verify mode, and with --store (back PostgreSQL up with its own tools, such as pg_dump)"}`
+
 // serveBackup streams Options.Backup's copy of the database that the
 // query parameter database names (BackupDatabaseStarling when absent;
 // another name is a 400). An error before
@@ -157,7 +161,7 @@ func (s *Server) serveBackup(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, `{"error":"use POST"}`)
 		return
 	case s.backup == nil:
-		writeJSON(w, http.StatusForbidden, `{"error":"backup is disabled on this server"}`)
+		writeJSON(w, http.StatusForbidden, BackupDisabledBody)
 		return
 	}
 	database := r.URL.Query().Get("database")

@@ -191,7 +191,7 @@ func TestBackup(t *testing.T) {
 		s := New(Options{})
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, operatorRequest(http.MethodPost, PathBackup))
-		if rec.Code != http.StatusForbidden || rec.Body.String() != `{"error":"backup is disabled on this server"}` {
+		if rec.Code != http.StatusForbidden || rec.Body.String() != BackupDisabledBody {
 			t.Errorf("= %d %s; want 403 disabled", rec.Code, rec.Body)
 		}
 	})
