@@ -8,12 +8,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
+
+	"github.com/starlingcfg/starling/internal/apptest"
+	"github.com/starlingcfg/starling/internal/store/postgres/pgtest"
 )
 
 // buildBinary builds cmd/starling into a temporary directory.
@@ -86,14 +90,32 @@ func TestCrash_AcknowledgedWritesSurviveKill9(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
-	for _, mode := range []string{"normal", "full"} {
-		t.Run("sync="+mode, func(t *testing.T) { crashAndCheck(t, bin, "--sync", mode) })
+	for _, args := range crashModes() {
+		t.Run(strings.Join(args, " "), func(t *testing.T) { crashAndCheck(t, bin, args...) })
 	}
+}
+
+// crashModes are the settings each crash test runs with: SQLite's two
+// --sync modes, or, when the suite runs on PostgreSQL, a --store of the
+// test's own (which the restarted process opens again).
+func crashModes() [][]string {
+	if apptest.Postgres() {
+		return [][]string{{"--store"}}
+	}
+	return [][]string{{"--sync", "normal"}, {"--sync", "full"}}
+}
+
+// withStore completes a "--store" mode with a new PostgreSQL schema.
+func withStore(t *testing.T, args []string) []string {
+	if len(args) == 1 && args[0] == "--store" {
+		return []string{"--store", pgtest.DSN(t)}
+	}
+	return args
 }
 
 func crashAndCheck(t *testing.T, bin string, args ...string) {
 	data := t.TempDir()
-	args = append(args, "--max-aggregators", "1000000")
+	args = append(withStore(t, args), "--max-aggregators", "1000000")
 	p := startProcess(t, bin, data, args...)
 	s := &server{t: t, url: p.url}
 	c := s.config(acctA, "us-east-1")

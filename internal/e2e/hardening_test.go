@@ -26,6 +26,7 @@ import (
 
 	"github.com/starlingcfg/starling/internal/app"
 	"github.com/starlingcfg/starling/internal/config"
+	starserver "github.com/starlingcfg/starling/internal/server"
 )
 
 // The region of a credential scope must be a region code, in both modes and
@@ -221,6 +222,7 @@ func TestHardening_ResetFromAWebPage(t *testing.T) {
 // The backup endpoint has the same guard and, being unauthenticated, is
 // disabled in verify mode.
 func TestHardening_Backup(t *testing.T) {
+	skipOnPostgres(t, "the backup endpoint copies SQLite's databases; PostgreSQL is backed up with its own tools")
 	s := startServer(t)
 	if r := s.operatorPost(t, "/_starling/backup", "", "Origin", "http://evil.example"); r.status != http.StatusForbidden || !strings.Contains(r.raw, "Origin") {
 		t.Errorf("backup from a web page = %d %s; want 403", r.status, r.raw)
@@ -230,12 +232,12 @@ func TestHardening_Backup(t *testing.T) {
 		t.Errorf("GET backup = %d %s; want 405", r.status, r.raw)
 	}
 	v := startVerifyServer(t, nil)
-	if r := v.operatorPost(t, "/_starling/backup", ""); r.status != http.StatusForbidden || r.raw != `{"error":"backup is disabled on this server"}` {
+	if r := v.operatorPost(t, "/_starling/backup", ""); r.status != http.StatusForbidden || r.raw != starserver.BackupDisabledBody {
 		t.Errorf("backup in verify mode = %d %s; want 403 disabled", r.status, r.raw)
 	}
 
 	r := s.operatorPost(t, "/_starling/backup", "")
-	if r.status == http.StatusForbidden && r.raw == `{"error":"backup is disabled on this server"}` {
+	if r.status == http.StatusForbidden && r.raw == starserver.BackupDisabledBody {
 		// internal/app enables the endpoint once the store can copy itself.
 		t.Skip("the store has no Backup method yet")
 	}
@@ -258,6 +260,7 @@ func TestHardening_Backup(t *testing.T) {
 // `starling backup` fetches them). A server started on the copy answers
 // with what the first one held, configuration items included.
 func TestHardening_BackupHoldsConfigurationItems(t *testing.T) {
+	skipOnPostgres(t, "the backup endpoint copies SQLite's databases; PostgreSQL is backed up with its own tools")
 	ctx := context.Background()
 	s := startServer(t)
 	c := s.config(acctA, "us-east-1")

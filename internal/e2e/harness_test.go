@@ -19,6 +19,7 @@ import (
 	"github.com/starlingcfg/starling/internal/apptest"
 	"github.com/starlingcfg/starling/internal/clock"
 	"github.com/starlingcfg/starling/internal/config"
+	"github.com/starlingcfg/starling/internal/store/postgres/pgtest"
 )
 
 // testEpoch is where every test's fake clock starts.
@@ -30,6 +31,9 @@ type server struct {
 	url     string
 	clock   *clock.Fake
 	dataDir string
+	// store is the PostgreSQL DSN the server keeps its state in, when the
+	// suite runs on PostgreSQL (STARLING_E2E_STORE=postgres); "" on SQLite.
+	store string
 	// stop shuts the server down; later calls do nothing.
 	stop func()
 }
@@ -47,18 +51,31 @@ func launch(t *testing.T, logger *slog.Logger, clk *clock.Fake, opts ...func(*co
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
+	if apptest.Postgres() {
+		cfg.Store = pgtest.DSN(t)
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	url, stop := apptest.Start(t, cfg, app.Options{Clock: clk, Logger: logger})
-	return &server{t: t, url: url, clock: clk, dataDir: cfg.DataDir, stop: stop}
+	return &server{t: t, url: url, clock: clk, dataDir: cfg.DataDir, store: cfg.Store, stop: stop}
 }
 
-// restart stops the server and starts a new one on the same data directory.
+// skipOnPostgres skips a test of something only the embedded SQLite store
+// has (its data directory, its backup), when the suite runs on PostgreSQL.
+func skipOnPostgres(t *testing.T, why string) {
+	t.Helper()
+	if apptest.Postgres() {
+		t.Skip("SQLite only: " + why)
+	}
+}
+
+// restart stops the server and starts a new one on the same data
+// directory (or PostgreSQL schema).
 func (s *server) restart(opts ...func(*config.Config)) *server {
 	s.t.Helper()
 	s.stop()
-	return startServer(s.t, append([]func(*config.Config){func(c *config.Config) { c.DataDir = s.dataDir }}, opts...)...)
+	return startServer(s.t, append([]func(*config.Config){func(c *config.Config) { c.DataDir, c.Store = s.dataDir, s.store }}, opts...)...)
 }
 
 // config returns an AWS Config client signing with the access key in region.

@@ -28,8 +28,8 @@ func TestCrash_AcknowledgedItemsSurviveKill9(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
-	for _, mode := range []string{"normal", "full"} {
-		t.Run("sync="+mode, func(t *testing.T) { crashItemsAndCheck(t, bin, "--sync", mode) })
+	for _, args := range crashModes() {
+		t.Run(strings.Join(args, " "), func(t *testing.T) { crashItemsAndCheck(t, bin, args...) })
 	}
 }
 
@@ -44,6 +44,7 @@ const (
 func crashItemsAndCheck(t *testing.T, bin string, args ...string) {
 	const region = "us-east-1"
 	data := t.TempDir()
+	args = withStore(t, args)
 	p := startProcess(t, bin, data, args...)
 	startRecording(t, (&server{t: t, url: p.url}).config(acctA, region), nil)
 
