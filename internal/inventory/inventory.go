@@ -12,10 +12,13 @@
 package inventory
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"iter"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -36,11 +39,33 @@ type Source struct {
 	Region    string
 }
 
+// CompareSources orders sources by AccountID, then Region (the order of
+// List): it returns -1, 0 or +1 as a is before, the same as or after b.
+func CompareSources(a, b Source) int {
+	return cmp.Or(strings.Compare(a.AccountID, b.AccountID), strings.Compare(a.Region, b.Region))
+}
+
 // Key identifies one resource in one source.
 type Key struct {
 	Source
 	ResourceType string
 	ResourceID   string
+}
+
+// Check returns an error naming the first empty field of k (what Store.Write
+// refuses), or nil.
+func (k Key) Check() error {
+	switch {
+	case k.AccountID == "":
+		return errors.New("empty account id")
+	case k.Region == "":
+		return errors.New("empty region")
+	case k.ResourceType == "":
+		return errors.New("empty resource type")
+	case k.ResourceID == "":
+		return errors.New("empty resource id")
+	}
+	return nil
 }
 
 // Configuration item statuses (ConfigurationItemStatus in the AWS model).
@@ -116,6 +141,17 @@ type Scope struct {
 	Sources []Source
 }
 
+// SortedSources returns the scope's sources in a new slice, sorted
+// (CompareSources) and without duplicates, or nil if the scope admits all.
+func (sc *Scope) SortedSources() []Source {
+	if sc.All {
+		return nil
+	}
+	srcs := slices.Clone(sc.Sources)
+	slices.SortFunc(srcs, CompareSources)
+	return slices.Compact(srcs)
+}
+
 // OneSource returns the scope of a single source.
 func OneSource(s Source) *Scope { return &Scope{Sources: []Source{s}} }
 
@@ -140,6 +176,27 @@ type Filter struct {
 	// IncludeDeleted also admits resources whose latest version records
 	// their deletion.
 	IncludeDeleted bool
+}
+
+// AdmitsSource reports whether f's AccountID and Region admit the source.
+func (f *Filter) AdmitsSource(src Source) bool {
+	return (f.AccountID == "" || src.AccountID == f.AccountID) && (f.Region == "" || src.Region == f.Region)
+}
+
+// NarrowSources returns the sources of srcs that f's AccountID and Region
+// admit, in their order: srcs itself if f has neither, else a new slice
+// (nil if none is admitted).
+func (f *Filter) NarrowSources(srcs []Source) []Source {
+	if f.AccountID == "" && f.Region == "" {
+		return srcs
+	}
+	var in []Source
+	for _, src := range srcs {
+		if f.AdmitsSource(src) {
+			in = append(in, src)
+		}
+	}
+	return in
 }
 
 // Cursor resumes a paged read after the last item of the previous page. It
@@ -233,6 +290,39 @@ type HistoryPage struct {
 type ScanQuery struct {
 	Scope  *Scope
 	Filter Filter
+}
+
+// ScanPages returns the sequence of the items of successive pages, for a
+// backend whose Scan reads List pages: read returns the page after the key
+// after (nil: the first page) and whether another page follows; ScanPages
+// reads the next page after the previous page's last key, checking ctx
+// before each, and ends after the first error (read's or ctx's). Nothing is
+// read until the sequence is iterated.
+func ScanPages(ctx context.Context, read func(after *Key) (items []Item, more bool, err error)) iter.Seq2[Item, error] {
+	return func(yield func(Item, error) bool) {
+		var after *Key
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(Item{}, err)
+				return
+			}
+			items, more, err := read(after)
+			if err != nil {
+				yield(Item{}, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if !more {
+				return
+			}
+			last := items[len(items)-1].Key
+			after = &last
+		}
+	}
 }
 
 // WriteResult counts what a Write did with the versions it was given.

@@ -135,21 +135,6 @@ func invErr(op string, err error) error {
 // errInvNilScope is returned for a query without a scope.
 var errInvNilScope = errors.New("postgres: inventory: nil scope (use inventory.AllSources to read every source)")
 
-// invCheckKey refuses a key with an empty field.
-func invCheckKey(k inventory.Key) error {
-	switch {
-	case k.AccountID == "":
-		return errors.New("empty account id")
-	case k.Region == "":
-		return errors.New("empty region")
-	case k.ResourceType == "":
-		return errors.New("empty resource type")
-	case k.ResourceID == "":
-		return errors.New("empty resource id")
-	}
-	return nil
-}
-
 // invMillis returns t truncated to the millisecond, in UTC: what the store
 // keeps of a time.
 func invMillis(t time.Time) time.Time {

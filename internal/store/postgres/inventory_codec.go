@@ -1,23 +1,23 @@
 package postgres
 
 import (
-	"encoding/binary"
 	"encoding/json"
-	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"unicode/utf8"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/invcodec"
 )
 
 // The encodings of the columns of inventory_versions that are neither
 // plain text nor the configuration:
 //
-//   - supplementary is a compact binary encoding (the SQLite backend's),
-//     because it must keep every byte of each value as recorded, which
-//     jsonb would not (it re-encodes numbers, spacing, escapes):
-//     uvarint n, then n × (string name, string value), sorted by name,
-//     each string a uvarint length and the bytes;
+//   - supplementary is the compact binary encoding of package invcodec
+//     (the SQLite backend's), because it must keep every byte of each
+//     value as recorded, which jsonb would not (it re-encodes numbers,
+//     spacing, escapes);
 //   - tags is a jsonb object of the tags;
 //   - relationships is a jsonb array of objects with the members
 //     resourceType, resourceId, resourceName and relationshipName (AWS's
@@ -27,107 +27,8 @@ import (
 // in SQL; they are strings only, which jsonb keeps exactly. Empty maps and
 // lists are NULL (sent as "" and turned into NULL by the statement).
 
-var errInvCodec = errors.New("postgres: inventory: malformed encoded column")
-
-func invAppendString(dst []byte, s string) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(s)))
-	return append(dst, s...)
-}
-
-func invAppendBytes(dst, s []byte) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(s)))
-	return append(dst, s...)
-}
-
-// invAppendSupplementary encodes supplementary values; it returns dst
-// unchanged for an empty map.
-func invAppendSupplementary(dst []byte, sup map[string]json.RawMessage) []byte {
-	if len(sup) == 0 {
-		return dst
-	}
-	keys := make([]string, 0, len(sup))
-	for k := range sup {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	dst = binary.AppendUvarint(dst, uint64(len(keys)))
-	for _, k := range keys {
-		dst = invAppendString(dst, k)
-		dst = invAppendBytes(dst, sup[k])
-	}
-	return dst
-}
-
-// invDecoder reads the binary encoding; the first malformed read sets err,
-// after which every read returns zero values.
-type invDecoder struct {
-	b   []byte
-	err error
-}
-
-func (d *invDecoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errInvCodec
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *invDecoder) bytes() []byte {
-	n := d.uvarint()
-	if d.err != nil {
-		return nil
-	}
-	if n > uint64(len(d.b)) {
-		d.err = errInvCodec
-		return nil
-	}
-	s := d.b[:n:n]
-	d.b = d.b[n:]
-	return s
-}
-
-func (d *invDecoder) string() string { return string(d.bytes()) }
-
-// count reads a number of entries, each at least least bytes long.
-func (d *invDecoder) count(least int) int {
-	n := d.uvarint()
-	if d.err == nil && n > uint64(len(d.b)/least) {
-		d.err = errInvCodec
-	}
-	if d.err != nil {
-		return 0
-	}
-	return int(n)
-}
-
-func (d *invDecoder) done() error {
-	if d.err == nil && len(d.b) != 0 {
-		d.err = errInvCodec
-	}
-	return d.err
-}
-
-// invDecodeSupplementary decodes supplementary values, which share b's
-// memory.
-func invDecodeSupplementary(b []byte) (map[string]json.RawMessage, error) {
-	if len(b) == 0 {
-		return nil, nil
-	}
-	d := invDecoder{b: b}
-	n := d.count(2)
-	m := make(map[string]json.RawMessage, n)
-	for range n {
-		k := d.string()
-		m[k] = json.RawMessage(d.bytes())
-	}
-	return m, d.done()
-}
+// errInvCodec is returned for an encoded column that cannot be decoded.
+var errInvCodec = fmt.Errorf("postgres: %w", invcodec.ErrMalformed)
 
 // invAppendJSONString appends s as a JSON string. Invalid UTF-8 becomes
 // U+FFFD (jsonb takes only UTF-8); "<", ">" and "&" are left as they are.
@@ -179,10 +80,7 @@ func invAppendTags(dst []byte, tags map[string]string) []byte {
 	if len(tags) == 0 {
 		return dst
 	}
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
+	keys := slices.AppendSeq(make([]string, 0, len(tags)), maps.Keys(tags))
 	slices.Sort(keys)
 	dst = append(dst, '{')
 	for i, k := range keys {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/invcursor"
 )
 
 // List order is the primary key of inventory_resources, (account_id,
@@ -40,8 +41,8 @@ import (
 
 // invListSQL returns the statement and arguments of the page of up to
 // limit+1 latest versions that sc and f admit after the key after (nil:
-// from the start); srcs are invSources(sc). ok is false when nothing can be
-// admitted.
+// from the start); srcs are sc.SortedSources(). ok is false when nothing
+// can be admitted.
 func invListSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, after *inventory.Key, limit int) (q string, a invArgs, ok bool) {
 	if sc.All && f.AccountID != "" && f.Region != "" {
 		// One source.
@@ -54,7 +55,7 @@ func invListSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filte
 	case sc.All:
 		page, order, ok = invListCounts(&a, f, after, limit)
 	default:
-		page, order, ok = invListSources(&a, invNarrow(srcs, f), f, after, limit)
+		page, order, ok = invListSources(&a, f.NarrowSources(srcs), f, after, limit)
 	}
 	if !ok {
 		return "", nil, false
@@ -98,7 +99,7 @@ func invListSources(a *invArgs, srcs []inventory.Source, f *inventory.Filter, af
 	types := invSortedSet(f.ResourceTypes)
 	var acc, reg, typ, fromType, fromID []string
 	for _, src := range srcs {
-		if after != nil && invCmpSource(src, after.Source) < 0 {
+		if after != nil && inventory.CompareSources(src, after.Source) < 0 {
 			continue // before the cursor's source
 		}
 		cursorSource := after != nil && src == after.Source
@@ -204,11 +205,11 @@ func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.
 	if q.Limit <= 0 {
 		return inventory.ListPage{}, fmt.Errorf("postgres: inventory: List: limit %d is not positive", q.Limit)
 	}
-	srcs := invSources(q.Scope)
-	fp := invFingerprint(invCursorList, q.Scope.All, srcs, &q.Filter)
+	srcs := q.Scope.SortedSources()
+	cur := invcursor.NewList(q.Scope.All, srcs, &q.Filter)
 	var after *inventory.Key
 	if q.Cursor != "" {
-		k, err := invDecodeListCursor(q.Cursor, fp)
+		k, err := cur.Decode(q.Cursor)
 		if err != nil {
 			return inventory.ListPage{}, err
 		}
@@ -220,7 +221,7 @@ func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.
 	}
 	page := inventory.ListPage{Items: items}
 	if more {
-		page.Next = invEncodeListCursor(fp, items[len(items)-1].Key)
+		page.Next = cur.Encode(items[len(items)-1].Key)
 	}
 	return page, nil
 }
@@ -259,28 +260,9 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 			yield(inventory.Item{}, errInvNilScope)
 			return
 		}
-		srcs := invSources(q.Scope)
-		var after *inventory.Key
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(inventory.Item{}, err)
-				return
-			}
-			items, more, err := s.list(ctx, q.Scope, srcs, &q.Filter, after, s.opts.ScanPage)
-			if err != nil {
-				yield(inventory.Item{}, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if !more {
-				return
-			}
-			last := items[len(items)-1].Key
-			after = &last
-		}
+		srcs := q.Scope.SortedSources()
+		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
+			return s.list(ctx, q.Scope, srcs, &q.Filter, after, s.opts.ScanPage)
+		})(yield)
 	}
 }

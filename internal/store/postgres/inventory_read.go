@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/invcodec"
+	"github.com/starlingcfg/starling/internal/inventory/invcursor"
 )
 
 // invItemCols are the columns invScanItem reads, from a resources row r
@@ -51,8 +53,8 @@ func invScanItem(row pgx.Row) (inventory.Item, error) {
 	if len(configuration) > 0 {
 		it.Configuration = json.RawMessage(configuration)
 	}
-	if it.SupplementaryConfiguration, err = invDecodeSupplementary(sup); err != nil {
-		return it, err
+	if it.SupplementaryConfiguration, err = invcodec.DecodeSupplementary(sup); err != nil {
+		return it, errInvCodec
 	}
 	if it.Tags, err = invDecodeTags(tags); err != nil {
 		return it, err
@@ -142,36 +144,12 @@ func (a *invArgs) add(v any) string {
 	return "$" + strconv.Itoa(len(*a))
 }
 
-// invSources returns the scope's sources, sorted and without duplicates,
-// or nil if it admits all.
-func invSources(sc *inventory.Scope) []inventory.Source {
-	if sc.All {
-		return nil
-	}
-	srcs := slices.Clone(sc.Sources)
-	slices.SortFunc(srcs, invCmpSource)
-	return slices.Compact(srcs)
-}
-
-func invCmpSource(a, b inventory.Source) int {
-	if c := strings.Compare(a.AccountID, b.AccountID); c != 0 {
-		return c
-	}
-	return strings.Compare(a.Region, b.Region)
-}
-
-// invNarrow returns the sources of srcs that f's account and region admit.
-func invNarrow(srcs []inventory.Source, f *inventory.Filter) []inventory.Source {
-	if f.AccountID == "" && f.Region == "" {
-		return srcs
-	}
-	var in []inventory.Source
-	for _, src := range srcs {
-		if (f.AccountID == "" || src.AccountID == f.AccountID) && (f.Region == "" || src.Region == f.Region) {
-			in = append(in, src)
-		}
-	}
-	return in
+// invSortedSet returns the strings of ss sorted, without duplicates, in a
+// new slice.
+func invSortedSet(ss []string) []string {
+	ss = slices.Clone(ss)
+	slices.Sort(ss)
+	return slices.Compact(ss)
 }
 
 // invFilterConds returns the conditions on the resources row alias of
@@ -246,14 +224,14 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	default:
 		return inventory.CountResult{}, fmt.Errorf("postgres: inventory: Count: unknown GroupBy %d", q.GroupBy)
 	}
-	srcs := invSources(q.Scope)
+	srcs := q.Scope.SortedSources()
 	f := q.Filter
 	f.IncludeDeleted = false // ignored by Count
-	fp := invFingerprint(invCursorCount+byte(q.GroupBy), q.Scope.All, srcs, &f)
+	cur := invcursor.NewCount(q.GroupBy, q.Scope.All, srcs, &f)
 	var after string
 	if q.Cursor != "" {
 		var err error
-		if after, err = invDecodeCountCursor(q.Cursor, fp); err != nil {
+		if after, err = cur.Decode(q.Cursor); err != nil {
 			return inventory.CountResult{}, err
 		}
 	}
@@ -277,7 +255,7 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 			conds = append(conds, "c.region = "+a.add(f.Region))
 		}
 	} else {
-		in := invNarrow(srcs, &f)
+		in := f.NarrowSources(srcs)
 		if len(in) == 0 {
 			return inventory.CountResult{}, ctx.Err()
 		}
@@ -345,7 +323,7 @@ WHERE g > ` + a.add(after) + ` ORDER BY g`
 		}
 	}
 	if more {
-		res.Next = invEncodeCountCursor(fp, res.Groups[len(res.Groups)-1].Key)
+		res.Next = cur.Encode(res.Groups[len(res.Groups)-1].Key)
 	}
 	return res, nil
 }
@@ -360,7 +338,7 @@ func (s *Inventory) History(ctx context.Context, q inventory.HistoryQuery) (inve
 	if q.Limit <= 0 {
 		return inventory.HistoryPage{}, fmt.Errorf("postgres: inventory: History: limit %d is not positive", q.Limit)
 	}
-	fp := invHistoryFingerprint(&q)
+	cur := invcursor.NewHistory(&q)
 	var a invArgs
 	conds := []string{"r.account_id = " + a.add(q.Key.AccountID), "r.region = " + a.add(q.Key.Region),
 		"r.type = " + a.add(q.Key.ResourceType), "r.resource_id = " + a.add(q.Key.ResourceID)}
@@ -371,7 +349,7 @@ func (s *Inventory) History(ctx context.Context, q inventory.HistoryQuery) (inve
 		conds = append(conds, "v.capture_time <= "+a.add(invMillis(q.Later)))
 	}
 	if q.Cursor != "" {
-		after, err := invDecodeHistoryCursor(q.Cursor, fp)
+		after, err := cur.Decode(q.Cursor)
 		if err != nil {
 			return inventory.HistoryPage{}, err
 		}
@@ -409,7 +387,7 @@ func (s *Inventory) History(ctx context.Context, q inventory.HistoryQuery) (inve
 		}
 	}
 	if more {
-		page.Next = invEncodeHistoryCursor(fp, page.Items[len(page.Items)-1].StateID)
+		page.Next = cur.Encode(page.Items[len(page.Items)-1].StateID)
 	}
 	return page, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/invbench"
 	"github.com/starlingcfg/starling/internal/inventory/inventorytest"
 	"github.com/starlingcfg/starling/internal/store"
 	"github.com/starlingcfg/starling/internal/store/postgres/pgtest"
@@ -132,36 +132,9 @@ func TestInventoryLockAcrossProcesses(t *testing.T) {
 	unlock()
 
 	// Under contention from both processes, one holder at a time.
-	var holders, most, rounds atomic.Int32
-	var wg sync.WaitGroup
-	for _, inv := range []*Inventory{inv1, inv2, inv1, inv2, inv1, inv2} {
-		wg.Go(func() {
-			for range 15 {
-				unlock, err := inv.LockSource(ctx, invSrcA)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				n := holders.Add(1)
-				for {
-					m := most.Load()
-					if n <= m || most.CompareAndSwap(m, n) {
-						break
-					}
-				}
-				time.Sleep(100 * time.Microsecond)
-				holders.Add(-1)
-				rounds.Add(1)
-				unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if m := most.Load(); m != 1 {
+	both := []inventory.Store{inv1, inv2, inv1, inv2, inv1, inv2}
+	if m := inventorytest.Contend(t, ctx, both, invSrcA, 15, 100*time.Microsecond); m != 1 {
 		t.Errorf("LockSource let %d holders in at once across two DBs, want 1", m)
-	}
-	if r := rounds.Load(); r != 6*15 {
-		t.Errorf("%d rounds, want %d", r, 6*15)
 	}
 }
 
@@ -317,27 +290,7 @@ func TestInventoryClose(t *testing.T) {
 	if err := inv.Close(); !errors.Is(err, ErrInventoryClosed) {
 		t.Errorf("second Close: got %v, want ErrInventoryClosed", err)
 	}
-	all := inventory.AllSources()
-	calls := map[string]func() error{
-		"Write":    func() error { _, err := inv.Write(t.Context(), []inventory.Item{it}); return err },
-		"Get":      func() error { _, err := inv.Get(t.Context(), it.Key); return err },
-		"BatchGet": func() error { _, err := inv.BatchGet(t.Context(), []inventory.Key{it.Key}); return err },
-		"List":     func() error { _, err := inv.List(t.Context(), inventory.ListQuery{Scope: all, Limit: 1}); return err },
-		"Count":    func() error { _, err := inv.Count(t.Context(), inventory.CountQuery{Scope: all}); return err },
-		"History": func() error {
-			_, err := inv.History(t.Context(), inventory.HistoryQuery{Key: it.Key, Limit: 1})
-			return err
-		},
-		"Prune":      func() error { _, err := inv.Prune(t.Context(), invSrcA, invT0); return err },
-		"Reset":      func() error { return inv.Reset(t.Context()) },
-		"LockSource": func() error { _, err := inv.LockSource(t.Context(), invSrcA); return err },
-		"Scan": func() error {
-			for _, err := range inv.Scan(t.Context(), inventory.ScanQuery{Scope: all}) {
-				return err
-			}
-			return nil
-		},
-	}
+	calls := inventorytest.Calls(t.Context(), inv, it)
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, ErrInventoryClosed) {
 			t.Errorf("%s after Close: got %v, want ErrInventoryClosed", name, err)
@@ -366,27 +319,7 @@ func TestInventoryUnavailable(t *testing.T) {
 	inv := NewInventory(&DB{pool: pool}, InventoryOptions{})
 	defer inv.Close()
 	it := invTestItem(invSrcA, "AWS::S3::Bucket", "b", 1)
-	all := inventory.AllSources()
-	calls := map[string]func() error{
-		"Write":    func() error { _, err := inv.Write(t.Context(), []inventory.Item{it}); return err },
-		"Get":      func() error { _, err := inv.Get(t.Context(), it.Key); return err },
-		"BatchGet": func() error { _, err := inv.BatchGet(t.Context(), []inventory.Key{it.Key, it.Key}); return err },
-		"List":     func() error { _, err := inv.List(t.Context(), inventory.ListQuery{Scope: all, Limit: 1}); return err },
-		"Count":    func() error { _, err := inv.Count(t.Context(), inventory.CountQuery{Scope: all}); return err },
-		"History": func() error {
-			_, err := inv.History(t.Context(), inventory.HistoryQuery{Key: it.Key, Limit: 1})
-			return err
-		},
-		"Prune":      func() error { _, err := inv.Prune(t.Context(), invSrcA, invT0); return err },
-		"Reset":      func() error { return inv.Reset(t.Context()) },
-		"LockSource": func() error { _, err := inv.LockSource(t.Context(), invSrcA); return err },
-		"Scan": func() error {
-			for _, err := range inv.Scan(t.Context(), inventory.ScanQuery{Scope: all}) {
-				return err
-			}
-			return nil
-		},
-	}
+	calls := inventorytest.Calls(t.Context(), inv, it)
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("%s on an unreachable database: got %v, want store.ErrUnavailable", name, err)
@@ -500,13 +433,14 @@ func TestInventoryCodec(t *testing.T) {
 	if b := invAppendJSONString(nil, "a\xffb"); string(b) != `"a\ufffdb"` || !json.Valid(b) {
 		t.Errorf("invalid UTF-8: got %s", b)
 	}
-	sup := map[string]json.RawMessage{"A": json.RawMessage(`{"x": 1.50}`), "B": json.RawMessage(`"<b>"`)}
-	gotSup, err := invDecodeSupplementary(invAppendSupplementary(nil, sup))
-	if err != nil || len(gotSup) != 2 || string(gotSup["A"]) != string(sup["A"]) || string(gotSup["B"]) != string(sup["B"]) {
-		t.Errorf("supplementary: got %v, %v", gotSup, err)
-	}
-	if _, err := invDecodeSupplementary([]byte{5, 1}); err == nil {
-		t.Error("a malformed supplementary column decoded")
+	// A column that is not what the encoding makes is refused.
+	for _, bad := range []string{`{"a":1}`, `[`, `{"a":"b"`} {
+		if _, err := invDecodeTags([]byte(bad)); !errors.Is(err, errInvCodec) {
+			t.Errorf("invDecodeTags(%s): got %v, want errInvCodec", bad, err)
+		}
+		if _, err := invDecodeRelationships([]byte(bad)); !errors.Is(err, errInvCodec) {
+			t.Errorf("invDecodeRelationships(%s): got %v, want errInvCodec", bad, err)
+		}
 	}
 }
 
@@ -570,7 +504,7 @@ func TestInventoryQueryPlans(t *testing.T) {
 		{"every source", inventory.AllSources(), inventory.Filter{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			q, args, ok := invListSQL(tt.scope, invSources(tt.scope), &tt.f, after, 100)
+			q, args, ok := invListSQL(tt.scope, tt.scope.SortedSources(), &tt.f, after, 100)
 			if !ok {
 				t.Fatal("no statement")
 			}
@@ -666,28 +600,22 @@ func invLiteral(t *testing.T, arg any) string {
 	return ""
 }
 
-// The benchmark writes generated CIs, as the SQLite backend's
-// BenchmarkInventoryWrite does (internal/store/sqlite/inventory_bench_test.go):
-// simple but realistic ones (AWS-like ids, ARNs, names, a configuration
-// document of about 1 KB, tags, relationships, some supplementary
-// configuration and a few deletions), in sources of 5,000 resources each,
-// in batches of 1,000, plus a second version of every tenth resource.
+// The benchmark writes the CIs of package invbench, as the SQLite
+// backend's BenchmarkInventoryWrite does: in sources of 5,000 resources
+// each, in batches of 1,000, plus a second version of every tenth resource.
 // STARLING_BENCH_CIS sets the number of resources (100,000 by default):
 //
 //	STARLING_TEST_POSTGRES=... go test -run '^$' -bench BenchmarkInventoryWrite -benchtime 1x ./internal/store/postgres
 func BenchmarkInventoryWrite(b *testing.B) {
-	n := invBenchCIs(b)
+	n := invbench.CIs(b, 100_000)
 	var cis int
 	var spent time.Duration
 	for b.Loop() {
-		b.StopTimer()
-		db := invOpenDB(b, pgtest.DSN(b))
-		inv := NewInventory(db, InventoryOptions{})
-		b.StartTimer()
+		inv := invBenchInventory(b)
 		var items []inventory.Item
-		for batch := 0; batch*invBenchBatch < n; batch++ {
+		for batch := range invbench.Batches(n) {
 			b.StopTimer()
-			items = invBenchBatchItems(batch, n, items)
+			items = invbench.BatchItems(batch, n, items)
 			b.StartTimer()
 			start := time.Now()
 			if _, err := inv.Write(b.Context(), items); err != nil {
@@ -701,20 +629,25 @@ func BenchmarkInventoryWrite(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
+// invBenchInventory returns an Inventory on a new database, made off the
+// clock.
+func invBenchInventory(b *testing.B) *Inventory {
+	b.StopTimer()
+	defer b.StartTimer()
+	return NewInventory(invOpenDB(b, pgtest.DSN(b)), InventoryOptions{})
+}
+
 // BenchmarkInventoryWriteConcurrent writes the same CIs as
 // BenchmarkInventoryWrite from 4 goroutines at once, each taking the next
 // batch (so mostly other resources, sometimes the same sources), as
 // replicas ingesting different deliveries do. CIs/s is their total.
 func BenchmarkInventoryWriteConcurrent(b *testing.B) {
-	n := invBenchCIs(b)
+	n := invbench.CIs(b, 100_000)
 	const writers = 4
 	var cis atomic.Int64
 	var spent time.Duration
 	for b.Loop() {
-		b.StopTimer()
-		db := invOpenDB(b, pgtest.DSN(b))
-		inv := NewInventory(db, InventoryOptions{})
-		b.StartTimer()
+		inv := invBenchInventory(b)
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		start := time.Now()
@@ -723,10 +656,10 @@ func BenchmarkInventoryWriteConcurrent(b *testing.B) {
 				var items []inventory.Item
 				for {
 					batch := int(next.Add(1) - 1)
-					if batch*invBenchBatch >= n {
+					if batch >= invbench.Batches(n) {
 						return
 					}
-					items = invBenchBatchItems(batch, n, items)
+					items = invbench.BatchItems(batch, n, items)
 					if _, err := inv.Write(b.Context(), items); err != nil {
 						b.Error(err)
 						return
@@ -740,123 +673,4 @@ func BenchmarkInventoryWriteConcurrent(b *testing.B) {
 	}
 	b.ReportMetric(float64(cis.Load())/spent.Seconds(), "CIs/s")
 	b.ReportMetric(0, "ns/op")
-}
-
-// invBenchCIs returns STARLING_BENCH_CIS, or 100,000.
-func invBenchCIs(b *testing.B) int {
-	if s := os.Getenv("STARLING_BENCH_CIS"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v <= 0 {
-			b.Fatalf("STARLING_BENCH_CIS=%q: want a positive number", s)
-		}
-		return v
-	}
-	return 100000
-}
-
-const (
-	invBenchBatch      = 1000 // CIs per Write
-	invBenchPerSource  = 5000 // resources per (account, region)
-	invBenchRegionsPer = 2    // regions per account
-)
-
-var invBenchRegions = []string{"us-east-1", "eu-west-1"}
-
-var invBenchTypes = []struct{ typ, prefix, service, arnPath string }{
-	{"AWS::EC2::Instance", "i-", "ec2", "instance/"},
-	{"AWS::EC2::Volume", "vol-", "ec2", "volume/"},
-	{"AWS::EC2::SecurityGroup", "sg-", "ec2", "security-group/"},
-	{"AWS::EC2::NetworkInterface", "eni-", "ec2", "network-interface/"},
-	{"AWS::EC2::Subnet", "subnet-", "ec2", "subnet/"},
-	{"AWS::EC2::VPC", "vpc-", "ec2", "vpc/"},
-	{"AWS::S3::Bucket", "", "s3", ""},
-	{"AWS::IAM::Role", "AROA", "iam", "role/"},
-	{"AWS::Lambda::Function", "", "lambda", "function:"},
-	{"AWS::RDS::DBInstance", "db-", "rds", "db:"},
-}
-
-// invBenchKey returns the key of the i-th resource.
-func invBenchKey(i int) inventory.Key {
-	s := i / invBenchPerSource
-	src := inventory.Source{
-		AccountID: fmt.Sprintf("%012d", 100000000000+s/invBenchRegionsPer),
-		Region:    invBenchRegions[s%invBenchRegionsPer],
-	}
-	t := invBenchTypes[i%len(invBenchTypes)]
-	r := rand.New(rand.NewPCG(uint64(i), 7))
-	var id string
-	switch t.prefix {
-	case "":
-		id = fmt.Sprintf("%s-%s-%06d", []string{"app", "logs", "data", "web"}[i%4], t.service, i)
-	case "AROA":
-		id = fmt.Sprintf("AROA%016X", r.Uint64())
-	default:
-		id = fmt.Sprintf("%s%017x", t.prefix, r.Uint64()>>4)
-	}
-	return inventory.Key{Source: src, ResourceType: t.typ, ResourceID: id}
-}
-
-var invBenchBase = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// invBenchItem returns version v of the i-th resource.
-func invBenchItem(i, v int) inventory.Item {
-	k := invBenchKey(i)
-	t := invBenchTypes[i%len(invBenchTypes)]
-	capture := invBenchBase.Add(time.Duration(i)*time.Second + time.Duration(v)*time.Hour)
-	name := fmt.Sprintf("%s-%s-%d", []string{"prod", "staging", "dev"}[i%3], strings.ToLower(t.service), i)
-	awsRegion := k.Region
-	if t.service == "iam" {
-		awsRegion = "global"
-	}
-	it := inventory.Item{
-		Key:                  k,
-		StateID:              capture.UnixMilli(),
-		CaptureTime:          capture,
-		Status:               inventory.StatusOK,
-		Version:              "1.3",
-		AWSRegion:            awsRegion,
-		ResourceName:         name,
-		ARN:                  fmt.Sprintf("arn:aws:%s:%s:%s:%s%s", t.service, awsRegion, k.AccountID, t.arnPath, k.ResourceID),
-		AvailabilityZone:     k.Region + string(rune('a'+i%3)),
-		ResourceCreationTime: invBenchBase.Add(-time.Duration(i) * time.Minute),
-		Tags:                 map[string]string{"Name": name, "env": []string{"prod", "staging", "dev"}[i%3], "team": "team-" + strconv.Itoa(i%17)},
-		Relationships: []inventory.Relationship{
-			{ResourceType: "AWS::EC2::VPC", ResourceID: fmt.Sprintf("vpc-%017x", i%97), Name: "Is contained in Vpc"},
-			{ResourceType: "AWS::EC2::SecurityGroup", ResourceID: fmt.Sprintf("sg-%017x", i%89), Name: "Is associated with SecurityGroup"},
-		},
-	}
-	if i%5 == 0 {
-		it.SupplementaryConfiguration = map[string]json.RawMessage{
-			"IsRequesterPaysEnabled":        json.RawMessage("false"),
-			"BucketVersioningConfiguration": json.RawMessage(`{"status":"Enabled","isMfaDeleteEnabled":null}`),
-		}
-	}
-	it.Configuration = json.RawMessage(fmt.Sprintf(`{"resourceId":%q,"name":%q,"state":{"code":16,"name":"running"},"version":%d,`+
-		`"instanceType":"m5.large","imageId":"ami-0abcdef1234567890","subnetId":"subnet-%08x","vpcId":"vpc-%08x",`+
-		`"privateIpAddress":"10.%d.%d.%d","blockDeviceMappings":[{"deviceName":"/dev/xvda","ebs":{"volumeId":"vol-%017x","status":"attached","deleteOnTermination":true}}],`+
-		`"securityGroups":[{"groupName":"default","groupId":"sg-%08x"}],"tags":[{"key":"Name","value":%q},{"key":"env","value":"prod"}],`+
-		`"monitoring":{"state":"disabled"},"placement":{"availabilityZone":%q,"tenancy":"default"},"hypervisor":"xen","architecture":"x86_64",`+
-		`"rootDeviceType":"ebs","rootDeviceName":"/dev/xvda","ebsOptimized":false,"enaSupport":true,"sourceDestCheck":true,`+
-		`"iamInstanceProfile":{"arn":"arn:aws:iam::%s:instance-profile/app","id":"AIPA%016X"},"launchTime":"2025-01-01T00:00:00.000Z",`+
-		`"cpuOptions":{"coreCount":1,"threadsPerCore":2},"metadataOptions":{"httpTokens":"required","httpPutResponseHopLimit":2,"httpEndpoint":"enabled"}}`,
-		k.ResourceID, name, v, i%4096, i%4096, i%200, (i/200)%250, i%250+1, i, i%89, name, it.AvailabilityZone, k.AccountID, i))
-	if v > 0 && i%50 == 0 {
-		it.Status = inventory.StatusResourceDeleted
-		it.Configuration = json.RawMessage("null")
-	}
-	return it
-}
-
-// invBenchBatchItems returns the CIs of batch number batch of a store of
-// n: the first version of resources [batch*invBenchBatch, ...), and for
-// every tenth resource a second version as well.
-func invBenchBatchItems(batch, n int, dst []inventory.Item) []inventory.Item {
-	dst = dst[:0]
-	for i := batch * invBenchBatch; i < (batch+1)*invBenchBatch && i < n; i++ {
-		dst = append(dst, invBenchItem(i, 0))
-		if i%10 == 0 {
-			dst = append(dst, invBenchItem(i, 1))
-		}
-	}
-	return dst
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/invcodec"
 )
 
 // How a Write stores a batch, correctly when several processes write at
@@ -268,7 +269,7 @@ func invPlanWrite(items []inventory.Item) *invWritePlan {
 		p.names[j], p.arns[j], p.azs[j] = it.ResourceName, it.ARN, it.AvailabilityZone
 		p.configurations[j] = it.Configuration
 		p.docs[j] = invJSONBSafe(it.Configuration)
-		p.supplementaries[j] = invAppendSupplementary(nil, it.SupplementaryConfiguration)
+		p.supplementaries[j] = invcodec.AppendSupplementary(nil, it.SupplementaryConfiguration)
 		scratch = invAppendTags(scratch[:0], it.Tags)
 		p.tags[j] = string(scratch)
 		scratch = invAppendRelationships(scratch[:0], it.Relationships)
@@ -286,7 +287,7 @@ func (s *Inventory) Write(ctx context.Context, items []inventory.Item) (inventor
 		return inventory.WriteResult{}, err
 	}
 	for i := range items {
-		if err := invCheckKey(items[i].Key); err != nil {
+		if err := items[i].Key.Check(); err != nil {
 			return inventory.WriteResult{}, fmt.Errorf("postgres: inventory: Write: item %d: %w", i, err)
 		}
 	}
@@ -317,14 +318,7 @@ func (s *Inventory) Write(ctx context.Context, items []inventory.Item) (inventor
 func invBackoff(ctx context.Context, attempt int) error {
 	d := time.Duration(1<<min(attempt, 7)) * time.Millisecond
 	d += rand.N(d)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return sleep(ctx, d)
 }
 
 // invRollback ends tx if it is still open; an error (a broken connection)

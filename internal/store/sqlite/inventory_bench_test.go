@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -17,12 +15,13 @@ import (
 	"time"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/invbench"
+	"github.com/starlingcfg/starling/internal/inventory/invcodec"
 )
 
-// The inventory benchmarks write and read generated CIs: simple but
-// realistic ones (AWS-like ids, ARNs, names, a configuration document of
-// about 1 KB, tags, relationships, some supplementary configuration and a
-// few deletions), in sources of 5,000 resources each.
+// The inventory benchmarks write and read the CIs of package invbench, in
+// sources of invbench.PerSource resources each, in batches of
+// invbench.Batch.
 //
 // STARLING_BENCH_CIS sets how many resources a store holds (plus a second
 // version of every tenth): 100,000 by default for BenchmarkInventoryWrite,
@@ -31,137 +30,13 @@ import (
 //
 //	STARLING_BENCH_CIS=1000000 go test -run '^$' -bench BenchmarkInventoryWrite -benchtime 1x -timeout 1h ./internal/store/sqlite
 //	go test -run '^$' -bench BenchmarkInventoryRead -benchtime 2s -timeout 1h -v ./internal/store/sqlite
-func benchCIs(b *testing.B, def int) int {
-	if s := os.Getenv("STARLING_BENCH_CIS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			b.Fatalf("STARLING_BENCH_CIS=%q: want a positive number", s)
-		}
-		return n
-	}
-	return def
-}
-
-const (
-	benchBatch      = 1000 // CIs per Write
-	benchPerSource  = 5000 // resources per (account, region)
-	benchRegionsPer = 2    // regions per account
-)
-
-var benchRegions = []string{"us-east-1", "eu-west-1"}
-
-var benchTypes = []struct{ typ, prefix, service, arnPath string }{
-	{"AWS::EC2::Instance", "i-", "ec2", "instance/"},
-	{"AWS::EC2::Volume", "vol-", "ec2", "volume/"},
-	{"AWS::EC2::SecurityGroup", "sg-", "ec2", "security-group/"},
-	{"AWS::EC2::NetworkInterface", "eni-", "ec2", "network-interface/"},
-	{"AWS::EC2::Subnet", "subnet-", "ec2", "subnet/"},
-	{"AWS::EC2::VPC", "vpc-", "ec2", "vpc/"},
-	{"AWS::S3::Bucket", "", "s3", ""},
-	{"AWS::IAM::Role", "AROA", "iam", "role/"},
-	{"AWS::Lambda::Function", "", "lambda", "function:"},
-	{"AWS::RDS::DBInstance", "db-", "rds", "db:"},
-}
-
-// benchSource returns the source of the i-th resource.
-func benchSource(i int) inventory.Source {
-	s := i / benchPerSource
-	return inventory.Source{
-		AccountID: fmt.Sprintf("%012d", 100000000000+s/benchRegionsPer),
-		Region:    benchRegions[s%benchRegionsPer],
-	}
-}
-
-// benchKey returns the key of the i-th resource.
-func benchKey(i int) inventory.Key {
-	t := benchTypes[i%len(benchTypes)]
-	r := rand.New(rand.NewPCG(uint64(i), 7))
-	var id string
-	switch t.prefix {
-	case "":
-		id = fmt.Sprintf("%s-%s-%06d", []string{"app", "logs", "data", "web"}[i%4], t.service, i)
-	case "AROA":
-		id = fmt.Sprintf("AROA%016X", r.Uint64())
-	default:
-		id = fmt.Sprintf("%s%017x", t.prefix, r.Uint64()>>4)
-	}
-	return inventory.Key{Source: benchSource(i), ResourceType: t.typ, ResourceID: id}
-}
-
-var benchBase = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// benchItem returns version v of the i-th resource.
-func benchItem(i, v int) inventory.Item {
-	k := benchKey(i)
-	t := benchTypes[i%len(benchTypes)]
-	capture := benchBase.Add(time.Duration(i)*time.Second + time.Duration(v)*time.Hour)
-	name := fmt.Sprintf("%s-%s-%d", []string{"prod", "staging", "dev"}[i%3], strings.ToLower(t.service), i)
-	awsRegion := k.Region
-	if t.service == "iam" {
-		awsRegion = "global"
-	}
-	it := inventory.Item{
-		Key:                  k,
-		StateID:              capture.UnixMilli(),
-		CaptureTime:          capture,
-		Status:               inventory.StatusOK,
-		Version:              "1.3",
-		AWSRegion:            awsRegion,
-		ResourceName:         name,
-		ARN:                  fmt.Sprintf("arn:aws:%s:%s:%s:%s%s", t.service, awsRegion, k.AccountID, t.arnPath, k.ResourceID),
-		AvailabilityZone:     k.Region + string(rune('a'+i%3)),
-		ResourceCreationTime: benchBase.Add(-time.Duration(i) * time.Minute),
-		Tags:                 map[string]string{"Name": name, "env": []string{"prod", "staging", "dev"}[i%3], "team": "team-" + strconv.Itoa(i%17)},
-		Relationships: []inventory.Relationship{
-			{ResourceType: "AWS::EC2::VPC", ResourceID: fmt.Sprintf("vpc-%017x", i%97), Name: "Is contained in Vpc"},
-			{ResourceType: "AWS::EC2::SecurityGroup", ResourceID: fmt.Sprintf("sg-%017x", i%89), Name: "Is associated with SecurityGroup"},
-		},
-	}
-	if i%5 == 0 {
-		it.SupplementaryConfiguration = map[string]json.RawMessage{
-			"IsRequesterPaysEnabled":        json.RawMessage("false"),
-			"BucketVersioningConfiguration": json.RawMessage(`{"status":"Enabled","isMfaDeleteEnabled":null}`),
-		}
-	}
-	it.Configuration = json.RawMessage(fmt.Sprintf(`{"resourceId":%q,"name":%q,"state":{"code":16,"name":"running"},"version":%d,`+
-		`"instanceType":"m5.large","imageId":"ami-0abcdef1234567890","subnetId":"subnet-%08x","vpcId":"vpc-%08x",`+
-		`"privateIpAddress":"10.%d.%d.%d","blockDeviceMappings":[{"deviceName":"/dev/xvda","ebs":{"volumeId":"vol-%017x","status":"attached","deleteOnTermination":true}}],`+
-		`"securityGroups":[{"groupName":"default","groupId":"sg-%08x"}],"tags":[{"key":"Name","value":%q},{"key":"env","value":"prod"}],`+
-		`"monitoring":{"state":"disabled"},"placement":{"availabilityZone":%q,"tenancy":"default"},"hypervisor":"xen","architecture":"x86_64",`+
-		`"rootDeviceType":"ebs","rootDeviceName":"/dev/xvda","ebsOptimized":false,"enaSupport":true,"sourceDestCheck":true,`+
-		`"iamInstanceProfile":{"arn":"arn:aws:iam::%s:instance-profile/app","id":"AIPA%016X"},"launchTime":"2025-01-01T00:00:00.000Z",`+
-		`"cpuOptions":{"coreCount":1,"threadsPerCore":2},"metadataOptions":{"httpTokens":"required","httpPutResponseHopLimit":2,"httpEndpoint":"enabled"}}`,
-		k.ResourceID, name, v, i%4096, i%4096, i%200, (i/200)%250, i%250+1, i, i%89, name, it.AvailabilityZone, k.AccountID, i))
-	if v > 0 && i%50 == 0 {
-		it.Status = inventory.StatusResourceDeleted
-		it.Configuration = json.RawMessage("null")
-	}
-	return it
-}
-
-// benchBatchItems returns the CIs of batch number batch of a store of n:
-// the first version of resources [batch*benchBatch, ...), and for every
-// tenth resource a second version as well (so about 10% of the CIs are
-// history and 1 in 500 resources is deleted).
-func benchBatchItems(batch, n int, dst []inventory.Item) []inventory.Item {
-	dst = dst[:0]
-	for i := batch * benchBatch; i < (batch+1)*benchBatch && i < n; i++ {
-		dst = append(dst, benchItem(i, 0))
-		if i%10 == 0 {
-			dst = append(dst, benchItem(i, 1))
-		}
-	}
-	return dst
-}
-
-func benchBatches(n int) int { return (n + benchBatch - 1) / benchBatch }
 
 // fillInventory writes a store of about n CIs, returning the count and the
 // time spent in Write.
 func fillInventory(b *testing.B, s *Inventory, n int) (cis int, spent time.Duration) {
 	var items []inventory.Item
-	for batch := range benchBatches(n) {
-		items = benchBatchItems(batch, n, items)
+	for batch := range invbench.Batches(n) {
+		items = invbench.BatchItems(batch, n, items)
 		start := time.Now()
 		if _, err := s.Write(b.Context(), items); err != nil {
 			b.Fatal(err)
@@ -222,10 +97,10 @@ creation_time, configuration, supplementary, tags, relationships) VALUES (?, ?, 
 		ver []any
 	}
 	var items []inventory.Item
-	rows := make([]row, 0, 2*benchBatch)
+	rows := make([]row, 0, 2*invbench.Batch)
 	rid := int64(0)
-	for batch := range benchBatches(n) {
-		items = benchBatchItems(batch, n, items)
+	for batch := range invbench.Batches(n) {
+		items = invbench.BatchItems(batch, n, items)
 		rows = rows[:0]
 		for j, it := range items {
 			var r row
@@ -239,8 +114,8 @@ creation_time, configuration, supplementary, tags, relationships) VALUES (?, ?, 
 			}
 			r.ver = []any{rid, it.StateID, it.CaptureTime.UnixMilli(), it.Status, it.Version, it.AWSRegion, it.ResourceName, it.ARN,
 				it.AvailabilityZone, nullTime(it.ResourceCreationTime), nullBytes(it.Configuration),
-				nullBytes(appendSupplementary(nil, it.SupplementaryConfiguration)), nullBytes(appendTags(nil, it.Tags)),
-				nullBytes(appendRelationships(nil, it.Relationships))}
+				nullBytes(invcodec.AppendSupplementary(nil, it.SupplementaryConfiguration)), nullBytes(invcodec.AppendTags(nil, it.Tags)),
+				nullBytes(invcodec.AppendRelationships(nil, it.Relationships))}
 			rows = append(rows, r)
 		}
 		start := time.Now()
@@ -267,7 +142,7 @@ creation_time, configuration, supplementary, tags, relationships) VALUES (?, ?, 
 }
 
 // sameKey reports whether items[i] is a later version of items[i-1]'s
-// resource (benchBatchItems puts a resource's versions side by side).
+// resource (invbench.BatchItems puts a resource's versions side by side).
 func sameKey(items []inventory.Item, i int) bool {
 	return i > 0 && items[i].Key == items[i-1].Key
 }
@@ -284,7 +159,7 @@ func nonEmpty(s string) any {
 // prepared-INSERT loop on the same schema, each into a new store, and
 // reports both rates and their ratio. Run it with -benchtime 1x.
 func BenchmarkInventoryWrite(b *testing.B) {
-	n := benchCIs(b, 100_000)
+	n := invbench.CIs(b, 100_000)
 	for _, mode := range []SyncMode{SyncNormal, SyncFull} {
 		b.Run("sync="+mode.String(), func(b *testing.B) {
 			var writeCIs, bareCIs int
@@ -321,7 +196,7 @@ func BenchmarkInventoryWrite(b *testing.B) {
 // BenchmarkInventoryRead builds a store of STARLING_BENCH_CIS CIs
 // (1,000,000 by default) once, and measures the reads on it.
 func BenchmarkInventoryRead(b *testing.B) {
-	n := benchCIs(b, 1_000_000)
+	n := invbench.CIs(b, 1_000_000)
 	dir := b.TempDir()
 	s, err := OpenInventory(b.Context(), dir, InventoryOptions{Sync: SyncNormal})
 	if err != nil {
@@ -339,7 +214,7 @@ func BenchmarkInventoryRead(b *testing.B) {
 
 	// Open, then the first Get: what a restart costs.
 	b.Run("Open", func(b *testing.B) {
-		k := benchKey(n / 2)
+		k := invbench.Key(n / 2)
 		for b.Loop() {
 			s, err := OpenInventory(b.Context(), dir, InventoryOptions{Sync: SyncNormal})
 			if err != nil {
@@ -360,7 +235,7 @@ func BenchmarkInventoryRead(b *testing.B) {
 	}
 	defer s.Close()
 	ctx := b.Context()
-	key := func(i int) inventory.Key { return benchKey(int(uint64(i)*2654435761) % n) }
+	key := func(i int) inventory.Key { return invbench.Key(int(uint64(i)*2654435761) % n) }
 
 	b.Run("Get", func(b *testing.B) {
 		i := 0
@@ -417,11 +292,11 @@ func BenchmarkInventoryRead(b *testing.B) {
 		}
 	})
 
-	src := benchSource(n / 2)
-	nSources := benchBatches(n) * benchBatch / benchPerSource
+	src := invbench.Source(n / 2)
+	nSources := invbench.Batches(n) * invbench.Batch / invbench.PerSource
 	var scope []inventory.Source
 	for i := 0; i < max(nSources, 1); i++ {
-		scope = append(scope, benchSource(i*benchPerSource))
+		scope = append(scope, invbench.Source(i*invbench.PerSource))
 	}
 	lists := []struct {
 		name string
@@ -435,10 +310,10 @@ func BenchmarkInventoryRead(b *testing.B) {
 		{"List/aggregate+type+account", inventory.ListQuery{Scope: &inventory.Scope{Sources: scope}, Filter: inventory.Filter{ResourceTypes: []string{"AWS::S3::Bucket"}, AccountID: src.AccountID}, Limit: 100}},
 		// By type and name, across every source (ListAggregateDiscoveredResources
 		// with a ResourceName filter: AWS requires the type).
-		{"List/aggregate+type+name", inventory.ListQuery{Scope: &inventory.Scope{Sources: scope}, Filter: inventory.Filter{ResourceTypes: []string{benchItem(n/3, 0).ResourceType}, ResourceName: benchItem(n/3, 0).ResourceName}, Limit: 100}},
+		{"List/aggregate+type+name", inventory.ListQuery{Scope: &inventory.Scope{Sources: scope}, Filter: inventory.Filter{ResourceTypes: []string{invbench.Item(n/3, 0).ResourceType}, ResourceName: invbench.Item(n/3, 0).ResourceName}, Limit: 100}},
 		// By name alone: every resource of the set is read (no index in
 		// name order; see migration 0002).
-		{"List/aggregate+name", inventory.ListQuery{Scope: &inventory.Scope{Sources: scope}, Filter: inventory.Filter{ResourceName: benchItem(n/3, 0).ResourceName}, Limit: 100}},
+		{"List/aggregate+name", inventory.ListQuery{Scope: &inventory.Scope{Sources: scope}, Filter: inventory.Filter{ResourceName: invbench.Item(n/3, 0).ResourceName}, Limit: 100}},
 	}
 	for _, l := range lists {
 		b.Run(l.name, func(b *testing.B) {
@@ -477,7 +352,7 @@ func BenchmarkInventoryRead(b *testing.B) {
 	b.Run("History", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			if _, err := s.History(ctx, inventory.HistoryQuery{Key: benchKey((i * 10) % n), Limit: 10}); err != nil {
+			if _, err := s.History(ctx, inventory.HistoryQuery{Key: invbench.Key((i * 10) % n), Limit: 10}); err != nil {
 				b.Fatal(err)
 			}
 			i += 7
@@ -492,11 +367,11 @@ func BenchmarkInventoryRead(b *testing.B) {
 				}
 				count++
 			}
-			if count != benchPerSource {
-				b.Fatalf("Scan of a source: got %d CIs, want %d", count, benchPerSource)
+			if count != invbench.PerSource {
+				b.Fatalf("Scan of a source: got %d CIs, want %d", count, invbench.PerSource)
 			}
 		}
-		b.ReportMetric(float64(benchPerSource*b.N)/b.Elapsed().Seconds(), "CIs/s")
+		b.ReportMetric(float64(invbench.PerSource*b.N)/b.Elapsed().Seconds(), "CIs/s")
 	})
 	var ms runtime.MemStats
 	runtime.GC()

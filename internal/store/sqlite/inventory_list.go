@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -34,11 +33,11 @@ const listOrder = " ORDER BY r.account_id, r.region, r.type, r.resource_id LIMIT
 
 // listStmts returns the statements that read, in List order, the latest
 // versions that sc and f admit after the key after (nil: from the start);
-// srcs are sourcesOf(sc). None means nothing is admitted.
+// srcs are sc.SortedSources(). None means nothing is admitted.
 func listStmts(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, after *inventory.Key) []cond {
 	switch {
 	case !sc.All:
-		return setStmts(narrow(srcs, f), f, after)
+		return setStmts(f.NarrowSources(srcs), f, after)
 	case f.AccountID != "" && f.Region != "":
 		return setStmts([]inventory.Source{{AccountID: f.AccountID, Region: f.Region}}, f, after)
 	case len(f.ResourceTypes) > 0:
@@ -68,20 +67,6 @@ func listStmts(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter
 	return []cond{c}
 }
 
-// narrow returns the sources of srcs that f's account and region admit.
-func narrow(srcs []inventory.Source, f *inventory.Filter) []inventory.Source {
-	if f.AccountID == "" && f.Region == "" {
-		return srcs
-	}
-	var in []inventory.Source
-	for _, src := range srcs {
-		if (f.AccountID == "" || src.AccountID == f.AccountID) && (f.Region == "" || src.Region == f.Region) {
-			in = append(in, src)
-		}
-	}
-	return in
-}
-
 // rowAfter is the condition that the row value of cols follows the values
 // bound to it. Its first column must not be fixed by an equality: SQLite
 // does not seek an index to a row value that starts with one.
@@ -105,16 +90,12 @@ func rest(f *inventory.Filter, after *inventory.Key) cond {
 	return c
 }
 
-func cmpSource(a, b inventory.Source) int {
-	return cmp.Or(strings.Compare(a.AccountID, b.AccountID), strings.Compare(a.Region, b.Region))
-}
-
 // setStmts reads the sources srcs (sorted, without duplicates).
 func setStmts(srcs []inventory.Source, f *inventory.Filter, after *inventory.Key) []cond {
 	var stmts []cond
 	if after != nil {
 		src := after.Source
-		i, found := slices.BinarySearchFunc(srcs, src, cmpSource)
+		i, found := slices.BinarySearchFunc(srcs, src, inventory.CompareSources)
 		if found {
 			stmts = append(stmts, rest(f, after))
 			i++

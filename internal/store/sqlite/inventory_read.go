@@ -1,18 +1,18 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/invcodec"
+	"github.com/starlingcfg/starling/internal/inventory/invcursor"
 )
 
 // invItemCols are the columns scanItem reads, from resources r joined with
@@ -50,14 +50,14 @@ func scanItem(rows interface{ Scan(...any) error }) (inventory.Item, error) {
 	if len(configuration) > 0 {
 		it.Configuration = json.RawMessage(configuration)
 	}
-	if it.SupplementaryConfiguration, err = decodeSupplementary(sup); err != nil {
-		return it, err
+	if it.SupplementaryConfiguration, err = invcodec.DecodeSupplementary(sup); err != nil {
+		return it, errCodec
 	}
-	if it.Tags, err = decodeTags(tags); err != nil {
-		return it, err
+	if it.Tags, err = invcodec.DecodeTags(tags); err != nil {
+		return it, errCodec
 	}
-	if it.Relationships, err = decodeRelationships(rels); err != nil {
-		return it, err
+	if it.Relationships, err = invcodec.DecodeRelationships(rels); err != nil {
+		return it, errCodec
 	}
 	return it, nil
 }
@@ -159,23 +159,14 @@ func (c *cond) sql() string {
 	return " WHERE " + strings.Join(c.where, " AND ")
 }
 
-// sources returns the scope's sources, sorted and without duplicates.
-func sources(sc *inventory.Scope) []inventory.Source {
-	srcs := slices.Clone(sc.Sources)
-	slices.SortFunc(srcs, func(a, b inventory.Source) int {
-		return cmp.Or(strings.Compare(a.AccountID, b.AccountID), strings.Compare(a.Region, b.Region))
-	})
-	return slices.Compact(srcs)
-}
-
 // jsonStrings returns ss as a JSON array.
 func jsonStrings(ss []string) string {
 	b, _ := json.Marshal(ss) // a []string always encodes
 	return string(b)
 }
 
-// admit builds the condition of what sc and f admit; srcs are sources(sc)
-// (nil if sc.All). deleted says whether deleted resources are admitted.
+// admit builds the condition of what sc and f admit; srcs are
+// sc.SortedSources(). deleted says whether deleted resources are admitted.
 func admit(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, deleted bool) cond {
 	var c cond
 	if sc.All {
@@ -187,12 +178,7 @@ func admit(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, de
 		}
 	} else {
 		// The filter's account and region narrow the set here, not in SQL.
-		var in []inventory.Source
-		for _, src := range srcs {
-			if (f.AccountID == "" || src.AccountID == f.AccountID) && (f.Region == "" || src.Region == f.Region) {
-				in = append(in, src)
-			}
-		}
+		in := f.NarrowSources(srcs)
 		switch len(in) {
 		case 0:
 			c.none = true
@@ -255,11 +241,11 @@ func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.
 	if q.Limit <= 0 {
 		return inventory.ListPage{}, fmt.Errorf("sqlite: inventory: List: limit %d is not positive", q.Limit)
 	}
-	srcs := sourcesOf(q.Scope)
-	fp := fingerprint(cursorList, q.Scope.All, srcs, &q.Filter)
+	srcs := q.Scope.SortedSources()
+	cur := invcursor.NewList(q.Scope.All, srcs, &q.Filter)
 	var after *inventory.Key
 	if q.Cursor != "" {
-		k, err := decodeListCursor(q.Cursor, fp)
+		k, err := cur.Decode(q.Cursor)
 		if err != nil {
 			return inventory.ListPage{}, err
 		}
@@ -271,17 +257,9 @@ func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.
 	}
 	page := inventory.ListPage{Items: items}
 	if more {
-		page.Next = encodeListCursor(fp, items[len(items)-1].Key)
+		page.Next = cur.Encode(items[len(items)-1].Key)
 	}
 	return page, nil
-}
-
-// sourcesOf returns sources(sc), or nil if sc admits all.
-func sourcesOf(sc *inventory.Scope) []inventory.Source {
-	if sc.All {
-		return nil
-	}
-	return sources(sc)
 }
 
 // scanPage is the page size Scan reads with.
@@ -300,29 +278,10 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 			yield(inventory.Item{}, errNilScope)
 			return
 		}
-		srcs := sourcesOf(q.Scope)
-		var after *inventory.Key
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(inventory.Item{}, err)
-				return
-			}
-			items, more, err := s.list(ctx, q.Scope, srcs, &q.Filter, after, scanPage)
-			if err != nil {
-				yield(inventory.Item{}, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if !more {
-				return
-			}
-			last := items[len(items)-1].Key
-			after = &last
-		}
+		srcs := q.Scope.SortedSources()
+		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
+			return s.list(ctx, q.Scope, srcs, &q.Filter, after, scanPage)
+		})(yield)
 	}
 }
 
@@ -347,14 +306,14 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	default:
 		return inventory.CountResult{}, fmt.Errorf("sqlite: inventory: Count: unknown GroupBy %d", q.GroupBy)
 	}
-	srcs := sourcesOf(q.Scope)
+	srcs := q.Scope.SortedSources()
 	f := q.Filter
 	f.IncludeDeleted = false // ignored by Count
-	fp := fingerprint(cursorCount+byte(q.GroupBy), q.Scope.All, srcs, &f)
+	cur := invcursor.NewCount(q.GroupBy, q.Scope.All, srcs, &f)
 	var after string
 	if q.Cursor != "" {
 		var err error
-		if after, err = decodeCountCursor(q.Cursor, fp); err != nil {
+		if after, err = cur.Decode(q.Cursor); err != nil {
 			return inventory.CountResult{}, err
 		}
 	}
@@ -415,7 +374,7 @@ WHERE g > ? ORDER BY g`
 		}
 	}
 	if more {
-		res.Next = encodeCountCursor(fp, res.Groups[len(res.Groups)-1].Key)
+		res.Next = cur.Encode(res.Groups[len(res.Groups)-1].Key)
 	}
 	return res, nil
 }
@@ -429,7 +388,7 @@ func (s *Inventory) History(ctx context.Context, q inventory.HistoryQuery) (inve
 	if q.Limit <= 0 {
 		return inventory.HistoryPage{}, fmt.Errorf("sqlite: inventory: History: limit %d is not positive", q.Limit)
 	}
-	fp := historyFingerprint(&q)
+	cur := invcursor.NewHistory(&q)
 	var c cond
 	c.add("r.account_id = ? AND r.region = ? AND r.type = ? AND r.resource_id = ?",
 		q.Key.AccountID, q.Key.Region, q.Key.ResourceType, q.Key.ResourceID)
@@ -440,7 +399,7 @@ func (s *Inventory) History(ctx context.Context, q inventory.HistoryQuery) (inve
 		c.add("v.capture_time <= ?", q.Later.UnixMilli())
 	}
 	if q.Cursor != "" {
-		after, err := decodeHistoryCursor(q.Cursor, fp)
+		after, err := cur.Decode(q.Cursor)
 		if err != nil {
 			return inventory.HistoryPage{}, err
 		}
@@ -489,7 +448,7 @@ func (s *Inventory) History(ctx context.Context, q inventory.HistoryQuery) (inve
 		}
 	}
 	if more {
-		page.Next = encodeHistoryCursor(fp, page.Items[len(page.Items)-1].StateID)
+		page.Next = cur.Encode(page.Items[len(page.Items)-1].StateID)
 	}
 	return page, nil
 }

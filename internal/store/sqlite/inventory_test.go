@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/invbench"
 	"github.com/starlingcfg/starling/internal/inventory/inventorytest"
 )
 
@@ -41,17 +41,17 @@ func TestInventoryQueryPlans(t *testing.T) {
 	defer s.Close()
 	var items []inventory.Item
 	for i := range 200 {
-		items = append(items, benchItem(i, 0))
+		items = append(items, invbench.Item(i, 0))
 	}
 	if _, err := s.Write(t.Context(), items); err != nil {
 		t.Fatal(err)
 	}
-	src := benchSource(0)
+	src := invbench.Source(0)
 	other := inventory.Source{AccountID: src.AccountID, Region: "zz-west-9"}
 	cross := &inventory.Scope{Sources: []inventory.Source{src, other, {AccountID: "999", Region: src.Region}, {AccountID: "999", Region: other.Region}}}
 	sparse := &inventory.Scope{Sources: []inventory.Source{src, other, {AccountID: "999", Region: "r"}}}
 	bucket := []string{"AWS::S3::Bucket"}
-	after := benchKey(6) // a bucket of src
+	after := invbench.Key(6) // a bucket of src
 	const (
 		seekRest     = "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND (type,resource_id)>(?,?))"
 		seekRestType = "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND type=? AND resource_id>?)"
@@ -81,7 +81,7 @@ func TestInventoryQueryPlans(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stmts := listStmts(tt.scope, sourcesOf(tt.scope), &tt.f, tt.after)
+			stmts := listStmts(tt.scope, tt.scope.SortedSources(), &tt.f, tt.after)
 			if len(stmts) != len(tt.want) {
 				t.Fatalf("got %d statements, want %d", len(stmts), len(tt.want))
 			}
@@ -224,26 +224,9 @@ func TestInventoryCallsAfterClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ctx := t.Context()
-	k := invItem("a", 1).Key
-	all := inventory.AllSources()
-	for name, call := range map[string]func() error{
-		"Close":    s.Close,
-		"Write":    func() error { _, err := s.Write(ctx, []inventory.Item{invItem("a", 1)}); return err },
-		"Get":      func() error { _, err := s.Get(ctx, k); return err },
-		"BatchGet": func() error { _, err := s.BatchGet(ctx, []inventory.Key{k, k}); return err },
-		"List":     func() error { _, err := s.List(ctx, inventory.ListQuery{Scope: all, Limit: 1}); return err },
-		"Count":    func() error { _, err := s.Count(ctx, inventory.CountQuery{Scope: all}); return err },
-		"History":  func() error { _, err := s.History(ctx, inventory.HistoryQuery{Key: k, Limit: 1}); return err },
-		"Prune":    func() error { _, err := s.Prune(ctx, k.Source, time.Now()); return err },
-		"Reset":    func() error { return s.Reset(ctx) },
-		"Scan": func() error {
-			for _, err := range s.Scan(ctx, inventory.ScanQuery{Scope: all}) {
-				return err
-			}
-			return nil
-		},
-	} {
+	calls := inventorytest.Calls(t.Context(), s, invItem("a", 1))
+	calls["Close"] = s.Close
+	for name, call := range calls {
 		if err := call(); !errors.Is(err, ErrClosed) {
 			t.Errorf("%s after Close: got %v, want ErrClosed", name, err)
 		}
@@ -358,33 +341,6 @@ func TestInventoryRefusesDamagedFile(t *testing.T) {
 				release()
 			}
 		})
-	}
-}
-
-func TestInventoryCodec(t *testing.T) {
-	tags := map[string]string{"": "", "a": "b", "ü": strings.Repeat("x", 300)}
-	sup := map[string]json.RawMessage{"x": json.RawMessage(`{"a": 1}`), "y": json.RawMessage(`"<&>"`)}
-	rels := []inventory.Relationship{{ResourceType: "t", ResourceID: "i"}, {ResourceName: "n", Name: "r"}, {}}
-	gotTags, err := decodeTags(appendTags(nil, tags))
-	if err != nil || !maps.Equal(gotTags, tags) {
-		t.Errorf("tags: got %v, %v", gotTags, err)
-	}
-	gotSup, err := decodeSupplementary(appendSupplementary(nil, sup))
-	if err != nil || len(gotSup) != 2 || string(gotSup["x"]) != `{"a": 1}` || string(gotSup["y"]) != `"<&>"` {
-		t.Errorf("supplementary: got %v, %v", gotSup, err)
-	}
-	gotRels, err := decodeRelationships(appendRelationships(nil, rels))
-	if err != nil || !slices.Equal(gotRels, rels) {
-		t.Errorf("relationships: got %v, %v", gotRels, err)
-	}
-	enc := appendTags(nil, tags)
-	for _, bad := range [][]byte{enc[:len(enc)-1], append(slices.Clone(enc), 0), {0xff}, {5, 1, 'a'}, {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}} {
-		if _, err := decodeTags(bad); !errors.Is(err, errCodec) {
-			t.Errorf("decodeTags(%x): got %v, want errCodec", bad, err)
-		}
-		if _, err := decodeRelationships(bad); !errors.Is(err, errCodec) {
-			t.Errorf("decodeRelationships(%x): got %v, want errCodec", bad, err)
-		}
 	}
 }
 
@@ -509,7 +465,7 @@ func TestInventoryCheckpoints(t *testing.T) {
 	var items []inventory.Item
 	var maxWAL int64
 	for batch := range 60 {
-		items = benchBatchItems(batch, 60*benchBatch, items)
+		items = invbench.BatchItems(batch, 60*invbench.Batch, items)
 		if _, err := s.Write(t.Context(), items); err != nil {
 			t.Fatal(err)
 		}

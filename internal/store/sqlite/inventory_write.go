@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/inventory/invcodec"
 )
 
 // The writer's statements.
@@ -78,7 +79,7 @@ func (s *Inventory) Write(ctx context.Context, items []inventory.Item) (res inve
 		return res, err
 	}
 	for i := range items {
-		if err := checkKey(items[i].Key); err != nil {
+		if err := items[i].Key.Check(); err != nil {
 			return res, fmt.Errorf("sqlite: inventory: Write: item %d: %w", i, err)
 		}
 	}
@@ -123,21 +124,6 @@ func (s *Inventory) Write(ctx context.Context, items []inventory.Item) (res inve
 	return res, nil
 }
 
-// checkKey refuses a key with an empty field.
-func checkKey(k inventory.Key) error {
-	switch {
-	case k.AccountID == "":
-		return errors.New("empty account id")
-	case k.Region == "":
-		return errors.New("empty region")
-	case k.ResourceType == "":
-		return errors.New("empty resource type")
-	case k.ResourceID == "":
-		return errors.New("empty resource id")
-	}
-	return nil
-}
-
 // writeItem stores one version inside Write's transaction and counts it in
 // res. buf is scratch space, returned for reuse.
 func (s *Inventory) writeItem(it *inventory.Item, next *int64, res *inventory.WriteResult, buf []byte) ([]byte, error) {
@@ -165,13 +151,13 @@ func (s *Inventory) writeItem(it *inventory.Item, next *int64, res *inventory.Wr
 		return buf, err
 	}
 
-	// One buffer holds the three encoded columns; each is bound (copied by
-	// the driver) before buf is reused.
-	buf = appendSupplementary(buf, it.SupplementaryConfiguration)
+	// One buffer holds the three encoded columns (inventory_codec.go); each
+	// is bound (copied by the driver) before buf is reused.
+	buf = invcodec.AppendSupplementary(buf, it.SupplementaryConfiguration)
 	sup := len(buf)
-	buf = appendTags(buf, it.Tags)
+	buf = invcodec.AppendTags(buf, it.Tags)
 	tags := len(buf)
-	buf = appendRelationships(buf, it.Relationships)
+	buf = invcodec.AppendRelationships(buf, it.Relationships)
 	r, err = s.ws.version.ExecContext(bg, it.StateID, it.CaptureTime.UnixMilli(), it.Status, it.Version,
 		it.AWSRegion, it.ResourceName, it.ARN, it.AvailabilityZone, nullTime(it.ResourceCreationTime),
 		nullBytes(it.Configuration), nullBytes(buf[:sup]), nullBytes(buf[sup:tags]), nullBytes(buf[tags:]),
