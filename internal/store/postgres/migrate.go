@@ -5,13 +5,11 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/starlingcfg/starling/internal/store/migration"
 )
 
 // migrationFiles is the schema's history: migrations/NNNN_name.sql,
@@ -24,39 +22,11 @@ var migrationFiles embed.FS
 // (pg_advisory_lock takes a bigint; this is "starling" in ASCII).
 const migrationLockKey int64 = 0x737461726c696e67
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, "migrations")
+// loadMigrations reads fsys's migrations directory (migration.Load).
+func loadMigrations(fsys fs.FS) ([]migration.Migration, error) {
+	migs, err := migration.Load(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: migrations: %w", err)
-	}
-	var migs []migration
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		num, _, _ := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: migration %s: name must start with its number", name)
-		}
-		b, err := fs.ReadFile(fsys, path.Join("migrations", name))
-		if err != nil {
-			return nil, fmt.Errorf("postgres: migration %s: %w", name, err)
-		}
-		migs = append(migs, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
-	for i, m := range migs {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("postgres: migration %s: want number %04d", m.name, i+1)
-		}
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return migs, nil
 }
@@ -96,16 +66,16 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (version, applied int, err
 	}
 	for _, m := range migs[version:] {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, "INSERT INTO starling_schema (version) VALUES ($1)", m.version)
+			_, err := tx.Exec(ctx, "INSERT INTO starling_schema (version) VALUES ($1)", m.Version)
 			return err
 		})
 		if err != nil {
-			return version, applied, fmt.Errorf("postgres: migration %s: %w", m.name, classify(err))
+			return version, applied, fmt.Errorf("postgres: migration %s: %w", m.Name, classify(err))
 		}
-		version, applied = m.version, applied+1
+		version, applied = m.Version, applied+1
 	}
 	return version, applied, nil
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/starlingcfg/starling/internal/store/migration"
 )
 
 // StartupReport is what Open found when it checked the database before
@@ -81,7 +83,7 @@ func lockDir(path string) (unlock func(), err error) {
 // is no database, preflight creates one (create) or reports os.ErrNotExist.
 // It returns the database file, open, which the store keeps until it closes
 // (see dirLocks).
-func preflight(ctx context.Context, path string, create bool, migs []migration, pageSize int) (_ *os.File, rep StartupReport, err error) {
+func preflight(ctx context.Context, path string, create bool, migs []migration.Migration, pageSize int) (_ *os.File, rep StartupReport, err error) {
 	rep.Path = path
 	walPath := path + "-wal"
 	fi, statErr := os.Stat(path)
@@ -195,7 +197,7 @@ func walRemedy(walPath string, r WALReport) string {
 // only the temporary file, which the next Open removes. pageSize is the
 // database's page size in bytes (0: SQLite's default, 4096); it is fixed
 // for good when the database is made.
-func createDatabase(ctx context.Context, path string, migs []migration, pageSize int) error {
+func createDatabase(ctx context.Context, path string, migs []migration.Migration, pageSize int) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+newSuffix+"*")
 	if err != nil {
 		return fmt.Errorf("sqlite: create database: %w", err)

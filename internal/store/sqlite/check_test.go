@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/starlingcfg/starling/internal/store"
+	"github.com/starlingcfg/starling/internal/store/migration"
 )
 
 // fill writes the records id0 … id(n-1), one Update each, with docs of size
@@ -422,7 +423,7 @@ func TestOpenRefusesStrayLog(t *testing.T) {
 // no database file may be left, since a database file always has its schema.
 func TestFailedCreateLeavesNoDatabase(t *testing.T) {
 	dir := t.TempDir()
-	bad := []migration{{version: 1, name: "0001_bad.sql", sql: "CREATE TABLE a (x INTEGER); NOT SQL;"}}
+	bad := []migration.Migration{{Version: 1, Name: "0001_bad.sql", SQL: "CREATE TABLE a (x INTEGER); NOT SQL;"}}
 	if s, err := open(t.Context(), dir, Options{}, bad); err == nil {
 		s.Close()
 		t.Fatal("open with a failing migration: got nil error, want one")

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/store/migration"
 )
 
 // InventoryFileName is the name of the configuration-item database that
@@ -184,7 +185,7 @@ func OpenInventory(ctx context.Context, dir string, opts InventoryOptions) (*Inv
 	return openInventory(ctx, dir, opts, migs)
 }
 
-func openInventory(ctx context.Context, dir string, opts InventoryOptions, migs []migration) (_ *Inventory, err error) {
+func openInventory(ctx context.Context, dir string, opts InventoryOptions, migs []migration.Migration) (_ *Inventory, err error) {
 	if dir == "" {
 		return nil, errors.New("sqlite: empty directory name")
 	}

@@ -6,9 +6,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"strconv"
-	"strings"
+
+	"github.com/starlingcfg/starling/internal/store/migration"
 )
 
 // migrationFiles holds the schema history: migrations/NNNN_name.sql, numbered
@@ -17,36 +16,11 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema step; applying it takes the database to version.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the *.sql files of fsys's migrations directory, which
-// must be numbered 1, 2, 3... in name order.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, "migrations")
+// loadMigrations reads fsys's migrations directory (migration.Load).
+func loadMigrations(fsys fs.FS) ([]migration.Migration, error) {
+	migs, err := migration.Load(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	var migs []migration
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || path.Ext(name) != ".sql" {
-			continue
-		}
-		num, _, _ := strings.Cut(name, "_")
-		v, err := strconv.Atoi(strings.TrimSuffix(num, ".sql"))
-		if want := len(migs) + 1; err != nil || v != want {
-			return nil, fmt.Errorf("sqlite: migration %s: name must start with its number %04d", name, want)
-		}
-		b, err := fs.ReadFile(fsys, "migrations/"+name)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: migration %s: %w", name, err)
-		}
-		migs = append(migs, migration{version: v, name: name, sql: string(b)})
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return migs, nil
 }
@@ -55,7 +29,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 // missing steps in order in one transaction: it ends either fully migrated or
 // unchanged. A database at a later version than migs knows is refused with
 // ErrNewerSchema.
-func migrate(ctx context.Context, c *sql.Conn, migs []migration) (err error) {
+func migrate(ctx context.Context, c *sql.Conn, migs []migration.Migration) (err error) {
 	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
@@ -73,8 +47,8 @@ func migrate(ctx context.Context, c *sql.Conn, migs []migration) (err error) {
 			ErrNewerSchema, have, len(migs))
 	}
 	for _, m := range migs[have:] {
-		if _, err := c.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
+		if _, err := c.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 		}
 	}
 	if have < len(migs) {

@@ -69,6 +69,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/starlingcfg/starling/internal/store"
+	"github.com/starlingcfg/starling/internal/store/migration"
 )
 
 // FileName is the name of the database file that Open keeps in its directory.
@@ -236,7 +237,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	return open(ctx, dir, opts, migs)
 }
 
-func open(ctx context.Context, dir string, opts Options, migs []migration) (_ *Store, err error) {
+func open(ctx context.Context, dir string, opts Options, migs []migration.Migration) (_ *Store, err error) {
 	if dir == "" {
 		return nil, errors.New("sqlite: empty directory name")
 	}
