@@ -566,17 +566,7 @@ func (b *builder) eni(x *resource, v int, tags []tag, r *rand.Rand) {
 	w.kstr("networkInterfaceId", x.id)
 	w.knull("outpostArn")
 	w.kstr("ownerId", s.acct.ID)
-	w.kstr("privateDnsName", dns)
-	w.kstr("privateIpAddress", ipString(x.ip))
-	w.key("privateIpAddresses")
-	w.arr()
-	w.obj()
-	w.knull("association")
-	w.kbool("primary", true)
-	w.kstr("privateDnsName", dns)
-	w.kstr("privateIpAddress", ipString(x.ip))
-	w.endObj()
-	w.endArr()
+	privateAddress(w, dns, ipString(x.ip))
 	w.kraw("ipv4Prefixes", "[]")
 	w.kraw("ipv6Prefixes", "[]")
 	if len(insts) == 0 {
@@ -706,17 +696,7 @@ func (b *builder) instance(x *resource, v int, vr *rand.Rand, tags []tag, r *ran
 	w.kstr("macAddress", macAddress(r))
 	w.kstr("networkInterfaceId", eni.id)
 	w.kstr("ownerId", s.acct.ID)
-	w.kstr("privateDnsName", dns)
-	w.kstr("privateIpAddress", ipString(x.ip))
-	w.key("privateIpAddresses")
-	w.arr()
-	w.obj()
-	w.knull("association")
-	w.kbool("primary", true)
-	w.kstr("privateDnsName", dns)
-	w.kstr("privateIpAddress", ipString(x.ip))
-	w.endObj()
-	w.endArr()
+	privateAddress(w, dns, ipString(x.ip))
 	w.kbool("sourceDestCheck", true)
 	w.kstr("status", "in-use")
 	w.kstr("subnetId", sub.id)
@@ -1630,5 +1610,22 @@ func (b *builder) attached(x *resource) {
 		w.kstr("policyArn", p.arn)
 		w.endObj()
 	}
+	w.endArr()
+}
+
+// privateAddress writes an ENI's primary private address as EC2 describes
+// it, both as the interface's own fields and as its one privateIpAddresses
+// entry.
+func privateAddress(w *jw, dns, ip string) {
+	w.kstr("privateDnsName", dns)
+	w.kstr("privateIpAddress", ip)
+	w.key("privateIpAddresses")
+	w.arr()
+	w.obj()
+	w.knull("association")
+	w.kbool("primary", true)
+	w.kstr("privateDnsName", dns)
+	w.kstr("privateIpAddress", ip)
+	w.endObj()
 	w.endArr()
 }
