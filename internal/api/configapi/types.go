@@ -9,7 +9,7 @@ import (
 // A collection of accounts and regions.
 type AccountAggregationSource struct {
 	// The 12-digit account ID of the account being aggregated.
-	AccountIds []string `json:"AccountIds,omitempty"`
+	AccountIds []string `json:"AccountIds,omitzero"`
 
 	// If true, aggregate existing Config regions and future regions.
 	AllAwsRegions *bool `json:"AllAwsRegions,omitempty"`
@@ -253,7 +253,7 @@ type AssociateResourceTypesRequest struct {
 
 	// The list of resource types you want to add to the recording group of the
 	// specified configuration recorder.
-	ResourceTypes []string `json:"ResourceTypes,omitempty"`
+	ResourceTypes []string `json:"ResourceTypes,omitzero"`
 }
 
 // AssociateResourceTypesResponse is the output of the AssociateResourceTypes
@@ -336,7 +336,7 @@ type BatchGetAggregateResourceConfigRequest struct {
 	ConfigurationAggregatorName *string `json:"ConfigurationAggregatorName,omitempty"`
 
 	// A list of aggregate ResourceIdentifiers objects.
-	ResourceIdentifiers []AggregateResourceIdentifier `json:"ResourceIdentifiers,omitempty"`
+	ResourceIdentifiers []AggregateResourceIdentifier `json:"ResourceIdentifiers,omitzero"`
 }
 
 // BatchGetAggregateResourceConfigResponse is the output of the
@@ -365,7 +365,7 @@ func (s *BatchGetAggregateResourceConfigResponse) FillEmptyCollections() {
 // operation.
 type BatchGetResourceConfigRequest struct {
 	// A list of resource keys to be processed with the current request.
-	ResourceKeys []ResourceKey `json:"resourceKeys,omitempty"`
+	ResourceKeys []ResourceKey `json:"resourceKeys,omitzero"`
 }
 
 // BatchGetResourceConfigResponse is the output of the BatchGetResourceConfig
@@ -864,7 +864,7 @@ type ConformancePackComplianceScore struct {
 type ConformancePackComplianceScoresFilters struct {
 	// The names of the conformance packs whose compliance scores you want to
 	// include in the conformance pack compliance score result set.
-	ConformancePackNames []string `json:"ConformancePackNames,omitempty"`
+	ConformancePackNames []string `json:"ConformancePackNames,omitzero"`
 }
 
 // Summary includes the name and status of the conformance pack.
@@ -1170,7 +1170,7 @@ type DeleteRemediationExceptionsRequest struct {
 
 	// An exception list of resource exception keys to be processed with the
 	// current request.
-	ResourceKeys []RemediationExceptionResourceKey `json:"ResourceKeys,omitempty"`
+	ResourceKeys []RemediationExceptionResourceKey `json:"ResourceKeys,omitzero"`
 }
 
 // DeleteRemediationExceptionsResponse is the output of the
@@ -2012,7 +2012,7 @@ func (s *DescribePendingAggregationRequestsResponse) FillEmptyCollections() {
 type DescribeRemediationConfigurationsRequest struct {
 	// A list of Config rule names of remediation configurations for which you want
 	// details.
-	ConfigRuleNames []string `json:"ConfigRuleNames,omitempty"`
+	ConfigRuleNames []string `json:"ConfigRuleNames,omitzero"`
 }
 
 // DescribeRemediationConfigurationsResponse is the output of the
@@ -2145,7 +2145,7 @@ type DisassociateResourceTypesRequest struct {
 
 	// The list of resource types you want to remove from the recording group of
 	// the specified configuration recorder.
-	ResourceTypes []string `json:"ResourceTypes,omitempty"`
+	ResourceTypes []string `json:"ResourceTypes,omitzero"`
 }
 
 // DisassociateResourceTypesResponse is the output of the
@@ -2676,7 +2676,7 @@ func (s *GetConformancePackComplianceDetailsResponse) FillEmptyCollections() {
 // GetConformancePackComplianceSummary operation.
 type GetConformancePackComplianceSummaryRequest struct {
 	// Names of conformance packs.
-	ConformancePackNames []string `json:"ConformancePackNames,omitempty"`
+	ConformancePackNames []string `json:"ConformancePackNames,omitzero"`
 
 	// The maximum number of conformance packs returned on each page.
 	Limit *int32 `json:"Limit,omitempty"`
@@ -3512,7 +3512,7 @@ type OrganizationCustomRuleMetadata struct {
 
 	// The type of notification that triggers Config to run an evaluation for a
 	// rule.
-	OrganizationConfigRuleTriggerTypes []string `json:"OrganizationConfigRuleTriggerTypes,omitempty"`
+	OrganizationConfigRuleTriggerTypes []string `json:"OrganizationConfigRuleTriggerTypes,omitzero"`
 
 	// A string, in JSON format, that is passed to your organization Config rule
 	// Lambda function.
@@ -3820,7 +3820,7 @@ type PutOrganizationConformancePackResponse struct {
 // PutRemediationConfigurations operation.
 type PutRemediationConfigurationsRequest struct {
 	// A list of remediation configuration objects.
-	RemediationConfigurations []RemediationConfiguration `json:"RemediationConfigurations,omitempty"`
+	RemediationConfigurations []RemediationConfiguration `json:"RemediationConfigurations,omitzero"`
 }
 
 // PutRemediationConfigurationsResponse is the output of the
@@ -3848,7 +3848,7 @@ type PutRemediationExceptionsRequest struct {
 
 	// An exception list of resource exception keys to be processed with the
 	// current request.
-	ResourceKeys []RemediationExceptionResourceKey `json:"ResourceKeys,omitempty"`
+	ResourceKeys []RemediationExceptionResourceKey `json:"ResourceKeys,omitzero"`
 
 	// The message contains an explanation of the exception.
 	Message *string `json:"Message,omitempty"`
@@ -4020,7 +4020,7 @@ type RecordingModeOverride struct {
 
 	// A comma-separated list that specifies which resource types Config includes
 	// in the override.
-	ResourceTypes []string `json:"resourceTypes,omitempty"`
+	ResourceTypes []string `json:"resourceTypes,omitzero"`
 
 	// The recording frequency that will be applied to all the resource types
 	// specified in the override.
@@ -4477,7 +4477,7 @@ type StartRemediationExecutionRequest struct {
 	ConfigRuleName *string `json:"ConfigRuleName,omitempty"`
 
 	// A list of resource keys to be processed with the current request.
-	ResourceKeys []ResourceKey `json:"ResourceKeys,omitempty"`
+	ResourceKeys []ResourceKey `json:"ResourceKeys,omitzero"`
 }
 
 // StartRemediationExecutionResponse is the output of the
@@ -4530,7 +4530,7 @@ type StartResourceEvaluationResponse struct {
 // The static value of the resource.
 type StaticValue struct {
 	// A list of values.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // Status filter object to filter results based on specific member account ID
@@ -4599,7 +4599,7 @@ type TagResourceRequest struct {
 	ResourceArn *string `json:"ResourceArn,omitempty"`
 
 	// An array of tag object.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag `json:"Tags,omitzero"`
 }
 
 // This API allows you to create a conformance pack template with an Amazon Web
@@ -4629,5 +4629,5 @@ type UntagResourceRequest struct {
 	ResourceArn *string `json:"ResourceArn,omitempty"`
 
 	// The keys of the tags to be removed.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }

@@ -1586,7 +1586,7 @@ type TagResourceRequest struct {
 	ResourceId *string `json:"ResourceId,omitempty"`
 
 	// A list of tags to add to the specified resource.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag `json:"Tags,omitzero"`
 }
 
 // TerminateResponsibilityTransferRequest is the input of the
@@ -1621,7 +1621,7 @@ type UntagResourceRequest struct {
 	ResourceId *string `json:"ResourceId,omitempty"`
 
 	// The list of keys for tags to remove from the specified resource.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // UpdateOrganizationalUnitRequest is the input of the UpdateOrganizationalUnit

@@ -31,8 +31,16 @@ func (g *generator) genStruct(f *file, s *Shape) {
 		f.printf("%s", comment("\t", summary(m.Documentation, summary(target.Documentation,
 			fmt.Sprintf("%s is the %s member.", field, m.Name)))))
 		opts := ",omitempty"
-		if g.alwaysEncoded(s, m) {
+		switch {
+		case g.alwaysEncoded(s, m):
 			opts = ""
+		case s.IsRequired(m.Name) && (target.Type == "list" || target.Type == "map"):
+			// A required list that a client sent empty ([]) is present,
+			// and AWS sends it back so; omitempty would drop it, and a
+			// request re-encoded from it would be refused for a missing
+			// member (found by FuzzDecodeValidate). omitzero drops only a
+			// nil one.
+			opts = ",omitzero"
 		}
 		f.printf("%s %s `json:\"%s%s\"`\n", field, g.goType(f, target, true), m.Name, opts)
 	}
