@@ -290,6 +290,15 @@ type HistoryPage struct {
 type ScanQuery struct {
 	Scope  *Scope
 	Filter Filter
+	// At, when not zero, reads the past: each admitted resource's version
+	// that was current at At, the one with the largest StateID among its
+	// versions captured at or before At, instead of its latest. A resource
+	// with no version captured by then is left out, and so is one whose
+	// version then records its deletion, unless Filter.IncludeDeleted.
+	// Filter.ResourceName is matched against that version's name. It is
+	// how a configuration snapshot of a past time is taken (starling
+	// export --at).
+	At time.Time
 }
 
 // ScanPages returns the sequence of the items of successive pages, for a
