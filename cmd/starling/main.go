@@ -6,6 +6,8 @@
 //	starling [serve] [flags]        run the server (the default)
 //	starling backup [flags] DEST    copy the server's data directory to DEST
 //	starling generate [flags]       fill a server with a generated organization
+//	starling import [flags] PATH... import AWS Config's snapshot and history files
+//	starling export [flags] DIR     write a source's configuration snapshot file
 //	starling version                print the version
 //	starling help                   print this help
 package main
@@ -58,11 +60,12 @@ Usage:
   starling [serve] [flags]        run the server (the default)
   starling backup [flags] DEST    copy the server's data directory to DEST
   starling generate [flags]       fill a server with a generated organization
+  starling import [flags] PATH... import AWS Config's snapshot and history files
+  starling export [flags] DIR     write a source's configuration snapshot file
   starling version                print the version
   starling help                   print this help
 
-Run 'starling serve -h' for the server's flags, 'starling backup -h' for
-the backup's and 'starling generate -h' for the generator's. Every flag
+Run 'starling COMMAND -h' for a command's flags. Every flag
 --name of serve can also be set with the environment variable
 STARLING_NAME (dashes become underscores).
 `
@@ -87,6 +90,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBackup(ctx, args, getenv, stdout, stderr)
 	case "generate":
 		return runGenerate(ctx, args, getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, args, getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "starling", versionString())
 		return nil
