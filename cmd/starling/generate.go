@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,7 +18,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	cstypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
@@ -32,7 +27,7 @@ import (
 	"github.com/starlingcfg/starling/internal/app"
 	"github.com/starlingcfg/starling/internal/config"
 	"github.com/starlingcfg/starling/internal/generate"
-	"github.com/starlingcfg/starling/internal/ingest"
+	"github.com/starlingcfg/starling/internal/ingestclient"
 	"github.com/starlingcfg/starling/internal/inventory"
 )
 
@@ -147,7 +142,10 @@ func generateOrg(ctx context.Context, o generateOptions, stdout, stderr io.Write
 		endpoint = url
 	}
 	g := &generator{
-		plan: plan, opts: o, endpoint: endpoint, http: client, signer: v4.NewSigner(),
+		plan: plan, opts: o, endpoint: endpoint, http: client,
+		ingest: ingestclient.New(endpoint, client, func(account string) aws.Credentials {
+			return aws.Credentials{AccessKeyID: account, SecretAccessKey: secret}
+		}),
 		stderr: stderr, start: time.Now(),
 	}
 	if err := g.run(ctx); err != nil {
@@ -210,7 +208,7 @@ type generator struct {
 	opts     generateOptions
 	endpoint string
 	http     *http.Client
-	signer   *v4.Signer
+	ingest   *ingestclient.Client
 	stderr   io.Writer
 	start    time.Time
 
@@ -475,10 +473,6 @@ func (g *generator) aggregator(ctx context.Context) error {
 	return nil
 }
 
-// maxBatchBytes bounds an ingest request's body below the server's
-// default limit (8 MiB).
-const maxBatchBytes = 4 << 20
-
 // items sends the source's configuration items in batches.
 func (g *generator) items(ctx context.Context, src inventory.Source) error {
 	var batch []inventory.Item
@@ -502,7 +496,7 @@ func (g *generator) items(ctx context.Context, src inventory.Source) error {
 		}
 		batch = append(batch, it)
 		size += 1024 + len(it.Configuration)
-		if len(batch) >= g.opts.batch || size >= maxBatchBytes {
+		if len(batch) >= g.opts.batch || size >= ingestclient.MaxBatchBytes {
 			return flush()
 		}
 		return nil
@@ -513,102 +507,17 @@ func (g *generator) items(ctx context.Context, src inventory.Source) error {
 	return flush()
 }
 
-// ingestTarget is the X-Amz-Target of Starling's ingest operation.
-const ingestTarget = "StarlingIngest_20261129.PutConfigurationItems"
-
-// ingestResult is the ingest operation's answer.
-type ingestResult struct {
-	New, Unchanged, Superseded int
-}
-
-// errTooLarge is a 413 answer.
-var errTooLarge = errors.New("request body too large")
-
-// put sends one batch, halving it when the server finds it too large.
+// put sends one batch.
 func (g *generator) put(ctx context.Context, src inventory.Source, items []inventory.Item) error {
-	res, err := g.post(ctx, src, ingest.AppendFile(nil, items))
-	if errors.Is(err, errTooLarge) && len(items) > 1 {
-		half := len(items) / 2
-		if err := g.put(ctx, src, items[:half]); err != nil {
-			return err
-		}
-		return g.put(ctx, src, items[half:])
-	}
+	res, err := g.ingest.Put(ctx, src, items)
 	if err != nil {
-		return err
+		return fmt.Errorf("generate: %w", err)
 	}
 	g.sent.Add(int64(len(items)))
 	g.result.Lock()
-	g.result.Add(inventory.WriteResult{New: res.New, Unchanged: res.Unchanged, Superseded: res.Superseded})
+	g.result.Add(res)
 	g.result.Unlock()
 	return nil
-}
-
-// post sends a delivery file to the ingest operation as the source's
-// account in its region, retrying what may pass on a second try (the
-// operation is idempotent).
-func (g *generator) post(ctx context.Context, src inventory.Source, body []byte) (ingestResult, error) {
-	sum := sha256.Sum256(body)
-	hash := hex.EncodeToString(sum[:])
-	creds := aws.Credentials{AccessKeyID: src.AccountID, SecretAccessKey: secret}
-	where := src.AccountID + " " + src.Region
-	var lastErr error
-	for attempt := range 5 {
-		if attempt > 0 {
-			select {
-			case <-time.After(time.Duration(100<<attempt) * time.Millisecond):
-			case <-ctx.Done():
-				return ingestResult{}, ctx.Err()
-			}
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.endpoint+"/", bytes.NewReader(body))
-		if err != nil {
-			return ingestResult{}, fmt.Errorf("generate: --endpoint %q: %w", g.endpoint, err)
-		}
-		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-		req.Header.Set("X-Amz-Target", ingestTarget)
-		if err := g.signer.SignHTTP(ctx, creds, req, hash, "config", src.Region, time.Now()); err != nil {
-			return ingestResult{}, fmt.Errorf("generate: sign: %w", err)
-		}
-		resp, err := g.http.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ingestResult{}, ctx.Err()
-			}
-			lastErr = fmt.Errorf("generate: cannot reach Starling at %s: %w", g.endpoint, err)
-			continue
-		}
-		data, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		switch {
-		case rerr != nil:
-			lastErr = fmt.Errorf("generate: ingest into %s: reading the answer: %w", where, rerr)
-			continue
-		case resp.StatusCode == http.StatusOK:
-			var res ingestResult
-			if err := json.Unmarshal(data, &res); err != nil {
-				return res, fmt.Errorf("generate: ingest into %s: the answer is not the ingest operation's: %s", where, data)
-			}
-			return res, nil
-		case resp.StatusCode == http.StatusRequestEntityTooLarge:
-			return ingestResult{}, errTooLarge
-		}
-		var e struct {
-			Type    string `json:"__type"`
-			Message string `json:"message"`
-		}
-		_ = json.Unmarshal(data, &e)
-		code := e.Type[strings.LastIndexByte(e.Type, '#')+1:]
-		lastErr = fmt.Errorf("generate: ingest into %s: %s: %s: %s", where, resp.Status, code, e.Message)
-		switch {
-		case code == "UnknownOperationException" || resp.StatusCode == http.StatusNotFound:
-			return ingestResult{}, fmt.Errorf("%w (does this server serve Starling's ingest API?)", lastErr)
-		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || code == "ThrottlingException":
-			continue
-		}
-		return ingestResult{}, lastErr
-	}
-	return ingestResult{}, lastErr
 }
 
 // apiErr words an AWS API error of a step.
