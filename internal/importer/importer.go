@@ -299,7 +299,15 @@ func (im *Importer) write(ctx context.Context, chunks <-chan chunk) error {
 				return err
 			}
 		}
-		im.items.Add(int64(len(batch)))
+		written := len(batch)
+		if refused != nil {
+			for i := range batch {
+				if refused.Sources[batch[i].Source] != nil {
+					written--
+				}
+			}
+		}
+		im.items.Add(int64(written))
 		im.mu.Lock()
 		im.result.Add(res)
 		im.mu.Unlock()

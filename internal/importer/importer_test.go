@@ -302,7 +302,7 @@ func TestImportRefusedSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Imported != 2 || sum.Failed != 2 {
+	if sum.Imported != 2 || sum.Failed != 2 || sum.Items != 2 {
 		t.Fatalf("summary %+v", sum)
 	}
 	for _, fe := range sum.Errors {

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/starlingcfg/starling/internal/ingestclient"
@@ -50,6 +51,10 @@ func (s EndpointSink) Write(ctx context.Context, items []inventory.Item) (invent
 					refused = make(map[inventory.Source]error)
 				}
 				refused[src] = apiErr
+				if apiErr.Code == "NoRunningConfigurationRecorderException" {
+					refused[src] = fmt.Errorf("%w (a server records an account's items only while its recorder records in that region: "+
+						"start one there, or import into the store with --data or --store)", apiErr)
+				}
 			case err != nil:
 				return total, err
 			}

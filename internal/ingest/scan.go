@@ -484,6 +484,8 @@ func kindOf(c byte) string {
 		return "a boolean"
 	case 'n':
 		return "null"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return "a number"
 	}
-	return "a number"
+	return "text that is not JSON (it begins with " + quoteChar(c) + ")"
 }

@@ -114,7 +114,7 @@ func BadFiles(t testing.TB) (string, []Bad) {
 	// A snapshot of account A filed under account B's delivery path.
 	Write(t, dir, "AWSLogs/222222222222/Config/us-east-1/2026/6/1/ConfigSnapshot/snapshot.json.gz", snapshot)
 	return dir, []Bad{
-		{"not-json.json", "want a delivery file (a JSON object), got"},
+		{"not-json.json", "want a delivery file (a JSON object), got text that is not JSON (it begins with '<')"},
 		{"wrong-format.json", "the file has no configurationItems"},
 		{"missing-key.json.gz", "configurationItems[1]: missing resourceId"},
 		{"truncated.json.gz", "the gzip stream is truncated"},
