@@ -16,8 +16,9 @@ import (
 // cancelled context, on a database that is down. Each call passes ctx and
 // returns the method's error (Scan's first). Write writes it; Get, BatchGet
 // (of its key twice) and History read its key; List, Count (by region) and
-// Scan read every source; Prune prunes its source before its capture time;
-// LockSource takes its source's lock (and releases it if it got it).
+// Scan read every source, "Scan at" as of its capture time (ScanQuery.At);
+// Prune prunes its source before its capture time; LockSource takes its
+// source's lock (and releases it if it got it).
 func Calls(ctx context.Context, st inventory.Store, it inventory.Item) map[string]func() error {
 	k := it.Key
 	all := inventory.AllSources()
@@ -42,6 +43,14 @@ func Calls(ctx context.Context, st inventory.Store, it inventory.Item) map[strin
 		},
 		"Scan": func() error {
 			for _, err := range st.Scan(ctx, inventory.ScanQuery{Scope: all}) {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		"Scan at": func() error {
+			for _, err := range st.Scan(ctx, inventory.ScanQuery{Scope: all, At: it.CaptureTime}) {
 				if err != nil {
 					return err
 				}

@@ -60,6 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) inventory.Store) {
 	t.Run("Prune", s.prune)
 	t.Run("Scan", s.scan)
 	t.Run("ScanBreak", s.scanBreak)
+	t.Run("ScanAt", s.scanAt)
+	t.Run("ScanAtPages", s.scanAtPages)
 	t.Run("Reset", s.reset)
 	t.Run("CancelledContext", s.cancelledContext)
 	t.Run("Concurrent", s.concurrent)
@@ -975,6 +977,17 @@ func (s suite) nilScope(t *testing.T) {
 	}
 	if n != 0 || !gotErr {
 		t.Errorf("Scan with a nil scope: got %d items, error %v; want none and an error", n, gotErr)
+	}
+	n, gotErr = 0, false
+	for _, err := range st.Scan(t.Context(), inventory.ScanQuery{At: t0.Add(time.Hour)}) {
+		if err != nil {
+			gotErr = true
+			continue
+		}
+		n++
+	}
+	if n != 0 || !gotErr {
+		t.Errorf("Scan at a time with a nil scope: got %d items, error %v; want none and an error", n, gotErr)
 	}
 }
 

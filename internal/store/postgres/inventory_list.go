@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"time"
 
 	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/inventory/invcursor"
@@ -38,12 +39,20 @@ import (
 //     the whole primary key with a filter.
 //
 // The versions are joined to the page's resources only, after the LIMIT.
+// A Scan of a past time (ScanQuery.At) walks the same shapes, each
+// resource joined to its version of then before the LIMIT (inventory_at.go).
 
 // invListSQL returns the statement and arguments of the page of up to
 // limit+1 latest versions that sc and f admit after the key after (nil:
 // from the start); srcs are sc.SortedSources(). ok is false when nothing
 // can be admitted.
 func invListSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, after *inventory.Key, limit int) (q string, a invArgs, ok bool) {
+	return invPageSQL(sc, srcs, f, time.Time{}, after, limit)
+}
+
+// invPageSQL is invListSQL for the versions current at at (see
+// inventory_at.go), or the latest ones if at is zero.
+func invPageSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, at time.Time, after *inventory.Key, limit int) (q string, a invArgs, ok bool) {
 	if sc.All && f.AccountID != "" && f.Region != "" {
 		// One source.
 		sc, srcs = &inventory.Scope{}, []inventory.Source{{AccountID: f.AccountID, Region: f.Region}}
@@ -51,11 +60,11 @@ func invListSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filte
 	var page, order string
 	switch {
 	case sc.All && len(f.ResourceTypes) == 0 && f.Region == "":
-		page, order, ok = invListRange(&a, f, after, limit)
+		page, order, ok = invListRange(&a, f, at, after, limit)
 	case sc.All:
-		page, order, ok = invListCounts(&a, f, after, limit)
+		page, order, ok = invListCounts(&a, f, at, after, limit)
 	default:
-		page, order, ok = invListSources(&a, f.NarrowSources(srcs), f, after, limit)
+		page, order, ok = invListSources(&a, f.NarrowSources(srcs), f, at, after, limit)
 	}
 	if !ok {
 		return "", nil, false
@@ -77,8 +86,10 @@ const invPageCols = "r.account_id, r.region, r.type, r.resource_id, r.rid, r.sta
 
 // invListRange reads every source's resources along the primary key. Like
 // the other two, it returns the page's statement and the ORDER BY of its
-// rows (as r) that keeps the page's order.
-func invListRange(a *invArgs, f *inventory.Filter, after *inventory.Key, limit int) (page, order string, ok bool) {
+// rows (as r) that keeps the page's order; its rows are invPageCols', of
+// the latest versions or, if at is not zero, of those current at at
+// (invPageFrom).
+func invListRange(a *invArgs, f *inventory.Filter, at time.Time, after *inventory.Key, limit int) (page, order string, ok bool) {
 	var conds []string
 	if f.AccountID != "" {
 		conds = append(conds, "r.account_id = "+a.add(f.AccountID))
@@ -87,15 +98,16 @@ func invListRange(a *invArgs, f *inventory.Filter, after *inventory.Key, limit i
 		conds = append(conds, "(r.account_id, r.region, r.type, r.resource_id) > ("+
 			a.add(after.AccountID)+", "+a.add(after.Region)+", "+a.add(after.ResourceType)+", "+a.add(after.ResourceID)+")")
 	}
-	conds = append(conds, invFilterConds(a, "r", f, false, f.IncludeDeleted)...)
-	return "SELECT " + invPageCols + " FROM inventory_resources r" + invWhere(conds) +
+	cols, from, fconds := invPageFrom(a, f, at, false)
+	conds = append(conds, fconds...)
+	return "SELECT " + cols + from + invWhere(conds) +
 			" ORDER BY r.account_id, r.region, r.type, r.resource_id LIMIT " + a.add(limit+1),
 		"r.account_id, r.region, r.type, r.resource_id", true
 }
 
 // invListSources reads the sources srcs (sorted, without duplicates), one
 // LATERAL range of the primary key each.
-func invListSources(a *invArgs, srcs []inventory.Source, f *inventory.Filter, after *inventory.Key, limit int) (page, order string, ok bool) {
+func invListSources(a *invArgs, srcs []inventory.Source, f *inventory.Filter, at time.Time, after *inventory.Key, limit int) (page, order string, ok bool) {
 	types := invSortedSet(f.ResourceTypes)
 	var acc, reg, typ, fromType, fromID []string
 	for _, src := range srcs {
@@ -126,30 +138,36 @@ func invListSources(a *invArgs, srcs []inventory.Source, f *inventory.Filter, af
 	if len(acc) == 0 {
 		return "", "", false
 	}
+	// The arrays' arguments are added before the filter's, in the order of
+	// the statement's text.
 	lim := a.add(limit + 1)
 	if len(types) == 0 {
-		return `SELECT s.ord, x.* FROM unnest(` + a.add(acc) + `::text[], ` + a.add(reg) + `::text[], ` + a.add(fromType) + `::text[], ` + a.add(fromID) + `::text[])
+		pa, pr, pt, pi := a.add(acc), a.add(reg), a.add(fromType), a.add(fromID)
+		cols, from, fconds := invPageFrom(a, f, at, false)
+		return `SELECT s.ord, x.* FROM unnest(` + pa + `::text[], ` + pr + `::text[], ` + pt + `::text[], ` + pi + `::text[])
   WITH ORDINALITY AS s(account_id, region, from_type, from_id, ord)
 CROSS JOIN LATERAL (
-  SELECT ` + invPageCols + ` FROM inventory_resources r
+  SELECT ` + cols + from + `
   WHERE r.account_id = s.account_id AND r.region = s.region AND (r.type, r.resource_id) > (s.from_type, s.from_id)` +
-			invAnd(invFilterConds(a, "r", f, false, f.IncludeDeleted)) + `
+			invAnd(fconds) + `
   ORDER BY r.type, r.resource_id LIMIT ` + lim + `) x
 ORDER BY s.ord, x.type, x.resource_id LIMIT ` + lim, "r.ord, r.type, r.resource_id", true
 	}
-	return `SELECT s.ord, x.* FROM unnest(` + a.add(acc) + `::text[], ` + a.add(reg) + `::text[], ` + a.add(typ) + `::text[], ` + a.add(fromID) + `::text[])
+	pa, pr, pt, pi := a.add(acc), a.add(reg), a.add(typ), a.add(fromID)
+	cols, from, fconds := invPageFrom(a, f, at, true)
+	return `SELECT s.ord, x.* FROM unnest(` + pa + `::text[], ` + pr + `::text[], ` + pt + `::text[], ` + pi + `::text[])
   WITH ORDINALITY AS s(account_id, region, type, from_id, ord)
 CROSS JOIN LATERAL (
-  SELECT ` + invPageCols + ` FROM inventory_resources r
+  SELECT ` + cols + from + `
   WHERE r.account_id = s.account_id AND r.region = s.region AND r.type = s.type AND r.resource_id > s.from_id` +
-		invAnd(invFilterConds(a, "r", f, true, f.IncludeDeleted)) + `
+		invAnd(fconds) + `
   ORDER BY r.resource_id LIMIT ` + lim + `) x
 ORDER BY s.ord, x.resource_id LIMIT ` + lim, "r.ord, r.resource_id", true
 }
 
 // invListCounts reads every source's resources of the filter's types or
 // region, through the prefixes inventory_counts lists for them.
-func invListCounts(a *invArgs, f *inventory.Filter, after *inventory.Key, limit int) (page, order string, ok bool) {
+func invListCounts(a *invArgs, f *inventory.Filter, at time.Time, after *inventory.Key, limit int) (page, order string, ok bool) {
 	types := invSortedSet(f.ResourceTypes)
 	conds := invIn(a, "c.type", types)
 	if f.AccountID != "" {
@@ -158,7 +176,9 @@ func invListCounts(a *invArgs, f *inventory.Filter, after *inventory.Key, limit 
 	if f.Region != "" {
 		conds = append(conds, "c.region = "+a.add(f.Region))
 	}
-	if !f.IncludeDeleted {
+	if !f.IncludeDeleted && at.IsZero() {
+		// n = 0 says only that the prefix's latest versions are all
+		// deletions: at a past time it may have had live resources.
 		conds = append(conds, "c.n > 0")
 	}
 	from := ""
@@ -184,11 +204,12 @@ func invListCounts(a *invArgs, f *inventory.Filter, after *inventory.Key, limit 
 		order = "r.account_id, r.region, r.resource_id"
 	}
 	lim := a.add(limit + 1)
+	cols, pageFrom, fconds := invPageFrom(a, f, at, true)
 	return `SELECT c.account_id, c.region, c.type, x.resource_id, x.rid, x.state_id FROM inventory_counts c
 CROSS JOIN LATERAL (
-  SELECT ` + invPageCols + ` FROM inventory_resources r
+  SELECT ` + cols + pageFrom + `
   WHERE r.account_id = c.account_id AND r.region = c.region AND r.type = c.type` + from +
-		invAnd(invFilterConds(a, "r", f, true, f.IncludeDeleted)) + `
+		invAnd(fconds) + `
   ORDER BY r.resource_id LIMIT ` + lim + `) x` + invWhere(conds) + `
 ORDER BY c.account_id, c.region, c.type, x.resource_id LIMIT ` + lim, order, true
 }
@@ -234,6 +255,12 @@ func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []invent
 	if !ok {
 		return nil, false, ctx.Err()
 	}
+	return s.readPage(ctx, q, a, limit)
+}
+
+// readPage runs the statement of a page of up to limit+1 items, made by
+// invPageSQL, and returns up to limit of them and whether there are more.
+func (s *Inventory) readPage(ctx context.Context, q string, a invArgs, limit int) ([]inventory.Item, bool, error) {
 	rows, err := s.db.pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, false, invErr("List", err)
@@ -249,7 +276,8 @@ func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []invent
 // Scan implements [inventory.Store.Scan] as a sequence of List pages of
 // InventoryOptions.ScanPage items, each read in its own statement, so that
 // no connection is held while the consumer works and no more than a page is
-// in memory.
+// in memory. With q.At, the pages are listAt's, of the versions current at
+// q.At.
 func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[inventory.Item, error] {
 	return func(yield func(inventory.Item, error) bool) {
 		if err := s.checkOpen(); err != nil {
@@ -261,6 +289,12 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 			return
 		}
 		srcs := q.Scope.SortedSources()
+		if !q.At.IsZero() {
+			inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
+				return s.listAt(ctx, q.Scope, srcs, &q.Filter, q.At, after, s.opts.ScanPage)
+			})(yield)
+			return
+		}
 		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
 			return s.list(ctx, q.Scope, srcs, &q.Filter, after, s.opts.ScanPage)
 		})(yield)

@@ -459,8 +459,10 @@ func equalMaps(a, b map[string]string) bool {
 // TestInventoryQueryPlans checks, with EXPLAIN, that a page of a List
 // walks the primary key in order rather than sorting what the query
 // admits: for an aggregator (a set of many sources and a type), for a
-// type across every source, and for every source. The plans are logged
-// (go test -v).
+// type across every source, and for every source. So does a page of a
+// Scan with At, whose resources each look their version of then up in the
+// primary key of inventory_versions, walking it backwards. The plans are
+// logged (go test -v).
 func TestInventoryQueryPlans(t *testing.T) {
 	db := invOpenDB(t, pgtest.DSN(t))
 	inv := NewInventory(db, InventoryOptions{})
@@ -508,26 +510,61 @@ func TestInventoryQueryPlans(t *testing.T) {
 			if !ok {
 				t.Fatal("no statement")
 			}
-			for _, mode := range []string{"custom", "generic"} {
-				plan := invExplain(t, db, mode, q, args)
-				t.Logf("%s plan:\n%s", mode, plan)
-				// No sort but incremental ones of one source's (or one
-				// prefix's) page at a time, no hash of a table, no
-				// sequential scan: a page reads a page.
-				for line := range strings.Lines(plan) {
-					line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "->"))
-					if line == "Sort" || strings.HasPrefix(line, "Seq Scan") || strings.HasPrefix(line, "Hash") {
-						t.Errorf("%s plan: %q: the query reads more than a page", mode, line)
-					}
-				}
-			}
+			invCheckPlans(t, db, "", q, args)
 			// And the statement's rows are the model's.
 			page, err := inv.List(t.Context(), inventory.ListQuery{Scope: tt.scope, Filter: tt.f, Limit: 100})
 			if err != nil || len(page.Items) != 100 {
 				t.Errorf("List: got %d items, %v", len(page.Items), err)
 			}
 		})
+		t.Run(tt.name+", at a time", func(t *testing.T) {
+			// With a name, which the version of then is checked for.
+			f := tt.f
+			f.ResourceName = "n"
+			q, args, ok := invPageSQL(tt.scope, tt.scope.SortedSources(), &f, invT0.Add(time.Hour), after, 100)
+			if !ok {
+				t.Fatal("no statement")
+			}
+			plan := invCheckPlans(t, db, "At: ", q, args)
+			if !strings.Contains(plan, "Index Scan Backward using inventory_versions_pkey") {
+				t.Errorf("At: generic plan: no backward walk of a resource's versions:\n%s", plan)
+			}
+			// Without the name, the scan at a time after every capture
+			// reads what List does.
+			var got []inventory.Item
+			for it, err := range inv.Scan(t.Context(), inventory.ScanQuery{Scope: tt.scope, Filter: tt.f, At: invT0.Add(time.Hour)}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, it)
+			}
+			all, err := inv.List(t.Context(), inventory.ListQuery{Scope: tt.scope, Filter: tt.f, Limit: 10000})
+			if err != nil || len(got) != len(all.Items) || len(got) < 100 {
+				t.Errorf("Scan at a time: got %d items, List %d, %v", len(got), len(all.Items), err)
+			}
+		})
 	}
+}
+
+// invCheckPlans checks the custom and the generic plans of q with args
+// (invExplain): no sort but incremental ones of one source's (or one
+// prefix's) page at a time, no hash of a table, no sequential scan: a page
+// reads a page. It logs them, what before each, and returns the generic
+// one.
+func invCheckPlans(t *testing.T, db *DB, what, q string, args []any) string {
+	t.Helper()
+	var plan string
+	for _, mode := range []string{"custom", "generic"} {
+		plan = invExplain(t, db, mode, q, args)
+		t.Logf("%s%s plan:\n%s", what, mode, plan)
+		for line := range strings.Lines(plan) {
+			line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "->"))
+			if line == "Sort" || strings.HasPrefix(line, "Seq Scan") || strings.HasPrefix(line, "Hash") {
+				t.Errorf("%s%s plan: %q: the query reads more than a page", what, mode, line)
+			}
+		}
+	}
+	return plan
 }
 
 // invExplain returns the plan of q with args: with mode "custom", the plan
@@ -595,6 +632,8 @@ func invLiteral(t *testing.T, arg any) string {
 			q[i] = quote(s)
 		}
 		return "ARRAY[" + strings.Join(q, ", ") + "]::text[]"
+	case time.Time:
+		return quote(v.Format(time.RFC3339Nano)) + "::timestamptz"
 	}
 	t.Fatalf("invLiteral: %T", arg)
 	return ""

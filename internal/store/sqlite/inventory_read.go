@@ -267,7 +267,8 @@ const scanPage = 512
 
 // Scan implements [inventory.Store.Scan] as a sequence of List pages of
 // scanPage items, each read in its own statement, so that no connection is
-// held while the consumer works and no more than a page is in memory.
+// held while the consumer works and no more than a page is in memory. With
+// q.At, the pages are listAt's, of the versions current at q.At.
 func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[inventory.Item, error] {
 	return func(yield func(inventory.Item, error) bool) {
 		if err := s.checkOpen(); err != nil {
@@ -279,6 +280,12 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 			return
 		}
 		srcs := q.Scope.SortedSources()
+		if !q.At.IsZero() {
+			inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
+				return s.listAt(ctx, q.Scope, srcs, &q.Filter, q.At, after, scanPage)
+			})(yield)
+			return
+		}
 		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
 			return s.list(ctx, q.Scope, srcs, &q.Filter, after, scanPage)
 		})(yield)

@@ -32,7 +32,10 @@ func TestInventoryConformance(t *testing.T) {
 
 // TestInventoryQueryPlans checks that every statement of a List page seeks
 // the primary key and reads in List order: none sorts what the scope holds
-// to fill one page, whatever SQLite's planner would pick.
+// to fill one page, whatever SQLite's planner would pick. The statements of
+// a Scan with At walk the same way, and look each resource's version of
+// then up in versions_key (a walk backwards along its versions, and a
+// probe), never scanning versions.
 func TestInventoryQueryPlans(t *testing.T) {
 	s, err := OpenInventory(t.Context(), t.TempDir(), InventoryOptions{Sync: SyncNormal})
 	if err != nil {
@@ -57,6 +60,10 @@ func TestInventoryQueryPlans(t *testing.T) {
 		seekRestType = "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND type=? AND resource_id>?)"
 		seekSources  = "SEARCH r USING PRIMARY KEY (account_id=? AND region=?)"
 		seekTypes    = "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND type=?)"
+		// The version at At: the largest StateID of the resource's
+		// captured by then, then that version.
+		seekVersionAt = "SEARCH w USING INDEX versions_key (rid=?)"
+		seekVersion   = "SEARCH v USING INDEX versions_key (rid=? AND state_id=?)"
 	)
 	tests := []struct {
 		name  string
@@ -92,6 +99,26 @@ func TestInventoryQueryPlans(t *testing.T) {
 				}
 				if strings.Contains(plan, "TEMP B-TREE") {
 					t.Errorf("statement %d: plan sorts:\n%s", i+1, plan)
+				}
+			}
+			walk := atWalk(&tt.f)
+			stmts = listStmts(tt.scope, tt.scope.SortedSources(), &walk, tt.after)
+			if len(stmts) != len(tt.want) {
+				t.Fatalf("At: got %d statements, want %d", len(stmts), len(tt.want))
+			}
+			for i, c := range stmts {
+				q, args := atSQL(c, &tt.f, time.UnixMilli(1_700_000_000_000), 101)
+				plan := queryPlan(t, s, q, args)
+				t.Logf("At, statement %d: plan:\n%s", i+1, plan)
+				for _, want := range []string{tt.want[i], seekVersionAt, seekVersion} {
+					if !strings.Contains(plan, want) {
+						t.Errorf("At, statement %d: plan:\n%s\nwant it to contain %q", i+1, plan, want)
+					}
+				}
+				for _, bad := range []string{"TEMP B-TREE", "SCAN v", "SCAN w"} {
+					if strings.Contains(plan, bad) {
+						t.Errorf("At, statement %d: plan has %q:\n%s", i+1, bad, plan)
+					}
 				}
 			}
 		})
