@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -128,9 +126,9 @@ func generateOrg(ctx context.Context, o generateOptions, stdout, stderr io.Write
 	if err != nil {
 		return err // "generate: …"
 	}
-	client, err := generateClient(o.caCert)
+	client, err := serverClient(o.caCert)
 	if err != nil {
-		return err
+		return fmt.Errorf("generate: %w", err)
 	}
 	endpoint := strings.TrimRight(o.endpoint, "/")
 	if o.dataDir != "" {
@@ -179,27 +177,6 @@ func startLocal(ctx context.Context, dir string, stderr io.Writer) (url string, 
 		cancel()
 		return "", nil, fmt.Errorf("generate: start Starling on %s: %w", dir, err)
 	}
-}
-
-// generateClient is the HTTP client of a remote server.
-func generateClient(caCert string) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
-	if caCert != "" {
-		pem, err := os.ReadFile(caCert)
-		if err != nil {
-			return nil, fmt.Errorf("generate: --ca-cert: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("generate: --ca-cert %s holds no PEM certificate", caCert)
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	return &http.Client{Transport: tr}, nil
 }
 
 // generator builds a plan on a server.

@@ -44,8 +44,12 @@ principal's own account's items. With --data or --store, the items are
 written straight into the store, with no recorder needed; no server may have
 the data directory open.
 
-Flags (--endpoint, --ca-cert and --store can also be set with
-STARLING_ENDPOINT, STARLING_CA_CERT and STARLING_STORE):
+Give one of --data, --store and --endpoint. With none, the store of
+STARLING_STORE if it is set, else the server at --endpoint's default
+(STARLING_ENDPOINT, or http://127.0.0.1:4566).
+
+Flags (--endpoint and --ca-cert can also be set with STARLING_ENDPOINT and
+STARLING_CA_CERT):
 `
 
 // importOptions are the flags of starling import.
@@ -56,7 +60,6 @@ type importOptions struct {
 	workers, writers int
 	batch            int
 	progress         bool
-	endpointGiven    bool
 }
 
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -69,7 +72,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	serverFlags(fs, getenv, &o.endpoint, &o.caCert)
 	fs.StringVar(&o.dataDir, "data", "", "import into this data directory (of a stopped server) instead")
-	fs.StringVar(&o.dsn, "store", getenv(config.EnvPrefix+"STORE"), "import into this PostgreSQL database (postgres://...) instead")
+	fs.StringVar(&o.dsn, "store", "", "import into this PostgreSQL database (postgres://user:password@host:5432/dbname) instead")
 	fs.StringVar(&o.sync, "sync", config.SyncNormal, "with --data: what a written batch survives, full (power loss) or normal (kill -9)")
 	fs.IntVar(&o.workers, "workers", 0, "files read at once (0: one per CPU)")
 	fs.IntVar(&o.writers, "writers", 0, "batches written at once (0: 1 for --data, 4 otherwise)")
@@ -77,22 +80,16 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) { o.endpointGiven = o.endpointGiven || f.Name == "endpoint" })
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return errors.New("import: name at least one file or directory to import")
 	}
-	targets := 0
-	for _, set := range []bool{o.endpointGiven, o.dataDir != "", o.dsn != ""} {
-		if set {
-			targets++
-		}
+	if err := chooseTarget("import", set, &o.dataDir, &o.dsn, o.endpoint, getenv); err != nil {
+		return err
 	}
 	switch {
-	case targets > 1:
-		return errors.New("import: give one of --endpoint, --data and --store")
-	case o.dsn != "" && !config.IsPostgresDSN(o.dsn):
-		return fmt.Errorf("import: --store %q is not a postgres:// or postgresql:// URL", o.dsn)
 	case o.sync != config.SyncFull && o.sync != config.SyncNormal:
 		return fmt.Errorf("import: --sync %q is not full or normal", o.sync)
 	case o.batch < 1 || o.workers < 0 || o.writers < 0:
@@ -125,9 +122,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 			where = "the PostgreSQL store"
 		}
 	default:
-		client, err := generateClient(o.caCert)
+		client, err := serverClient(o.caCert)
 		if err != nil {
-			return err
+			return fmt.Errorf("import: %w", err)
 		}
 		sink = importer.EndpointSink{Client: ingestclient.New(o.endpoint, client, signAs(getenv))}
 		where = o.endpoint

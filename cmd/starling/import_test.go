@@ -171,9 +171,9 @@ func TestImportCommandFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"import"}, "import: name at least one file or directory to import"},
-		{[]string{"import", "--data", "d", "--store", "postgres://x/y", tree}, "import: give one of --endpoint, --data and --store"},
-		{[]string{"import", "--endpoint", "http://127.0.0.1:1", "--data", "d", tree}, "import: give one of --endpoint, --data and --store"},
-		{[]string{"import", "--store", "mysql://x", tree}, `import: --store "mysql://x" is not a postgres:// or postgresql:// URL`},
+		{[]string{"import", "--data", "d", "--store", "postgres://x/y", tree}, "import: give one of --data, --store and --endpoint, not --data and --store"},
+		{[]string{"import", "--endpoint", "http://127.0.0.1:1", "--data", "d", tree}, "import: give one of --data, --store and --endpoint, not --data and --endpoint"},
+		{[]string{"import", "--store", "mysql://x", tree}, "import: --store: want a PostgreSQL URL, postgres://user:password@host:5432/dbname (a data directory is --data)"},
 		{[]string{"import", "--data", "d", "--sync", "off", tree}, `import: --sync "off" is not full or normal`},
 		{[]string{"import", "--data", "d", "--batch", "0", tree}, "import: --batch must be at least 1, --workers and --writers at least 0"},
 		{[]string{"import", "--data", t.TempDir(), tree + "/nope"}, "import: stat " + tree + "/nope: no such file or directory"},

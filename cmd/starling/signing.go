@@ -1,6 +1,12 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
@@ -27,4 +33,26 @@ func signAs(getenv func(string) string) func(account string) aws.Credentials {
 	return func(account string) aws.Credentials {
 		return aws.Credentials{AccessKeyID: account, SecretAccessKey: secret, Source: "account id"}
 	}
+}
+
+// serverClient is the HTTP client of a remote server, trusting the
+// certificates of the PEM file caCert (--ca-cert) besides the system's.
+func serverClient(caCert string) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	if caCert != "" {
+		pem, err := os.ReadFile(caCert)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-cert: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-cert %s holds no PEM certificate", caCert)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr}, nil
 }

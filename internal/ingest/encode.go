@@ -235,6 +235,25 @@ func NewEncoder(w io.Writer) *Encoder {
 	return &Encoder{w: w, buf: append(make([]byte, 0, encoderFlush+4096), fileHead...)}
 }
 
+// NewSnapshotEncoder returns an Encoder writing a configuration snapshot
+// file to w: a delivery file whose configSnapshotId member, between
+// fileVersion and configurationItems as AWS Config writes it, is
+// snapshotID. Close ends the file.
+func NewSnapshotEncoder(w io.Writer, snapshotID string) *Encoder {
+	buf := make([]byte, 0, encoderFlush+4096)
+	buf = append(buf, `{"fileVersion":"`+FileVersion+`","`+SnapshotIDKey+`":`...)
+	buf = appendString(buf, snapshotID)
+	buf = append(buf, `,"`+itemsKey+`":[`...)
+	return &Encoder{w: w, buf: buf}
+}
+
+// SnapshotIDKey is the top-level member of a configuration snapshot file
+// that holds its id (a UUID).
+const SnapshotIDKey = "configSnapshotId"
+
+// Count returns the number of items encoded so far.
+func (e *Encoder) Count() int { return e.n }
+
 // Encode adds an item to the file.
 func (e *Encoder) Encode(it *inventory.Item) error {
 	if e.err != nil {

@@ -138,3 +138,75 @@ func TestEncoderLarge(t *testing.T) {
 		t.Fatalf("decoded %d items, %v", count, err)
 	}
 }
+
+func TestSnapshotEncoder(t *testing.T) {
+	it := inventory.Item{
+		Key:           inventory.Key{Source: inventory.Source{AccountID: "123456789012", Region: "eu-west-1"}, ResourceType: "AWS::S3::Bucket", ResourceID: "b"},
+		StateID:       7,
+		CaptureTime:   time.Date(2024, 3, 1, 12, 0, 0, 5e6, time.UTC),
+		Status:        "OK",
+		Version:       "1.3",
+		AWSRegion:     "eu-west-1",
+		Configuration: json.RawMessage(`{"name":"b"}`),
+	}
+	const id = "6292fd47-f519-4323-9b79-6c3cbebe1b2e"
+	for _, tc := range []struct {
+		name  string
+		items []inventory.Item
+	}{
+		{"empty", nil},
+		{"one", []inventory.Item{it}},
+		{"two", []inventory.Item{it, it}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			e := NewSnapshotEncoder(&buf, id)
+			for i := range tc.items {
+				if err := e.Encode(&tc.items[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if e.Count() != len(tc.items) {
+				t.Errorf("Count = %d, want %d", e.Count(), len(tc.items))
+			}
+			if err := e.Close(); err != nil {
+				t.Fatal(err)
+			}
+			want := `{"fileVersion":"1.0","configSnapshotId":"` + id + `","configurationItems":[`
+			for i := range tc.items {
+				if i > 0 {
+					want += ","
+				}
+				want += string(AppendFileItem(nil, &tc.items[i]))
+			}
+			want += "]}"
+			if buf.String() != want {
+				t.Errorf("snapshot file:\n got %s\nwant %s", buf.String(), want)
+			}
+			var top struct {
+				FileVersion        string            `json:"fileVersion"`
+				ConfigSnapshotID   string            `json:"configSnapshotId"`
+				ConfigurationItems []json.RawMessage `json:"configurationItems"`
+			}
+			if err := json.Unmarshal(buf.Bytes(), &top); err != nil || top.FileVersion != FileVersion || top.ConfigSnapshotID != id || len(top.ConfigurationItems) != len(tc.items) {
+				t.Errorf("json.Unmarshal = %+v, %v", top, err)
+			}
+			var got []inventory.Item
+			if err := DecodeFile(&buf, func(it inventory.Item) error { got = append(got, it); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.items) || len(got) > 0 && !reflect.DeepEqual(got[0], tc.items[0]) {
+				t.Errorf("decoded %+v, want %+v", got, tc.items)
+			}
+		})
+	}
+	// The id is a JSON string, escaped as any other.
+	var buf bytes.Buffer
+	e := NewSnapshotEncoder(&buf, `a"b`)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"fileVersion":"1.0","configSnapshotId":"a\"b","configurationItems":[]}`; buf.String() != want {
+		t.Errorf("got %s, want %s", buf.String(), want)
+	}
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/starlingcfg/starling/internal/config"
+)
+
+// chooseTarget settles which store or server the command cmd (import,
+// export) works on: exactly one of --data, --store and --endpoint given on
+// the command line (set holds the names of the flags given), or else the
+// store of STARLING_STORE, or else --endpoint's default. It sets *store
+// from the environment in that case, and checks the choice.
+func chooseTarget(cmd string, set map[string]bool, dataDir, store *string, endpoint string, getenv func(string) string) error {
+	var given []string
+	for _, name := range []string{"data", "store", "endpoint"} {
+		if set[name] {
+			given = append(given, "--"+name)
+		}
+	}
+	if len(given) > 1 {
+		return fmt.Errorf("%s: give one of --data, --store and --endpoint, not %s", cmd, strings.Join(given, " and "))
+	}
+	if len(given) == 0 {
+		env := getenv(config.EnvPrefix + "STORE")
+		if env != "" && getenv(config.EnvPrefix+"ENDPOINT") != "" {
+			return errors.New(cmd + ": both STARLING_STORE and STARLING_ENDPOINT are set; give --store or --endpoint")
+		}
+		*store = env
+	}
+	switch {
+	case set["data"] && *dataDir == "":
+		return errors.New(cmd + ": --data is empty")
+	case set["store"] && *store == "":
+		return errors.New(cmd + ": --store is empty")
+	case *store != "" && !config.IsPostgresDSN(*store):
+		return errors.New(cmd + ": --store: want a PostgreSQL URL, postgres://user:password@host:5432/dbname (a data directory is --data)")
+	case *dataDir == "" && *store == "" && endpoint == "":
+		return errors.New(cmd + ": --endpoint is empty")
+	}
+	return nil
+}
