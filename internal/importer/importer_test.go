@@ -32,7 +32,7 @@ var backends = []struct {
 	{"postgres", func(t *testing.T) inventory.Store { return open(t, "", pgtest.DSN(t)) }},
 }
 
-func open(t *testing.T, dir, dsn string) inventory.Store {
+func open(t testing.TB, dir, dsn string) inventory.Store {
 	t.Helper()
 	inv, closeInv, err := app.OpenInventory(t.Context(), dir, dsn, config.SyncNormal, slog.New(slog.DiscardHandler))
 	if err != nil {
