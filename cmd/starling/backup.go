@@ -70,20 +70,9 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	serverFlags(fs, getenv, &o.endpoint, &o.caCert)
 	fs.StringVar(&o.dataDir, "data", "", "copy the databases in this data directory instead, which no server may have open")
 	fs.BoolVar(&o.force, "force", false, "replace the databases in DEST if it is a directory that holds some")
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			pos = append(pos, rest...) // after --, everything is an argument
-			break
-		}
-		pos, args = append(pos, rest[0]), rest[1:] // flags may follow DEST
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
 	}
 	switch {
 	case len(pos) == 0:

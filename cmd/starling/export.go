@@ -98,20 +98,9 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar(&o.account, "account", "", "the 12-digit account whose resources to export (required)")
 	fs.StringVar(&o.region, "region", "", "the region, such as us-east-1, whose recorded resources to export (required)")
 	fs.StringVar(&at, "at", "", "take the state at this RFC 3339 time, such as 2026-01-02T15:04:05Z, instead of the current one")
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			pos = append(pos, rest...) // after --, everything is an argument
-			break
-		}
-		pos, args = append(pos, rest[0]), rest[1:] // flags may follow DIR
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

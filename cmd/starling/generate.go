@@ -21,6 +21,7 @@ import (
 	cstypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	otypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/starlingcfg/starling/internal/app"
 	"github.com/starlingcfg/starling/internal/config"
@@ -249,30 +250,15 @@ func (g *generator) run(ctx context.Context) error {
 // forEach calls fn for every source with n calls at a time, stopping at
 // the first error.
 func forEach(ctx context.Context, n int, sources []inventory.Source, fn func(context.Context, inventory.Source) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	work := make(chan inventory.Source)
-	var wg sync.WaitGroup
-	for range min(n, len(sources)) {
-		wg.Go(func() {
-			for src := range work {
-				if err := fn(ctx, src); err != nil {
-					cancel(err)
-				}
-			}
-		})
-	}
-feed:
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(n)
 	for _, src := range sources {
-		select {
-		case work <- src:
-		case <-ctx.Done():
-			break feed
+		if gctx.Err() != nil {
+			break
 		}
+		g.Go(func() error { return fn(gctx, src) })
 	}
-	close(work)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	return ctx.Err()

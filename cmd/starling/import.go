@@ -77,12 +77,13 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	fs.IntVar(&o.workers, "workers", 0, "files read at once (0: one per CPU)")
 	fs.IntVar(&o.writers, "writers", 0, "batches written at once (0: 1 for --data, 4 otherwise)")
 	fs.IntVar(&o.batch, "batch", importer.DefaultBatchItems, "configuration items per write")
-	if err := fs.Parse(args); err != nil {
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if fs.NArg() == 0 {
+	if len(paths) == 0 {
 		fs.Usage()
 		return errors.New("import: name at least one file or directory to import")
 	}
@@ -102,7 +103,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		}
 	}
 	o.progress = isTerminal(stderr)
-	files, err := importer.Find(fs.Args())
+	files, err := importer.Find(paths)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}

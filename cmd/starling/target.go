@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 
@@ -41,4 +42,24 @@ func chooseTarget(cmd string, set map[string]bool, dataDir, store *string, endpo
 		return errors.New(cmd + ": --endpoint is empty")
 	}
 	return nil
+}
+
+// parseInterspersed parses args with fs, letting flags come after the
+// positional arguments too (flag.FlagSet stops at the first of them), and
+// returns the positional arguments; after "--" every argument is one.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	cstypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/starlingcfg/starling/internal/inventory"
 )
@@ -171,30 +172,15 @@ func (r *apiReader) resources(ctx context.Context, types []string, at time.Time)
 // forEach calls fn(ctx, i) for i in [0, n), with at most par calls at
 // once, and returns the first error, after which it starts no more calls.
 func forEach(ctx context.Context, par, n int, fn func(context.Context, int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(par, n) {
-		wg.Go(func() {
-			for i := range work {
-				if err := fn(ctx, i); err != nil {
-					cancel(err)
-				}
-			}
-		})
-	}
-feed:
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(par)
 	for i := range n {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break feed
+		if gctx.Err() != nil {
+			break
 		}
+		g.Go(func() error { return fn(gctx, i) })
 	}
-	close(work)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	return ctx.Err()
