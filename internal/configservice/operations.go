@@ -11,11 +11,15 @@ import (
 
 // Operations returns svc's operation table for the server: configapi's
 // generated table, with AWS Config's answer to invalid requests
-// (invalidRequest), and three reads of source-account resources replaced
-// (customTypeOperations).
+// (invalidRequest), three reads of source-account resources replaced
+// (customTypeOperations), and the aggregate reads that return
+// configuration items (aggregateOperations).
 func Operations(svc *Service) map[string]shape.Handler {
 	ops := configapi.Operations(svc, invalidRequest)
 	for op, h := range customTypeOperations(svc) {
+		ops[op] = h
+	}
+	for op, h := range aggregateOperations(svc) {
 		ops[op] = h
 	}
 	return ops

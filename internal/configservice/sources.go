@@ -106,21 +106,29 @@ func (v verdict) message() string {
 // sort after after, in key order, with the verdict on each, until fn returns
 // false. It is the one place that decides which sources an aggregator reads:
 // source status reports its verdicts, and the aggregated-data operations read
-// the sources it finds readable.
+// the sources it finds readable (readableScope).
 //
 // An account aggregator's sources are its accounts in its regions; each is
-// readable when the account has authorized the aggregator's account and
-// region there, and AWS Config is recording there. An organization
-// aggregator has one ORGANIZATION source per region, readable while the
-// organization still stands behind the aggregator, and one ACCOUNT source
-// per current member and region, readable when the organization is and AWS
-// Config is recording there (members need no authorization).
+// open to the aggregator when the account has authorized the aggregator's
+// account and region there. An organization aggregator has one ORGANIZATION
+// source per region, open while the organization still stands behind the
+// aggregator, and one ACCOUNT source per current member and region, open
+// when the organization is (members need no authorization).
+//
+// Source status also needs AWS Config recording there (mode
+// walkStatus): a source without a running recorder is FAILED, since no new
+// data comes from it. What a source recorded stays readable after its
+// recorder stops ("After AWS Config stops recording a resource, it retains
+// the configuration information that was previously captured, and you can
+// continue to access this information": AWS Config Developer Guide,
+// "Stopping AWS Config from recording"), so the data operations walk in
+// mode walkData, which reads no recorder.
 //
 // The walk costs what it visits: it starts at after rather than stepping over
 // the sources before it, and reads the records of each source account once,
 // whatever the number of regions. It stops with ctx's error once ctx is
 // done.
-func (s *Service) walkSources(ctx context.Context, tx store.Tx, owner store.Namespace, rec *aggregatorRecord, after string, fn func(sourceRow, verdict) (bool, error)) error {
+func (s *Service) walkSources(ctx context.Context, tx store.Tx, owner store.Namespace, rec *aggregatorRecord, after string, mode walkMode, fn func(sourceRow, verdict) (bool, error)) error {
 	agg := &rec.Aggregator
 	regions := s.regionsOf(agg, owner)
 	accounts, err := s.sourceAccounts(tx, owner, rec)
@@ -159,7 +167,7 @@ func (s *Service) walkSources(ctx context.Context, tx store.Tx, owner store.Name
 						return err
 					}
 				}
-				if v, err = s.accountVerdict(tx, owner, src, r, now); err != nil {
+				if v, err = s.accountVerdict(tx, owner, src, r, now, mode); err != nil {
 					return err
 				}
 			}
@@ -171,6 +179,18 @@ func (s *Service) walkSources(ctx context.Context, tx store.Tx, owner store.Name
 	}
 	return nil
 }
+
+// walkMode is what a walk of sources decides.
+type walkMode int
+
+const (
+	// walkStatus decides each source's status: open to the aggregator,
+	// and recording.
+	walkStatus walkMode = iota
+	// walkData decides whether the aggregator may read a source's data:
+	// open to it, whether or not a recorder records there now.
+	walkData
+)
 
 // walkStart is where a walk of sources begins: the index in the regions of
 // the first ORGANIZATION row, the index of the first account, and the index
@@ -318,9 +338,9 @@ func (s *Service) loadAccountSource(tx store.Tx, owner store.Namespace, rec *agg
 }
 
 // accountVerdict decides whether an aggregator may read a source account in
-// a region: an account aggregator needs the source's authorization, and
-// every aggregator needs AWS Config recording there.
-func (s *Service) accountVerdict(tx store.Tx, owner store.Namespace, src *accountSource, region string, now time.Time) (verdict, error) {
+// a region: an account aggregator needs the source's authorization, and for
+// its status (walkStatus) every source needs AWS Config recording there.
+func (s *Service) accountVerdict(tx store.Tx, owner store.Namespace, src *accountSource, region string, now time.Time, mode walkMode) (verdict, error) {
 	source := store.Regional(src.id, region)
 	failed := func(code string) verdict { return verdict{code: code, owner: owner, source: source} }
 	if src.needsAuthorization {
@@ -336,6 +356,9 @@ func (s *Service) accountVerdict(tx store.Tx, owner store.Namespace, src *accoun
 		case requestRevoked, requestExpired:
 			return failed(codeAuthorizationNotFound), nil
 		}
+	}
+	if mode == walkData {
+		return verdict{}, nil
 	}
 	exists, recording, err := recorderState(tx, source)
 	switch {
@@ -390,7 +413,7 @@ func (s *Service) DescribeConfigurationAggregatorSourcesStatus(ctx context.Conte
 			return err
 		}
 		var last string
-		return s.walkSources(ctx, tx, t, rec, after, func(row sourceRow, v verdict) (bool, error) {
+		return s.walkSources(ctx, tx, t, rec, after, walkStatus, func(row sourceRow, v verdict) (bool, error) {
 			status := statusSucceeded
 			if !v.ok() {
 				status = statusFailed

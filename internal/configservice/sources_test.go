@@ -102,7 +102,7 @@ func TestReadableSources(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return s.walkSources(ctx, tx, owner, rec, "", func(row sourceRow, v verdict) (bool, error) {
+			return s.walkSources(ctx, tx, owner, rec, "", walkStatus, func(row sourceRow, v verdict) (bool, error) {
 				if row.typ == sourceAccount && v.ok() {
 					got = append(got, row.id+"/"+row.region)
 				}
