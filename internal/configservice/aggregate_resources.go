@@ -350,10 +350,17 @@ func (s *Service) BatchGetAggregateResourceConfig(ctx context.Context, in *confi
 	if err != nil {
 		return nil, err
 	}
-	found := make(map[inventory.Key]*inventory.Item, len(items))
+	found := make(map[inventory.Key]*configapi.BaseConfigurationItem, len(items))
 	for i := range items {
-		if it := &items[i]; !it.Deleted() && baseItemFits(it) {
-			found[it.Key] = it
+		it := &items[i]
+		if it.Deleted() {
+			continue
+		}
+		b := baseConfigurationItem(it)
+		if size, err := baseItemSize(&b); err != nil {
+			return nil, err
+		} else if size <= maxItemBytes {
+			found[it.Key] = &b
 		}
 	}
 	clear(seen)
@@ -364,8 +371,8 @@ func (s *Service) BatchGetAggregateResourceConfig(ctx context.Context, in *confi
 			continue
 		}
 		seen[k] = true
-		if it, ok := found[k]; ok {
-			out.BaseConfigurationItems = append(out.BaseConfigurationItems, baseConfigurationItem(it))
+		if b, ok := found[k]; ok {
+			out.BaseConfigurationItems = append(out.BaseConfigurationItems, *b)
 		} else {
 			out.UnprocessedResourceIdentifiers = append(out.UnprocessedResourceIdentifiers, id)
 		}
@@ -373,14 +380,11 @@ func (s *Service) BatchGetAggregateResourceConfig(ctx context.Context, in *confi
 	return out, nil
 }
 
-// baseItemFits reports whether an item is small enough to send
-// (maxItemBytes), by the size of what dominates it.
-func baseItemFits(it *inventory.Item) bool {
-	n := len(it.Configuration) + len(it.ARN) + len(it.ResourceName)
-	for k, v := range it.SupplementaryConfiguration {
-		n += len(k) + len(v)
-	}
-	return n <= maxItemBytes
+// baseItemSize returns the size of a base configuration item as the API
+// sends it.
+func baseItemSize(b *configapi.BaseConfigurationItem) (int, error) {
+	enc, err := json.Marshal(wireBaseConfigurationItem{BaseConfigurationItem: b, SupplementaryConfiguration: b.SupplementaryConfiguration})
+	return len(enc), err
 }
 
 // encodeBatchGetAggregate encodes BatchGetAggregateResourceConfig's answer

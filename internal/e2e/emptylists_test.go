@@ -55,6 +55,19 @@ var emptyConfigCases = map[string]emptyCase{
 		emptyAggregator(t, c)
 		return `{"ConfigurationAggregatorName":"empty-lists"}`
 	}},
+	"ListAggregateDiscoveredResources": {body: func(t *testing.T, c emptyCaller) string {
+		emptyAggregator(t, c)
+		return `{"ConfigurationAggregatorName":"empty-lists","ResourceType":"AWS::EC2::Instance"}`
+	}},
+	"GetAggregateDiscoveredResourceCounts": {body: func(t *testing.T, c emptyCaller) string {
+		emptyAggregator(t, c)
+		return `{"ConfigurationAggregatorName":"empty-lists"}`
+	}},
+	"BatchGetAggregateResourceConfig": {body: func(t *testing.T, c emptyCaller) string {
+		emptyAggregator(t, c)
+		return `{"ConfigurationAggregatorName":"empty-lists","ResourceIdentifiers":[{"SourceAccountId":"` + c.account +
+			`","SourceRegion":"us-east-1","ResourceId":"i-1","ResourceType":"AWS::EC2::Instance"}]}`
+	}},
 	"ListTagsForResource": {body: func(t *testing.T, c emptyCaller) string {
 		return fmt.Sprintf(`{"ResourceArn":%q}`, emptyAggregator(t, c))
 	}},

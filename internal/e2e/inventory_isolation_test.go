@@ -44,7 +44,25 @@ var hostileInventoryNames = map[string]struct{ base, code, reason string }{
 	"PutResourceConfig.SchemaVersionId":                           {`{"ResourceType":"MyOrg::Ab::Cd","ResourceId":"r","Configuration":"{}"}`, "ValidationException", ""},
 	"PutResourceConfig.ResourceId":                                {`{"ResourceType":"MyOrg::Ab::Cd","SchemaVersionId":"1","Configuration":"{}"}`, "ValidationException", ""},
 	"PutResourceConfig.ResourceName":                              {`{"ResourceType":"MyOrg::Ab::Cd","SchemaVersionId":"1","ResourceId":"r","Configuration":"{}"}`, "ValidationException", ""},
+
+	"ListAggregateDiscoveredResources.ConfigurationAggregatorName":     {`{"ResourceType":"AWS::EC2::Instance"}`, "ValidationException", ""},
+	"ListAggregateDiscoveredResources.Filters.AccountId":               {`{"ConfigurationAggregatorName":"agg","ResourceType":"AWS::EC2::Instance"}`, "ValidationException", ""},
+	"ListAggregateDiscoveredResources.Filters.ResourceId":              {`{"ConfigurationAggregatorName":"agg","ResourceType":"AWS::EC2::Instance"}`, "ValidationException", ""},
+	"ListAggregateDiscoveredResources.Filters.ResourceName":            {`{"ConfigurationAggregatorName":"agg","ResourceType":"AWS::EC2::Instance"}`, "ValidationException", ""},
+	"GetAggregateDiscoveredResourceCounts.ConfigurationAggregatorName": {`{}`, "ValidationException", ""},
+	"GetAggregateDiscoveredResourceCounts.Filters.AccountId":           {`{"ConfigurationAggregatorName":"agg"}`, "ValidationException", ""},
+	"GetAggregateResourceConfig.ConfigurationAggregatorName":           {`{"ResourceIdentifier":` + hostileAggID + `}`, "ValidationException", ""},
+	"GetAggregateResourceConfig.ResourceIdentifier.SourceAccountId":    {`{"ConfigurationAggregatorName":"agg","ResourceIdentifier":` + hostileAggID + `}`, "ValidationException", ""},
+	"GetAggregateResourceConfig.ResourceIdentifier.ResourceId":         {`{"ConfigurationAggregatorName":"agg","ResourceIdentifier":` + hostileAggID + `}`, "ValidationException", ""},
+	// The model bounds no ResourceName of an identifier, and the name is
+	// not used to find the resource: the request gets as far as the
+	// aggregator, which does not exist.
+	"GetAggregateResourceConfig.ResourceIdentifier.ResourceName":  {`{"ConfigurationAggregatorName":"agg","ResourceIdentifier":` + hostileAggID + `}`, "NoSuchConfigurationAggregatorException", ""},
+	"BatchGetAggregateResourceConfig.ConfigurationAggregatorName": {`{"ResourceIdentifiers":[` + hostileAggID + `]}`, "ValidationException", ""},
 }
+
+// hostileAggID is a valid AggregateResourceIdentifier.
+const hostileAggID = `{"SourceAccountId":"111111111111","SourceRegion":"us-east-1","ResourceId":"i-1","ResourceType":"AWS::EC2::Instance"}`
 
 // isoCustomType is the custom type of A's custom resource.
 const isoCustomType = "AOrg::Secret::Thing"
@@ -156,10 +174,46 @@ func (e *isoEnv) inventoryCases() []configCase {
 			}
 			_ = must(c.DeleteRetentionConfiguration(ctx, &configservice.DeleteRetentionConfigurationInput{RetentionConfigurationName: aws.String("default")})).get(t)
 		}},
+		// The aggregate reads name A's aggregators, which no other caller
+		// (nor A in another region) has.
+		{"ListAggregateDiscoveredResources", "through A's aggregators", func(t *testing.T, c *configservice.Client, _ isoCaller) {
+			for _, n := range []string{"agg-a1", "org-agg"} {
+				_, err := c.ListAggregateDiscoveredResources(ctx, &configservice.ListAggregateDiscoveredResourcesInput{
+					ConfigurationAggregatorName: aws.String(n), ResourceType: typeInstance})
+				wantError(t, err, "NoSuchConfigurationAggregatorException", isoNoSuchAggregator)
+			}
+		}},
+		{"GetAggregateDiscoveredResourceCounts", "through A's aggregators", func(t *testing.T, c *configservice.Client, _ isoCaller) {
+			for _, n := range []string{"agg-a1", "org-agg"} {
+				_, err := c.GetAggregateDiscoveredResourceCounts(ctx, &configservice.GetAggregateDiscoveredResourceCountsInput{
+					ConfigurationAggregatorName: aws.String(n), GroupByKey: types.ResourceCountGroupKeyAccountId})
+				wantError(t, err, "NoSuchConfigurationAggregatorException", isoNoSuchAggregator)
+			}
+		}},
+		{"GetAggregateResourceConfig", "A's instance through A's aggregators", func(t *testing.T, c *configservice.Client, _ isoCaller) {
+			for _, n := range []string{"agg-a1", "org-agg"} {
+				_, err := c.GetAggregateResourceConfig(ctx, &configservice.GetAggregateResourceConfigInput{
+					ConfigurationAggregatorName: aws.String(n), ResourceIdentifier: isoAggregateID()})
+				wantError(t, err, "NoSuchConfigurationAggregatorException", isoNoSuchAggregator)
+			}
+		}},
+		{"BatchGetAggregateResourceConfig", "A's instance through A's aggregators", func(t *testing.T, c *configservice.Client, _ isoCaller) {
+			for _, n := range []string{"agg-a1", "org-agg"} {
+				_, err := c.BatchGetAggregateResourceConfig(ctx, &configservice.BatchGetAggregateResourceConfigInput{
+					ConfigurationAggregatorName: aws.String(n), ResourceIdentifiers: []types.AggregateResourceIdentifier{*isoAggregateID()}})
+				wantError(t, err, "NoSuchConfigurationAggregatorException", isoNoSuchAggregator)
+			}
+		}},
 		{"ListDiscoveredResources", "leaves A's resources as they were", func(t *testing.T, _ *configservice.Client, _ isoCaller) {
 			e.checkInventory(t)
 		}},
 	}
+}
+
+// isoAggregateID names A's instance i-a1 as an aggregate read does.
+func isoAggregateID() *types.AggregateResourceIdentifier {
+	return &types.AggregateResourceIdentifier{SourceAccountId: aws.String(isoA), SourceRegion: aws.String(isoRegion),
+		ResourceId: aws.String("i-a1"), ResourceType: typeInstance}
 }
 
 // TestInventory_PageTokens checks that the resource reads' tokens are bound
