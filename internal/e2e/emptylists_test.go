@@ -51,6 +51,7 @@ var emptyConfigCases = map[string]emptyCase{
 	"DescribeDeliveryChannelStatus":       {body: plain(`{}`)},
 	"DescribeDeliveryChannels":            {body: plain(`{}`)},
 	"DescribePendingAggregationRequests":  {body: plain(`{}`)},
+	"ListStoredQueries":                   {body: plain(`{}`)},
 	"DescribeConfigurationAggregatorSourcesStatus": {body: func(t *testing.T, c emptyCaller) string {
 		emptyAggregator(t, c)
 		return `{"ConfigurationAggregatorName":"empty-lists"}`

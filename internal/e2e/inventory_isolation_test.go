@@ -59,6 +59,12 @@ var hostileInventoryNames = map[string]struct{ base, code, reason string }{
 	// aggregator, which does not exist.
 	"GetAggregateResourceConfig.ResourceIdentifier.ResourceName":  {`{"ConfigurationAggregatorName":"agg","ResourceIdentifier":` + hostileAggID + `}`, "NoSuchConfigurationAggregatorException", ""},
 	"BatchGetAggregateResourceConfig.ConfigurationAggregatorName": {`{"ResourceIdentifiers":[` + hostileAggID + `]}`, "ValidationException", ""},
+
+	"PutStoredQuery.StoredQuery.QueryName": {`{"StoredQuery":{"Expression":"SELECT *"}}`, "ValidationException", ""},
+	"PutStoredQuery.StoredQuery.QueryId":   {`{"StoredQuery":{"QueryName":"q","Expression":"SELECT *"}}`, "ValidationException", ""},
+	"PutStoredQuery.StoredQuery.QueryArn":  {`{"StoredQuery":{"QueryName":"q","Expression":"SELECT *"}}`, "ValidationException", ""},
+	"GetStoredQuery.QueryName":             {`{}`, "ValidationException", ""},
+	"DeleteStoredQuery.QueryName":          {`{}`, "ValidationException", ""},
 }
 
 // hostileAggID is a valid AggregateResourceIdentifier.
