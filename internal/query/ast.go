@@ -24,7 +24,11 @@
 //	literal    = string | number | TRUE | FALSE
 //
 // Keywords and function names are case-insensitive; identifiers keep their
-// case.
+// case. What an identifier, a string and a number may hold, and the edges
+// the grammar above leaves open (<> for !=, which prints as !=; NOT BETWEEN
+// and NOT LIKE; what is refused and with which message), are in the
+// comments at the top of scanner.go and parser.go. Parse returns its errors
+// as *Error, with 1-based line and column.
 package query
 
 // Query is one parsed expression.
