@@ -52,6 +52,11 @@ var emptyConfigCases = map[string]emptyCase{
 	"DescribeDeliveryChannels":            {body: plain(`{}`)},
 	"DescribePendingAggregationRequests":  {body: plain(`{}`)},
 	"ListStoredQueries":                   {body: plain(`{}`)},
+	"SelectResourceConfig":                {body: plain(`{"Expression":"SELECT resourceId"}`)},
+	"SelectAggregateResourceConfig": {body: func(t *testing.T, c emptyCaller) string {
+		emptyAggregator(t, c)
+		return `{"ConfigurationAggregatorName":"empty-lists","Expression":"SELECT resourceId"}`
+	}},
 	"DescribeConfigurationAggregatorSourcesStatus": {body: func(t *testing.T, c emptyCaller) string {
 		emptyAggregator(t, c)
 		return `{"ConfigurationAggregatorName":"empty-lists"}`

@@ -60,11 +60,12 @@ var hostileInventoryNames = map[string]struct{ base, code, reason string }{
 	"GetAggregateResourceConfig.ResourceIdentifier.ResourceName":  {`{"ConfigurationAggregatorName":"agg","ResourceIdentifier":` + hostileAggID + `}`, "NoSuchConfigurationAggregatorException", ""},
 	"BatchGetAggregateResourceConfig.ConfigurationAggregatorName": {`{"ResourceIdentifiers":[` + hostileAggID + `]}`, "ValidationException", ""},
 
-	"PutStoredQuery.StoredQuery.QueryName": {`{"StoredQuery":{"Expression":"SELECT *"}}`, "ValidationException", ""},
-	"PutStoredQuery.StoredQuery.QueryId":   {`{"StoredQuery":{"QueryName":"q","Expression":"SELECT *"}}`, "ValidationException", ""},
-	"PutStoredQuery.StoredQuery.QueryArn":  {`{"StoredQuery":{"QueryName":"q","Expression":"SELECT *"}}`, "ValidationException", ""},
-	"GetStoredQuery.QueryName":             {`{}`, "ValidationException", ""},
-	"DeleteStoredQuery.QueryName":          {`{}`, "ValidationException", ""},
+	"PutStoredQuery.StoredQuery.QueryName":                      {`{"StoredQuery":{"Expression":"SELECT *"}}`, "ValidationException", ""},
+	"PutStoredQuery.StoredQuery.QueryId":                        {`{"StoredQuery":{"QueryName":"q","Expression":"SELECT *"}}`, "ValidationException", ""},
+	"PutStoredQuery.StoredQuery.QueryArn":                       {`{"StoredQuery":{"QueryName":"q","Expression":"SELECT *"}}`, "ValidationException", ""},
+	"GetStoredQuery.QueryName":                                  {`{}`, "ValidationException", ""},
+	"DeleteStoredQuery.QueryName":                               {`{}`, "ValidationException", ""},
+	"SelectAggregateResourceConfig.ConfigurationAggregatorName": {`{"Expression":"SELECT resourceId"}`, "ValidationException", ""},
 }
 
 // hostileAggID is a valid AggregateResourceIdentifier.

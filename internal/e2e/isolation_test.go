@@ -621,7 +621,7 @@ func TestIsolation(t *testing.T) {
 	if len(servedConfig) < 20 || len(servedOrgs) < 20 {
 		t.Fatalf("found %d Config and %d Organizations operations served; want the 20+ of each that are", len(servedConfig), len(servedOrgs))
 	}
-	configCases, orgCases := append(append(e.configCases(), e.inventoryCases()...), e.storedQueryCases()...), e.orgCases()
+	configCases, orgCases := slices.Concat(e.configCases(), e.inventoryCases(), e.storedQueryCases(), e.selectIsoCases()), e.orgCases()
 	var configOps, orgOps []string
 	for _, c := range configCases {
 		configOps = append(configOps, c.op)

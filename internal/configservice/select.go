@@ -1,0 +1,166 @@
+package configservice
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/query"
+	"github.com/starlingcfg/starling/internal/query/eval"
+)
+
+// Advanced query: SelectResourceConfig over the caller's own source, and
+// SelectAggregateResourceConfig over the sources an aggregator reads (the
+// same view as the aggregated inventory, aggregateView).
+
+// Page sizes of the Select operations (AWS Config API Reference,
+// SelectAggregateResourceConfig): Limit (and MaxResults) 0..100; without
+// either, 500 for an aggregation query and 25 for any other.
+const (
+	selectMax              = 100
+	selectDefault          = 25
+	selectAggregateDefault = 500
+)
+
+// selectPage is one page of a query's results.
+type selectPage struct {
+	results []string
+	fields  []configapi.FieldInfo
+	next    *string
+}
+
+// runSelect parses expr, evaluates it over the items of scope whose types
+// the aggregator admits (types: nil admits all), and returns the page after
+// the token's position. A token is bound to the operation, the caller, the
+// aggregator (in scopeKey) and the query, and holds the offset of the
+// page's first result.
+//
+// The store narrows the items to read by what the condition requires of
+// resourceType, resourceId and accountId (query.Narrow); the reference
+// evaluator (package query/eval) decides the rest.
+func (s *Service) runSelect(ctx context.Context, scopeKey string, scope *inventory.Scope, types []string,
+	expr string, limit *int32, token *string) (*selectPage, error) {
+	q, err := query.Parse(expr)
+	if err != nil {
+		return nil, configapi.InvalidExpression(err.Error())
+	}
+	tokScope := pagetoken.Scope(scopeKey, q.String())
+	after, err := s.decodeToken(tokScope, token)
+	if err != nil {
+		return nil, err
+	}
+	offset := 0
+	if after != "" {
+		if offset, err = strconv.Atoi(after); err != nil || offset < 0 {
+			return nil, invalidNextToken()
+		}
+	}
+	size := selectDefault
+	if q.IsAggregate() {
+		size = selectAggregateDefault
+	}
+	if limit != nil && *limit > 0 {
+		size = int(*limit)
+	}
+
+	page := &selectPage{results: []string{}}
+	for _, f := range eval.SelectFields(q) {
+		page.fields = append(page.fields, configapi.FieldInfo{Name: ptr(f)})
+	}
+	n := query.Narrow(q.Where)
+	filter := inventory.Filter{IncludeDeleted: true, ResourceIDs: n.ResourceIDs}
+	filter.ResourceTypes = intersectTypes(n.ResourceTypes, types)
+	switch {
+	case filter.ResourceTypes != nil && len(filter.ResourceTypes) == 0,
+		n.ResourceIDs != nil && len(n.ResourceIDs) == 0,
+		n.AccountIDs != nil && len(n.AccountIDs) == 0:
+		return page, nil // the condition admits no item
+	case len(n.AccountIDs) == 1:
+		filter.AccountID = n.AccountIDs[0]
+	}
+	rows, err := eval.Run(q, s.inv.Scan(ctx, inventory.ScanQuery{Scope: scope, Filter: filter}))
+	switch {
+	case errors.Is(err, eval.ErrInvalid):
+		return nil, configapi.InvalidExpression(err.Error())
+	case err != nil:
+		return nil, err
+	}
+	if offset > len(rows) {
+		return nil, invalidNextToken()
+	}
+	end := min(offset+size, len(rows))
+	page.results = append(page.results, rows[offset:end]...)
+	if end < len(rows) {
+		page.next = ptr(s.tokens.Encode(tokScope, strconv.Itoa(end)))
+	}
+	return page, nil
+}
+
+// intersectTypes returns the types of asked (nil: all) that allowed (nil:
+// all) admits; a non-nil empty result admits none.
+func intersectTypes(asked, allowed []string) []string {
+	switch {
+	case allowed == nil:
+		return asked
+	case asked == nil:
+		return allowed
+	}
+	out := []string{}
+	for _, t := range asked {
+		if slices.Contains(allowed, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// SelectResourceConfig runs an advanced query over the caller's resources
+// in the caller's region.
+func (s *Service) SelectResourceConfig(ctx context.Context, in *configapi.SelectResourceConfigRequest) (*configapi.SelectResourceConfigResponse, error) {
+	src, err := callerSource(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := pagetoken.Scope("SelectResourceConfig", src.AccountID, src.Region)
+	p, err := s.runSelect(ctx, key, inventory.OneSource(src), nil, *in.Expression, in.Limit, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	return &configapi.SelectResourceConfigResponse{
+		Results: p.results, QueryInfo: &configapi.QueryInfo{SelectFields: p.fields}, NextToken: p.next,
+	}, nil
+}
+
+// SelectAggregateResourceConfig runs an advanced query over the resources
+// of every source the aggregator reads. Limit and MaxResults are the same
+// page size; Limit wins when both are given.
+func (s *Service) SelectAggregateResourceConfig(ctx context.Context, in *configapi.SelectAggregateResourceConfigRequest) (*configapi.SelectAggregateResourceConfigResponse, error) {
+	t, err := callerNamespace(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := *in.ConfigurationAggregatorName
+	if _, err := query.Parse(*in.Expression); err != nil {
+		return nil, configapi.InvalidExpression(err.Error())
+	}
+	v, err := s.aggregateView(ctx, t, name)
+	if err != nil {
+		return nil, err
+	}
+	limit := in.Limit
+	if limit == nil || *limit == 0 {
+		limit = in.MaxResults
+	}
+	key := pagetoken.Scope("SelectAggregateResourceConfig", t.Owner, t.Region, name)
+	p, err := s.runSelect(ctx, key, v.scope, v.types, *in.Expression, limit, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	return &configapi.SelectAggregateResourceConfigResponse{
+		Results: p.results, QueryInfo: &configapi.QueryInfo{SelectFields: p.fields}, NextToken: p.next,
+	}, nil
+}
