@@ -7,6 +7,9 @@
 //	    [--concurrency 8] [--duration 10s] [--warmup 2s] [--names K]
 //	    [--access-key 111111111111] [--secret x] [--region us-east-1]
 //	    [--ceiling] [--rounds 1] [--label TEXT]
+//	starling-load run --endpoint URL[,URL…] --op agg-list|agg-counts|agg-batchget
+//	    [--aggregator generated] [--group RESOURCE_TYPE|ACCOUNT_ID|AWS_REGION]
+//	    [--access-key 000000000000] [other run flags]
 //	starling-load startup --binary PATH (--data DIR | --store DSN)
 //	    [--aggregators 10000] [--runs 5]
 //	starling-load credentials --out FILE [--access-key 111111111111] [--secret x]
@@ -17,10 +20,14 @@
 // (replicas of `starling serve --store postgres://…` sharing one database),
 // worker i sends to endpoint i mod n, as behind a round-robin load balancer;
 // the workload is prepared on the first, and every replica's /metrics is
-// read (CPU summed, RSS per replica). With --ceiling the same load first
-// runs against a trivial server answering Starling's response body (a child
-// process: the hidden `starling-load ceiling-server`), and Starling's req/s
-// is stated as a ratio of it.
+// read (CPU summed, RSS per replica). The agg-* operations read the
+// aggregated inventory of an existing aggregator (by default the one
+// `starling generate` creates, signed as its management account
+// 000000000000): what they ask for is learnt from the aggregator's data
+// first, so that every request names what exists. With --ceiling the same
+// load first runs against a trivial server answering Starling's response
+// body (a child process: the hidden `starling-load ceiling-server`), and
+// Starling's req/s is stated as a ratio of it.
 //
 // startup fills a data directory (--data) or a PostgreSQL database (--store)
 // with aggregators (once) and times the binary from exec to its first
@@ -64,7 +71,8 @@ const usage = `starling-load measures Starling's throughput, latency, memory and
 Usage:
   starling-load run --endpoint URL[,URL...] --op OP [flags]
       closed-loop load; several endpoints (replicas sharing one database)
-      share the workers round-robin
+      share the workers round-robin; the agg-* operations read an existing
+      aggregator's inventory (--aggregator, default: starling generate's)
   starling-load startup --binary PATH (--data DIR | --store DSN) [flags]
       time from exec to the first served request, on SQLite or PostgreSQL
   starling-load credentials --out FILE [flags]
@@ -120,13 +128,18 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var ceiling bool
 	var endpoints string
 	fs := newFlagSet("run", stderr)
+	ops := "operation: put (PutConfigurationAggregator over K names), describe (DescribeConfigurationAggregators of K aggregators), tag (TagResource) or batchget (BatchGetResourceConfig of one key over K recorded EC2 instances); " +
+		"or, reading --aggregator: agg-list (a ListAggregateDiscoveredResources page of a type and an account or a region, over K such filters taken from the data), " +
+		"agg-counts (GetAggregateDiscoveredResourceCounts by --group) or agg-batchget (BatchGetAggregateResourceConfig of 100 existing resources, over K such batches sampled from the data)"
 	fs.StringVar(&endpoints, "endpoint", "http://127.0.0.1:4566", "Starling's base URL, or several comma-separated ones (replicas sharing one PostgreSQL database): worker i sends to endpoint i mod n, the workload is prepared on the first, and every endpoint's /metrics is read")
-	fs.StringVar(&o.Op, "op", loadgen.OpPut, "operation: put (PutConfigurationAggregator over K names), describe (DescribeConfigurationAggregators of K aggregators), tag (TagResource) or batchget (BatchGetResourceConfig of one key over K recorded EC2 instances)")
+	fs.StringVar(&o.Op, "op", loadgen.OpPut, ops)
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight (closed-loop workers)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured time")
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured time before it")
-	fs.IntVar(&o.Names, "names", 10, "K: aggregator names put cycles over and describe lists (at most the server's --max-aggregators)")
-	fs.StringVar(&o.AccessKey, "access-key", "111111111111", "access key to sign with (in accept mode a 12-digit key is the account)")
+	fs.IntVar(&o.Names, "names", 10, "K: aggregator names put cycles over and describe lists (at most the server's --max-aggregators); the filters agg-list and the batches agg-batchget cycle over")
+	fs.StringVar(&o.AccessKey, "access-key", "111111111111", "access key to sign with (in accept mode a 12-digit key is the account); "+loadgen.AggregatorAccount+" for the agg-* operations unless given")
+	fs.StringVar(&o.Aggregator, "aggregator", loadgen.DefaultAggregator, "the configuration aggregator the agg-* operations read, owned by the signer in --region")
+	fs.StringVar(&o.Group, "group", loadgen.GroupResourceType, "GroupByKey of agg-counts: "+strings.Join(loadgen.Groups, ", "))
 	fs.StringVar(&o.Secret, "secret", "x", "secret key to sign with (must match the credentials file of a verify-mode server)")
 	fs.StringVar(&o.Region, "region", "us-east-1", "region to sign for")
 	fs.BoolVar(&ceiling, "ceiling", false, "first run the same load against a trivial fixed-response server and report the ratio")
@@ -142,6 +155,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errors.New("--concurrency, --names and --rounds must be at least 1")
 	case o.Duration <= 0 || o.Warmup < 0:
 		return errors.New("--duration must be positive and --warmup not negative")
+	case !slices.Contains(loadgen.Groups, o.Group):
+		return fmt.Errorf("--group %q: want one of %s", o.Group, strings.Join(loadgen.Groups, ", "))
+	case loadgen.IsAggregate(o.Op) && o.Aggregator == "":
+		return errors.New("--aggregator must not be empty")
+	}
+	if loadgen.IsAggregate(o.Op) && !flagSet(fs, "access-key") {
+		o.AccessKey = loadgen.AggregatorAccount
 	}
 	var err error
 	if o.Endpoints, err = loadgen.ParseEndpoints(endpoints); err != nil {
@@ -167,6 +187,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		err = jerr
 	}
 	return err
+}
+
+// flagSet reports whether the flag name was given.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func runStartup(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -61,11 +61,35 @@ func lastJSON(t *testing.T, out string, v any) {
 	}
 }
 
+// seedAggregator records instances in account 000000000000 in us-east-1
+// and creates there the aggregator the agg-* operations read by default,
+// over that account and region.
+func seedAggregator(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	c := loadgen.NewClient(url, loadgen.NewHTTPClient(1), loadgen.AggregatorAccount, "x", "us-east-1")
+	if _, err := loadgen.Prepare(ctx, c, loadgen.OpBatchGet, 30); err != nil { // records 30 instances
+		t.Fatal(err)
+	}
+	for _, call := range []struct{ op, body string }{
+		{"PutAggregationAuthorization", `{"AuthorizedAccountId":"000000000000","AuthorizedAwsRegion":"us-east-1"}`},
+		{"PutConfigurationAggregator", `{"ConfigurationAggregatorName":"` + loadgen.DefaultAggregator + `",` +
+			`"AccountAggregationSources":[{"AccountIds":["000000000000"],"AwsRegions":["us-east-1"]}]}`},
+	} {
+		if _, err := c.CallOK(ctx, call.op, []byte(call.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestRun_Smoke runs each operation briefly against an in-process Starling
 // and a ceiling server (the test binary as a child process) and checks that
-// the report is complete and nothing failed. It checks no timings.
+// the report is complete and nothing failed. It checks no timings. The
+// agg-* operations read the default aggregator, signed by default as its
+// owner.
 func TestRun_Smoke(t *testing.T) {
 	url := startStarling(t)
+	seedAggregator(t, url)
 	for _, op := range loadgen.Ops {
 		t.Run(op, func(t *testing.T) {
 			out, err := runCLI(t, "run", "--endpoint", url, "--op", op, "--concurrency", "4",
@@ -100,7 +124,39 @@ func TestRun_Smoke(t *testing.T) {
 			if op == loadgen.OpDescribe && rep.Aggregators != 5 {
 				t.Errorf("describe listed %d aggregators; want 5", rep.Aggregators)
 			}
+			if agg := loadgen.IsAggregate(op); agg != (rep.Aggregator == loadgen.DefaultAggregator) || agg != (rep.Workload != "") ||
+				agg != strings.Contains(out, "workload: ") {
+				t.Errorf("aggregator %q, workload %q; want them (and a workload line) for the agg-* operations only", rep.Aggregator, rep.Workload)
+			}
+			if op == loadgen.OpAggCounts && (rep.Group != loadgen.GroupResourceType || !strings.Contains(out, "agg-counts by RESOURCE_TYPE")) {
+				t.Errorf("agg-counts: group %q; want RESOURCE_TYPE, named in the title", rep.Group)
+			}
 		})
+	}
+}
+
+// TestRun_AggregateCounts runs agg-counts by each GroupByKey, and checks
+// that signing as another account than the aggregator's is refused before
+// the load starts.
+func TestRun_AggregateCounts(t *testing.T) {
+	url := startStarling(t)
+	seedAggregator(t, url)
+	for _, g := range loadgen.Groups {
+		out, err := runCLI(t, "run", "--endpoint", url, "--op", loadgen.OpAggCounts, "--group", g, "--concurrency", "1",
+			"--duration", "100ms", "--warmup", "0s")
+		if err != nil {
+			t.Fatalf("--group %s: %v\n%s", g, err, out)
+		}
+		var rep loadgen.Report
+		lastJSON(t, out, &rep)
+		if rep.Group != g || rep.Starling.Requests == 0 || rep.Starling.Errors != 0 || !strings.Contains(rep.Workload, "by "+g+": 1 groups, 30 resources") {
+			t.Errorf("--group %s: group %q, workload %q, %d requests, %d errors (%s)", g, rep.Group, rep.Workload,
+				rep.Starling.Requests, rep.Starling.Errors, rep.Starling.FirstError)
+		}
+	}
+	_, err := runCLI(t, "run", "--endpoint", url, "--op", loadgen.OpAggList, "--access-key", "111111111111", "--duration", "100ms")
+	if err == nil || !strings.Contains(err.Error(), "NoSuchConfigurationAggregatorException") {
+		t.Errorf("agg-list as 111111111111: %v; want NoSuchConfigurationAggregatorException", err)
 	}
 }
 
@@ -151,6 +207,8 @@ func TestRun_BadFlags(t *testing.T) {
 		{"run", "--endpoint", "127.0.0.1:4566"},
 		{"run", "--endpoint", "http://127.0.0.1:1,ftp://127.0.0.1:2"},
 		{"run", "--endpoint", "http://127.0.0.1:1,http://127.0.0.1:1"},
+		{"run", "--op", "agg-counts", "--group", "TYPE"},
+		{"run", "--op", "agg-list", "--aggregator", ""},
 		{"startup"},
 		{"startup", "--binary", "starling"},
 		{"startup", "--data", "d"},

@@ -20,11 +20,14 @@ type LoadOptions struct {
 	// ParseEndpoints), which share one database. The workers take them
 	// round-robin; the workload is prepared and probed on the first.
 	Endpoints []string
-	// Op is the workload: OpPut, OpDescribe, OpTag or OpBatchGet.
+	// Op is the workload: one of Ops.
 	Op string
 	// Names is K: the names put cycles over, the aggregators describe
-	// lists.
+	// lists, the filters agg-list and the batches agg-batchget cycle over.
 	Names int
+	// Aggregator is the aggregator the aggregate workloads read, and Group
+	// the GroupByKey of agg-counts.
+	Aggregator, Group string
 	// AccessKey, Secret and Region sign every request.
 	AccessKey, Secret, Region string
 	// CeilingExe, if set, is the starling-load binary whose ceiling-server
@@ -56,6 +59,11 @@ type Report struct {
 	Names       int      `json:"names"`
 	// Aggregators is how many aggregators each describe returned.
 	Aggregators int `json:"aggregators,omitempty"`
+	// Aggregator and Group are those of an aggregate workload, and
+	// Workload says what it asks for.
+	Aggregator string `json:"aggregator,omitempty"`
+	Group      string `json:"group,omitempty"`
+	Workload   string `json:"workload,omitempty"`
 	// ResponseBytes is the size of Starling's answer, which the ceiling
 	// server sends too.
 	ResponseBytes int     `json:"response_bytes"`
@@ -180,7 +188,15 @@ func Load(ctx context.Context, o LoadOptions) (*Report, error) {
 		endpoints[i] = targets[i].Endpoint()
 	}
 	starling := targets[0]
-	plan, err := Prepare(ctx, starling, o.Op, o.Names)
+	var plan *Plan
+	var err error
+	if IsAggregate(o.Op) {
+		plan, err = PrepareAggregate(ctx, starling, AggregateOptions{
+			Op: o.Op, Aggregator: o.Aggregator, Group: o.Group, Names: o.Names, Progress: progress,
+		})
+	} else {
+		plan, err = Prepare(ctx, starling, o.Op, o.Names)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s on %s: %w", o.Op, starling.Endpoint(), err)
 	}
@@ -193,7 +209,13 @@ func Load(ctx context.Context, o LoadOptions) (*Report, error) {
 	rep := &Report{
 		Label: o.Label, Op: o.Op, Endpoint: starling.Endpoint(), Endpoints: endpoints, Concurrency: o.Concurrency,
 		DurationS: o.Duration.Seconds(), WarmupS: o.Warmup.Seconds(), Rounds: rounds, Names: o.Names,
-		Aggregators: plan.Aggregators, ResponseBytes: len(answer),
+		Aggregators: plan.Aggregators, Workload: plan.Workload, ResponseBytes: len(answer),
+	}
+	if IsAggregate(o.Op) {
+		rep.Aggregator = o.Aggregator
+		if o.Op == OpAggCounts {
+			rep.Group = o.Group
+		}
 	}
 
 	var ceiling *Client
@@ -271,6 +293,9 @@ func Load(ctx context.Context, o LoadOptions) (*Report, error) {
 // WriteText writes the report as a table.
 func (r *Report) WriteText(w io.Writer) {
 	title := r.Op
+	if r.Group != "" {
+		title += " by " + r.Group
+	}
 	if r.Label != "" {
 		title += " (" + r.Label + ")"
 	}
@@ -283,6 +308,9 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, ", workers round-robin over %d endpoints", len(r.Endpoints))
 	}
 	fmt.Fprintln(w)
+	if r.Workload != "" {
+		fmt.Fprintf(w, "workload: %s\n", r.Workload)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "\trequests\terrors\treq/s\tp50\tp99\tp99.9\tmax\t")
 	row := func(name string, s Summary) {

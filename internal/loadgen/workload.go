@@ -22,7 +22,7 @@ const (
 )
 
 // Ops lists the operations in the order the help names them.
-var Ops = []string{OpPut, OpDescribe, OpTag, OpBatchGet}
+var Ops = []string{OpPut, OpDescribe, OpTag, OpBatchGet, OpAggList, OpAggCounts, OpAggBatchGet}
 
 // AWS Config operation names the workloads call.
 const (
@@ -55,12 +55,15 @@ type Request struct {
 
 // Plan is a workload ready to run against a prepared server.
 type Plan struct {
-	// Op is the workload (OpPut, OpDescribe or OpTag).
+	// Op is the workload (one of Ops).
 	Op string
 	// Aggregators is how many aggregators DescribeConfigurationAggregators
 	// returned after preparing a describe workload (its first page).
 	Aggregators int
-	next        func(i uint64) Request
+	// Workload describes what an aggregate workload asks for, as learnt
+	// from the data.
+	Workload string
+	next     func(i uint64) Request
 }
 
 // Request returns the i-th request of the workload. It is safe for
