@@ -61,12 +61,7 @@ type backupOptions struct {
 
 func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var o backupOptions
-	fs := flag.NewFlagSet("starling backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), backupUsage)
-		fs.PrintDefaults()
-	}
+	fs := commandFlags("starling backup", backupUsage, stderr)
 	serverFlags(fs, getenv, &o.endpoint, &o.caCert)
 	fs.StringVar(&o.dataDir, "data", "", "copy the databases in this data directory instead, which no server may have open")
 	fs.BoolVar(&o.force, "force", false, "replace the databases in DEST if it is a directory that holds some")

@@ -86,12 +86,7 @@ const exportParallel = export.DefaultConcurrency
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var o exportOptions
 	var at string
-	fs := flag.NewFlagSet("starling export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), exportUsage)
-		fs.PrintDefaults()
-	}
+	fs := commandFlags("starling export", exportUsage, stderr)
 	serverFlags(fs, getenv, &o.endpoint, &o.caCert)
 	fs.StringVar(&o.dataDir, "data", "", "read the store in this data directory, which no running server may have open")
 	fs.StringVar(&o.store, "store", "", "read the PostgreSQL store of this URL, postgres://user:password@host:5432/dbname")

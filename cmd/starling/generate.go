@@ -73,12 +73,7 @@ type generateOptions struct {
 
 func runGenerate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var o generateOptions
-	fs := flag.NewFlagSet("starling generate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), generateUsage)
-		fs.PrintDefaults()
-	}
+	fs := commandFlags("starling generate", generateUsage, stderr)
 	serverFlags(fs, getenv, &o.endpoint, &o.caCert)
 	fs.StringVar(&o.dataDir, "data", "", "fill this data directory instead, through a server of the command's own (no other server may have it open)")
 	fs.IntVar(&o.accounts, "accounts", 3, "accounts in the organization, the management account included")

@@ -64,12 +64,7 @@ type importOptions struct {
 
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var o importOptions
-	fs := flag.NewFlagSet("starling import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), importUsage)
-		fs.PrintDefaults()
-	}
+	fs := commandFlags("starling import", importUsage, stderr)
 	serverFlags(fs, getenv, &o.endpoint, &o.caCert)
 	fs.StringVar(&o.dataDir, "data", "", "import into this data directory (of a stopped server) instead")
 	fs.StringVar(&o.dsn, "store", "", "import into this PostgreSQL database (postgres://user:password@host:5432/dbname) instead")
