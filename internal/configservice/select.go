@@ -3,7 +3,6 @@ package configservice
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
@@ -33,8 +32,8 @@ type selectPage struct {
 	next    *string
 }
 
-// runSelect parses expr, evaluates it over the items of scope whose types
-// the aggregator admits (types: nil admits all), and returns the page after
+// runSelect evaluates the parsed query q over the items that the view v
+// admits (its scope, and its types), and returns the page after
 // the token's position. A token is bound to the operation, the caller, the
 // aggregator (in scopeKey) and the query, and holds the offset of the
 // page's first result.
@@ -42,12 +41,8 @@ type selectPage struct {
 // The store narrows the items to read by what the condition requires of
 // resourceType, resourceId and accountId (query.Narrow); the reference
 // evaluator (package query/eval) decides the rest.
-func (s *Service) runSelect(ctx context.Context, scopeKey string, scope *inventory.Scope, types []string,
-	expr string, limit *int32, token *string) (*selectPage, error) {
-	q, err := query.Parse(expr)
-	if err != nil {
-		return nil, configapi.InvalidExpression(err.Error())
-	}
+func (s *Service) runSelect(ctx context.Context, scopeKey string, v *aggregateView,
+	q *query.Query, limit *int32, token *string) (*selectPage, error) {
 	tokScope := pagetoken.Scope(scopeKey, q.String())
 	after, err := s.decodeToken(tokScope, token)
 	if err != nil {
@@ -73,7 +68,7 @@ func (s *Service) runSelect(ctx context.Context, scopeKey string, scope *invento
 	}
 	n := query.Narrow(q.Where)
 	filter := inventory.Filter{IncludeDeleted: true, ResourceIDs: n.ResourceIDs}
-	filter.ResourceTypes = intersectTypes(n.ResourceTypes, types)
+	filter.ResourceTypes = v.narrow(n.ResourceTypes)
 	switch {
 	case filter.ResourceTypes != nil && len(filter.ResourceTypes) == 0,
 		n.ResourceIDs != nil && len(n.ResourceIDs) == 0,
@@ -82,7 +77,7 @@ func (s *Service) runSelect(ctx context.Context, scopeKey string, scope *invento
 	case len(n.AccountIDs) == 1:
 		filter.AccountID = n.AccountIDs[0]
 	}
-	rows, err := eval.Run(q, s.inv.Scan(ctx, inventory.ScanQuery{Scope: scope, Filter: filter}))
+	rows, err := eval.Run(q, s.inv.Scan(ctx, inventory.ScanQuery{Scope: v.scope, Filter: filter}))
 	switch {
 	case errors.Is(err, eval.ErrInvalid):
 		return nil, configapi.InvalidExpression(err.Error())
@@ -100,22 +95,13 @@ func (s *Service) runSelect(ctx context.Context, scopeKey string, scope *invento
 	return page, nil
 }
 
-// intersectTypes returns the types of asked (nil: all) that allowed (nil:
-// all) admits; a non-nil empty result admits none.
-func intersectTypes(asked, allowed []string) []string {
-	switch {
-	case allowed == nil:
-		return asked
-	case asked == nil:
-		return allowed
+// parseExpression parses a query, refusing it with InvalidExpressionException.
+func parseExpression(expr string) (*query.Query, error) {
+	q, err := query.Parse(expr)
+	if err != nil {
+		return nil, configapi.InvalidExpression(err.Error())
 	}
-	out := []string{}
-	for _, t := range asked {
-		if slices.Contains(allowed, t) {
-			out = append(out, t)
-		}
-	}
-	return out
+	return q, nil
 }
 
 // SelectResourceConfig runs an advanced query over the caller's resources
@@ -125,8 +111,12 @@ func (s *Service) SelectResourceConfig(ctx context.Context, in *configapi.Select
 	if err != nil {
 		return nil, err
 	}
+	q, err := parseExpression(*in.Expression)
+	if err != nil {
+		return nil, err
+	}
 	key := pagetoken.Scope("SelectResourceConfig", src.AccountID, src.Region)
-	p, err := s.runSelect(ctx, key, inventory.OneSource(src), nil, *in.Expression, in.Limit, in.NextToken)
+	p, err := s.runSelect(ctx, key, &aggregateView{scope: inventory.OneSource(src)}, q, in.Limit, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -144,8 +134,9 @@ func (s *Service) SelectAggregateResourceConfig(ctx context.Context, in *configa
 		return nil, err
 	}
 	name := *in.ConfigurationAggregatorName
-	if _, err := query.Parse(*in.Expression); err != nil {
-		return nil, configapi.InvalidExpression(err.Error())
+	q, err := parseExpression(*in.Expression)
+	if err != nil {
+		return nil, err
 	}
 	v, err := s.aggregateView(ctx, t, name)
 	if err != nil {
@@ -156,7 +147,7 @@ func (s *Service) SelectAggregateResourceConfig(ctx context.Context, in *configa
 		limit = in.MaxResults
 	}
 	key := pagetoken.Scope("SelectAggregateResourceConfig", t.Owner, t.Region, name)
-	p, err := s.runSelect(ctx, key, v.scope, v.types, *in.Expression, limit, in.NextToken)
+	p, err := s.runSelect(ctx, key, v, q, limit, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -34,10 +34,6 @@ const listStoredQueriesMax = 100
 // (arn:aws…:config:region:account:stored-query/name/query-id).
 const queryIDLength = 16
 
-// The text of the model's description of ValidationException for
-// PutStoredQuery.
-const msgTooManyQueries = "You are trying to create more than 300 queries."
-
 func storedQueryNotFound(name string) error {
 	// ours: AWS's text is unknown.
 	return configapi.ResourceNotFound("The stored query '" + name + "' does not exist.")
@@ -89,7 +85,9 @@ func (s *Service) PutStoredQuery(ctx context.Context, in *configapi.PutStoredQue
 				return err
 			}
 			if n >= maxStoredQueries {
-				return configapi.Validation(msgTooManyQueries)
+				// The model's description of ValidationException for
+				// PutStoredQuery.
+				return configapi.Validation("You are trying to create more than " + strconv.Itoa(maxStoredQueries) + " queries.")
 			}
 			id := "query-" + newID
 			a := storedQueryARN(t, name, id)
