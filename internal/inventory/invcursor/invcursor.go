@@ -24,6 +24,7 @@ package invcursor
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"hash/fnv"
 	"slices"
 	"strconv"
@@ -222,4 +223,67 @@ func (h History) Decode(c inventory.Cursor) (int64, error) {
 		return 0, inventory.ErrInvalidCursor
 	}
 	return v, nil
+}
+
+// ListPage runs one page of a List query q for a backend (named in its
+// errors): it checks q, reads the cursor, calls read with the scope's
+// sorted sources and the key to resume after (nil: the first page), and
+// makes the next page's cursor from the last item when read says more
+// follow. nilScope is the backend's error for a nil scope.
+func ListPage(backend string, q *inventory.ListQuery, nilScope error,
+	read func(srcs []inventory.Source, after *inventory.Key) (items []inventory.Item, more bool, err error)) (inventory.ListPage, error) {
+	switch {
+	case q.Scope == nil:
+		return inventory.ListPage{}, nilScope
+	case q.Limit <= 0:
+		return inventory.ListPage{}, fmt.Errorf("%s: inventory: List: limit %d is not positive", backend, q.Limit)
+	}
+	srcs := q.Scope.SortedSources()
+	cur := NewList(q.Scope.All, srcs, &q.Filter)
+	var after *inventory.Key
+	if q.Cursor != "" {
+		k, err := cur.Decode(q.Cursor)
+		if err != nil {
+			return inventory.ListPage{}, err
+		}
+		after = &k
+	}
+	items, more, err := read(srcs, after)
+	if err != nil {
+		return inventory.ListPage{}, err
+	}
+	page := inventory.ListPage{Items: items}
+	if more {
+		page.Next = cur.Encode(items[len(items)-1].Key)
+	}
+	return page, nil
+}
+
+// CountStart is what every backend's Count of a query needs before its
+// statement: the scope's sorted sources, the filter (IncludeDeleted
+// cleared: Count ignores it), the query's cursors and the group key the
+// page resumes after ("" for the first page).
+type CountStart struct {
+	Sources []inventory.Source
+	Filter  inventory.Filter
+	Cursors Count
+	After   string
+}
+
+// StartCount checks q and reads its cursor; nilScope is the backend's
+// error for a nil scope.
+func StartCount(q *inventory.CountQuery, nilScope error) (CountStart, error) {
+	if q.Scope == nil {
+		return CountStart{}, nilScope
+	}
+	c := CountStart{Sources: q.Scope.SortedSources(), Filter: q.Filter}
+	c.Filter.IncludeDeleted = false
+	c.Cursors = NewCount(q.GroupBy, q.Scope.All, c.Sources, &c.Filter)
+	if q.Cursor != "" {
+		var err error
+		if c.After, err = c.Cursors.Decode(q.Cursor); err != nil {
+			return CountStart{}, err
+		}
+	}
+	return c, nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"strings"
 	"time"
@@ -220,31 +219,9 @@ func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.
 	if err := s.checkOpen(); err != nil {
 		return inventory.ListPage{}, err
 	}
-	if q.Scope == nil {
-		return inventory.ListPage{}, errInvNilScope
-	}
-	if q.Limit <= 0 {
-		return inventory.ListPage{}, fmt.Errorf("postgres: inventory: List: limit %d is not positive", q.Limit)
-	}
-	srcs := q.Scope.SortedSources()
-	cur := invcursor.NewList(q.Scope.All, srcs, &q.Filter)
-	var after *inventory.Key
-	if q.Cursor != "" {
-		k, err := cur.Decode(q.Cursor)
-		if err != nil {
-			return inventory.ListPage{}, err
-		}
-		after = &k
-	}
-	items, more, err := s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
-	if err != nil {
-		return inventory.ListPage{}, err
-	}
-	page := inventory.ListPage{Items: items}
-	if more {
-		page.Next = cur.Encode(items[len(items)-1].Key)
-	}
-	return page, nil
+	return invcursor.ListPage("postgres", &q, errInvNilScope, func(srcs []inventory.Source, after *inventory.Key) ([]inventory.Item, bool, error) {
+		return s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
+	})
 }
 
 // list reads up to limit latest versions after the key after (nil: from

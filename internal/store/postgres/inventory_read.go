@@ -209,9 +209,6 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	if err := s.checkOpen(); err != nil {
 		return inventory.CountResult{}, err
 	}
-	if q.Scope == nil {
-		return inventory.CountResult{}, errInvNilScope
-	}
 	var col string
 	switch q.GroupBy {
 	case inventory.GroupNone:
@@ -224,17 +221,11 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	default:
 		return inventory.CountResult{}, fmt.Errorf("postgres: inventory: Count: unknown GroupBy %d", q.GroupBy)
 	}
-	srcs := q.Scope.SortedSources()
-	f := q.Filter
-	f.IncludeDeleted = false // ignored by Count
-	cur := invcursor.NewCount(q.GroupBy, q.Scope.All, srcs, &f)
-	var after string
-	if q.Cursor != "" {
-		var err error
-		if after, err = cur.Decode(q.Cursor); err != nil {
-			return inventory.CountResult{}, err
-		}
+	start, err := invcursor.StartCount(&q, errInvNilScope)
+	if err != nil {
+		return inventory.CountResult{}, err
 	}
+	srcs, f, cur, after := start.Sources, start.Filter, start.Cursors, start.After
 
 	var a invArgs
 	var from, count string

@@ -235,31 +235,9 @@ func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.
 	if err := s.checkOpen(); err != nil {
 		return inventory.ListPage{}, err
 	}
-	if q.Scope == nil {
-		return inventory.ListPage{}, errNilScope
-	}
-	if q.Limit <= 0 {
-		return inventory.ListPage{}, fmt.Errorf("sqlite: inventory: List: limit %d is not positive", q.Limit)
-	}
-	srcs := q.Scope.SortedSources()
-	cur := invcursor.NewList(q.Scope.All, srcs, &q.Filter)
-	var after *inventory.Key
-	if q.Cursor != "" {
-		k, err := cur.Decode(q.Cursor)
-		if err != nil {
-			return inventory.ListPage{}, err
-		}
-		after = &k
-	}
-	items, more, err := s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
-	if err != nil {
-		return inventory.ListPage{}, err
-	}
-	page := inventory.ListPage{Items: items}
-	if more {
-		page.Next = cur.Encode(items[len(items)-1].Key)
-	}
-	return page, nil
+	return invcursor.ListPage("sqlite", &q, errNilScope, func(srcs []inventory.Source, after *inventory.Key) ([]inventory.Item, bool, error) {
+		return s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
+	})
 }
 
 // scanPage is the page size Scan reads with.
@@ -298,9 +276,6 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	if err := s.checkOpen(); err != nil {
 		return inventory.CountResult{}, err
 	}
-	if q.Scope == nil {
-		return inventory.CountResult{}, errNilScope
-	}
 	var col string
 	switch q.GroupBy {
 	case inventory.GroupNone:
@@ -313,17 +288,11 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	default:
 		return inventory.CountResult{}, fmt.Errorf("sqlite: inventory: Count: unknown GroupBy %d", q.GroupBy)
 	}
-	srcs := q.Scope.SortedSources()
-	f := q.Filter
-	f.IncludeDeleted = false // ignored by Count
-	cur := invcursor.NewCount(q.GroupBy, q.Scope.All, srcs, &f)
-	var after string
-	if q.Cursor != "" {
-		var err error
-		if after, err = cur.Decode(q.Cursor); err != nil {
-			return inventory.CountResult{}, err
-		}
+	start, err := invcursor.StartCount(&q, errNilScope)
+	if err != nil {
+		return inventory.CountResult{}, err
 	}
+	srcs, f, cur, after := start.Sources, start.Filter, start.Cursors, start.After
 	// Without a name or ids to filter by, the counts table has the answer,
 	// one row per source and type; otherwise the resources are counted.
 	from, count := " FROM resources r", "count(*)"
