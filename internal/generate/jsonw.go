@@ -3,6 +3,8 @@ package generate
 import (
 	"strconv"
 	"time"
+
+	"github.com/starlingcfg/starling/internal/jsonstr"
 )
 
 // jw appends compact JSON to a buffer, members in the order written, so
@@ -78,26 +80,4 @@ func (w *jw) bytes() []byte {
 const isoMillis = "2006-01-02T15:04:05.000Z"
 
 // appendJSONString writes s as a JSON string.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+func appendJSONString(dst []byte, s string) []byte { return jsonstr.Append(dst, s, jsonstr.Plain) }

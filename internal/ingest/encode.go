@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/jsonstr"
 )
 
 // FileVersion is the fileVersion of the delivery files AWS Config writes,
@@ -165,58 +165,6 @@ func appendOptString(dst []byte, s string) []byte {
 	return appendString(dst, s)
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string, escaping as encoding/json does
-// (quotes, backslashes, control characters, <, >, &, U+2028, U+2029) and
-// replacing invalid UTF-8 with U+FFFD.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '"', '\\':
-				dst = append(dst, '\\', b)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
 // Encoder writes a delivery file, one item at a time.
 type Encoder struct {
 	w      io.Writer
@@ -303,3 +251,8 @@ func Encode(w io.Writer, items []inventory.Item) error {
 	}
 	return e.Close()
 }
+
+// appendString writes s as a JSON string, escaped as encoding/json escapes
+// (quotes, backslashes, control characters, <, >, &, U+2028, U+2029),
+// invalid UTF-8 as U+FFFD.
+func appendString(dst []byte, s string) []byte { return jsonstr.Append(dst, s, jsonstr.HTMLSafe) }

@@ -8,7 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/starlingcfg/starling/internal/jsonstr"
 )
 
 // Row is one result of a query before rendering: an object whose members
@@ -91,39 +92,7 @@ func writeValue(b *strings.Builder, v any) {
 // writeString writes s as a JSON string escaped as Gson's JsonWriter does
 // with HTML-safe escaping (its default).
 func writeString(b *strings.Builder, s string) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\ufffd`)
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20, r == '<', r == '>', r == '&', r == '=', r == '\'', r == '\u2028', r == '\u2029':
-			b.WriteString(`\u`)
-			b.WriteByte(hex[r>>12&0xf])
-			b.WriteByte(hex[r>>8&0xf])
-			b.WriteByte(hex[r>>4&0xf])
-			b.WriteByte(hex[r&0xf])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
+	b.Write(jsonstr.Append(nil, s, jsonstr.Gson))
 }
 
 // FormatDouble returns f as Java's Double.toString does (JDK 19 and later,

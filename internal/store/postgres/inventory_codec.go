@@ -9,6 +9,7 @@ import (
 
 	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/inventory/invcodec"
+	"github.com/starlingcfg/starling/internal/jsonstr"
 )
 
 // The encodings of the columns of inventory_versions that are neither
@@ -30,50 +31,6 @@ import (
 // errInvCodec is returned for an encoded column that cannot be decoded.
 var errInvCodec = fmt.Errorf("postgres: %w", invcodec.ErrMalformed)
 
-// invAppendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD (jsonb takes only UTF-8); "<", ">" and "&" are left as they are.
-func invAppendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
 // invAppendTags encodes tags as a JSON object, sorted by key; it returns
 // dst unchanged for an empty map.
 func invAppendTags(dst []byte, tags map[string]string) []byte {
@@ -87,9 +44,9 @@ func invAppendTags(dst []byte, tags map[string]string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = invAppendJSONString(dst, k)
+		dst = appendJSONString(dst, k)
 		dst = append(dst, ':')
-		dst = invAppendJSONString(dst, tags[k])
+		dst = appendJSONString(dst, tags[k])
 	}
 	return append(dst, '}')
 }
@@ -129,7 +86,7 @@ func invAppendRelationships(dst []byte, rels []inventory.Relationship) []byte {
 			dst = append(dst, '"')
 			dst = append(dst, m.name...)
 			dst = append(dst, '"', ':')
-			dst = invAppendJSONString(dst, m.value)
+			dst = appendJSONString(dst, m.value)
 		}
 		dst = append(dst, '}')
 	}
@@ -279,3 +236,7 @@ func invNumberFits(n []byte) bool {
 	}
 	return intDigits+max(exp, 0) <= invMaxIntDigits && fracDigits+max(-exp, 0) <= invMaxFracDigits
 }
+
+// appendJSONString appends s as a JSON string: invalid UTF-8 as U+FFFD
+// (jsonb takes only UTF-8), "<", ">" and "&" left as they are.
+func appendJSONString(dst []byte, s string) []byte { return jsonstr.Append(dst, s, jsonstr.Plain) }

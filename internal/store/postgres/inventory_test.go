@@ -430,7 +430,7 @@ func TestInventoryCodec(t *testing.T) {
 		t.Errorf("relationships: got %v, %v from %s", gotRels, err, b)
 	}
 	// Invalid UTF-8 becomes U+FFFD rather than a document jsonb refuses.
-	if b := invAppendJSONString(nil, "a\xffb"); string(b) != `"a\ufffdb"` || !json.Valid(b) {
+	if b := appendJSONString(nil, "a\xffb"); string(b) != `"a\ufffdb"` || !json.Valid(b) {
 		t.Errorf("invalid UTF-8: got %s", b)
 	}
 	// A column that is not what the encoding makes is refused.
