@@ -1341,9 +1341,17 @@ func (s suite) scanBreak(t *testing.T) {
 		t.Errorf("Get after broken Scans: %v", err)
 	}
 	// A context cancelled during the scan ends it with the context's error.
+	checkScanCancel(t, st, inventory.ScanQuery{Scope: inventory.AllSources()}, 2001)
+}
+
+// checkScanCancel checks that a Scan of q, of total items, cancelled after
+// its fifth ends early with the context's error.
+func checkScanCancel(t *testing.T, st inventory.Store, q inventory.ScanQuery, total int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
 	n, gotErr := 0, error(nil)
-	for _, err := range st.Scan(ctx, inventory.ScanQuery{Scope: inventory.AllSources()}) {
+	for _, err := range st.Scan(ctx, q) {
 		if err != nil {
 			gotErr = err
 			continue
@@ -1353,9 +1361,8 @@ func (s suite) scanBreak(t *testing.T) {
 			cancel()
 		}
 	}
-	cancel()
-	if !errors.Is(gotErr, context.Canceled) || n >= 2001 {
-		t.Errorf("Scan cancelled after 5: got %d items, error %v; want fewer than all and context.Canceled", n, gotErr)
+	if !errors.Is(gotErr, context.Canceled) || n >= total {
+		t.Errorf("Scan %+v cancelled after 5: got %d items, error %v; want fewer than %d and context.Canceled", q, n, gotErr, total)
 	}
 }
 

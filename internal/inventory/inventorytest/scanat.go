@@ -1,8 +1,6 @@
 package inventorytest
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -235,20 +233,5 @@ func (s suite) scanAtPages(t *testing.T) {
 		t.Fatalf("the largest Scan returned %d items: the test reads fewer pages than it means to", most)
 	}
 	// A context cancelled during the scan ends it with the context's error.
-	ctx, cancel := context.WithCancel(t.Context())
-	n, gotErr := 0, error(nil)
-	for _, err := range st.Scan(ctx, inventory.ScanQuery{Scope: inventory.AllSources(), At: minute(45)}) {
-		if err != nil {
-			gotErr = err
-			continue
-		}
-		n++
-		if n == 5 {
-			cancel()
-		}
-	}
-	cancel()
-	if !errors.Is(gotErr, context.Canceled) || n >= 1400 {
-		t.Errorf("Scan at a time cancelled after 5: got %d items, error %v; want fewer than all and context.Canceled", n, gotErr)
-	}
+	checkScanCancel(t, st, inventory.ScanQuery{Scope: inventory.AllSources(), At: minute(45)}, 1400)
 }
