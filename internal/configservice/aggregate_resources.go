@@ -300,12 +300,39 @@ func (s *Service) GetAggregateResourceConfig(ctx context.Context, in *configapi.
 		return nil, resourceNotDiscovered()
 	}
 	ci := configurationItem(&it)
-	if size, err := itemSize(&ci); err != nil {
-		return nil, err
-	} else if size > maxItemBytes {
-		return nil, configapi.OversizedConfigurationItem(msgOversizedItem)
+	if mayExceed(&it) {
+		if size, err := itemSize(&ci); err != nil {
+			return nil, err
+		} else if size > maxItemBytes {
+			return nil, configapi.OversizedConfigurationItem(msgOversizedItem)
+		}
 	}
 	return &configapi.GetAggregateResourceConfigResponse{ConfigurationItem: &ci}, nil
+}
+
+// mayExceed reports whether an item's API encoding may be larger than
+// maxItemBytes, by a bound that needs no encoding: JSON writes a byte of a
+// string in at most 6 (\u00XX), the configuration and the supplementary
+// values being strings themselves, and each member or entry adds its name
+// and punctuation. Only an item that may exceed is encoded to be measured,
+// so that the common item is encoded once, in the answer.
+func mayExceed(it *inventory.Item) bool {
+	n, entries := 0, 16 // the fixed members
+	for _, s := range []string{it.ResourceType, it.ResourceID, it.ResourceName, it.ARN, it.AccountID,
+		it.Region, it.AWSRegion, it.AvailabilityZone, it.Version, it.Status} {
+		n += len(s)
+	}
+	n += len(it.Configuration)
+	for k, v := range it.SupplementaryConfiguration {
+		n, entries = n+len(k)+len(v), entries+1
+	}
+	for k, v := range it.Tags {
+		n, entries = n+len(k)+len(v), entries+1
+	}
+	for _, r := range it.Relationships {
+		n, entries = n+len(r.ResourceType)+len(r.ResourceID)+len(r.ResourceName)+len(r.Name), entries+4
+	}
+	return 6*n+64*entries+1024 > maxItemBytes
 }
 
 // itemSize returns the size of a configuration item as the API sends it.
@@ -357,11 +384,14 @@ func (s *Service) BatchGetAggregateResourceConfig(ctx context.Context, in *confi
 			continue
 		}
 		b := baseConfigurationItem(it)
-		if size, err := baseItemSize(&b); err != nil {
-			return nil, err
-		} else if size <= maxItemBytes {
-			found[it.Key] = &b
+		if mayExceed(it) {
+			if size, err := baseItemSize(&b); err != nil {
+				return nil, err
+			} else if size > maxItemBytes {
+				continue
+			}
 		}
+		found[it.Key] = &b
 	}
 	clear(seen)
 	for i := range in.ResourceIdentifiers {

@@ -1,7 +1,9 @@
 package configservice
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
@@ -66,6 +68,31 @@ func TestAggregateView(t *testing.T) {
 	} {
 		if got := filterTypes(f); got != nil {
 			t.Errorf("filterTypes(%+v) = %v, want nil (no type filter)", f, got)
+		}
+	}
+}
+
+// TestMayExceed checks that an item mayExceed passes is within
+// maxItemBytes however its strings escape.
+func TestMayExceed(t *testing.T) {
+	for _, fill := range []string{"a", "<", "\"", "\x01", "é"} {
+		for _, n := range []int{1000, 100_000, 170_000, 175_000, 400_000} {
+			body := strings.Repeat(fill, n/len(fill))
+			it := inventory.Item{
+				Key:                        inventory.Key{Source: inventory.Source{AccountID: "111111111111", Region: "us-east-1"}, ResourceType: "AWS::EC2::VPC", ResourceID: "vpc-1"},
+				Status:                     inventory.StatusOK,
+				Configuration:              []byte(`{"v":"` + body + `"}`),
+				Tags:                       map[string]string{"k": body[:min(len(body), 100)]},
+				SupplementaryConfiguration: map[string]json.RawMessage{"s": json.RawMessage(`"` + body[:min(len(body), 100)] + `"`)},
+			}
+			ci := configurationItem(&it)
+			size, err := itemSize(&ci)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !mayExceed(&it) && size > maxItemBytes {
+				t.Errorf("%q × %d: encodes to %d bytes, over %d, but mayExceed is false", fill, n, size, maxItemBytes)
+			}
 		}
 	}
 }
