@@ -141,15 +141,31 @@ type Scope struct {
 	Sources []Source
 }
 
-// SortedSources returns the scope's sources in a new slice, sorted
-// (CompareSources) and without duplicates, or nil if the scope admits all.
+// SortedSources returns the scope's sources sorted (CompareSources) and
+// without duplicates, or nil if the scope admits all: Sources itself when
+// it already is (a scope built in order, and one that a caller reuses for
+// many reads, costs one pass and no copy), or else a sorted copy. Callers
+// must not modify the result.
 func (sc *Scope) SortedSources() []Source {
 	if sc.All {
 		return nil
 	}
+	if strictlySorted(sc.Sources) {
+		return sc.Sources
+	}
 	srcs := slices.Clone(sc.Sources)
 	slices.SortFunc(srcs, CompareSources)
 	return slices.Compact(srcs)
+}
+
+// strictlySorted reports whether each source sorts after the one before.
+func strictlySorted(srcs []Source) bool {
+	for i := 1; i < len(srcs); i++ {
+		if CompareSources(srcs[i-1], srcs[i]) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // OneSource returns the scope of a single source.

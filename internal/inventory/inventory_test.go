@@ -49,6 +49,28 @@ func TestSortedSources(t *testing.T) {
 	if got := (&Scope{}).SortedSources(); len(got) != 0 {
 		t.Errorf("no source: got %v", got)
 	}
+	// Sources already in order come back as they are, without a copy;
+	// duplicates or disorder anywhere make a sorted copy.
+	for _, tt := range []struct {
+		name string
+		in   []Source
+		want []Source
+		same bool
+	}{
+		{"sorted", []Source{a1, a2, b1}, []Source{a1, a2, b1}, true},
+		{"one", []Source{b1}, []Source{b1}, true},
+		{"duplicate at the end", []Source{a1, b1, b1}, []Source{a1, b1}, false},
+		{"duplicate at the start", []Source{a1, a1, a2}, []Source{a1, a2}, false},
+		{"out of order at the end", []Source{a1, b1, a2}, []Source{a1, a2, b1}, false},
+	} {
+		got := (&Scope{Sources: tt.in}).SortedSources()
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+		if same := &got[0] == &tt.in[0]; same != tt.same {
+			t.Errorf("%s: result is the scope's own slice: %v, want %v", tt.name, same, tt.same)
+		}
+	}
 }
 
 func TestNarrowSources(t *testing.T) {

@@ -88,6 +88,17 @@ type Store interface {
 	// Reset deletes every record of every namespace but System, as one
 	// durable, serializable write.
 	Reset(ctx context.Context) error
+	// Generation returns the store's write generation: a number that grows
+	// each time an Update or Reset commits writes, in this process or (on a
+	// shared database) in any other. It never decreases, and it may grow
+	// without writes.
+	//
+	// It lets callers cache what they derive from the records: read g,
+	// then derive the value in a View that begins after Generation returned;
+	// while Generation still returns g, that value is current. Every write
+	// whose Update returned before Generation was called has changed the
+	// generation by then.
+	Generation(ctx context.Context) (uint64, error)
 	// Close releases the store's resources.
 	Close() error
 }

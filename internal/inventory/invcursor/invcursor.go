@@ -113,19 +113,27 @@ func open(c inventory.Cursor, kind byte, fp uint64) ([]byte, error) {
 }
 
 // List makes and reads the cursors of one List query (and of the Scan
-// that pages like it): their position is the last key returned.
-type List struct{ fp uint64 }
+// that pages like it): their position is the last key returned. The
+// query's fingerprint is computed when a cursor is made or read, not for a
+// page that does neither.
+type List struct {
+	all  bool
+	srcs []inventory.Source
+	f    *inventory.Filter
+}
 
 // NewList returns the cursors of the List query of scope all or srcs
 // (which must be the scope's sources sorted and without duplicates,
 // inventory.Scope.SortedSources; they are ignored with all) and filter f.
 func NewList(all bool, srcs []inventory.Source, f *inventory.Filter) List {
-	return List{fp: fingerprint(kindList, all, srcs, f)}
+	return List{all: all, srcs: srcs, f: f}
 }
+
+func (l List) fp() uint64 { return fingerprint(kindList, l.all, l.srcs, l.f) }
 
 // Encode returns the cursor that resumes after the key k.
 func (l List) Encode(k inventory.Key) inventory.Cursor {
-	b := head(kindList, l.fp)
+	b := head(kindList, l.fp())
 	b = invcodec.AppendString(b, k.ResourceType)
 	b = invcodec.AppendString(b, k.ResourceID)
 	b = invcodec.AppendString(b, k.AccountID)
@@ -136,7 +144,7 @@ func (l List) Encode(k inventory.Key) inventory.Cursor {
 // Decode returns the key c resumes after, or inventory.ErrInvalidCursor
 // if c is not a cursor of this query.
 func (l List) Decode(c inventory.Cursor) (inventory.Key, error) {
-	b, err := open(c, kindList, l.fp)
+	b, err := open(c, kindList, l.fp())
 	if err != nil {
 		return inventory.Key{}, err
 	}

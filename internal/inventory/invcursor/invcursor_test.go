@@ -66,10 +66,10 @@ func TestRoundTrip(t *testing.T) {
 func TestSameQuery(t *testing.T) {
 	f := full
 	f.ResourceTypes = []string{"a", "b"}
-	if NewList(false, srcs, &f) != NewList(false, srcs, &full) {
+	if NewList(false, srcs, &f).fp() != NewList(false, srcs, &full).fp() {
 		t.Error("list: the order of the filter's types matters")
 	}
-	if NewList(true, nil, &full) != NewList(true, srcs, &full) {
+	if NewList(true, nil, &full).fp() != NewList(true, srcs, &full).fp() {
 		t.Error("list of every source: the sources matter")
 	}
 	f = full

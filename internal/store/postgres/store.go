@@ -149,6 +149,25 @@ func (s *Store) Reset(ctx context.Context) error {
 	})
 }
 
+// Generation implements store.Store: the last value of the sequence that
+// every Update which wrote steps right after its COMMIT, before it returns.
+// A process killed between the two leaves the generation unstepped for
+// that one write until the next; its Update never returned.
+func (s *Store) Generation(ctx context.Context) (uint64, error) {
+	if s.closed.Load() {
+		return 0, ErrStoreClosed
+	}
+	var g int64
+	if err := s.db.pool.QueryRow(ctx, qGeneration).Scan(&g); err != nil {
+		return 0, fmt.Errorf("postgres: generation: %w", classify(err))
+	}
+	return uint64(g), nil
+}
+
+// qGeneration reads the write generation. A sequence's last_value is read
+// without a snapshot: it is the newest, whatever transaction asks.
+const qGeneration = "SELECT last_value FROM records_generation"
+
 // Close marks the Store closed: every later call returns ErrStoreClosed,
 // Close included. Calls under way finish. The DB stays open.
 func (s *Store) Close() error {

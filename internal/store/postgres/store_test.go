@@ -138,6 +138,25 @@ func TestReplicas(t *testing.T) {
 			t.Errorf("counter: got %q, %v; want %d", got, err, workers*each)
 		}
 	})
+	t.Run("Generation", func(t *testing.T) {
+		// A write on one replica grows the generation that the other
+		// reads, by the time the write's Update returns.
+		stores := replicas(t, 2)
+		for i, w := range []int{0, 1, 1, 0} {
+			r := stores[1-w]
+			before, err := r.Generation(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := stores[w].Update(t.Context(), func(tx store.Tx) error { return increment(tx, "g") }); err != nil {
+				t.Fatal(err)
+			}
+			after, err := r.Generation(t.Context())
+			if err != nil || after <= before {
+				t.Errorf("write %d on replica %d: replica %d read generation %d, then %d, %v; want it to grow", i, w, 1-w, before, after, err)
+			}
+		}
+	})
 	t.Run("Quota", func(t *testing.T) {
 		// Count, then Create only under the quota, as AWS's limit of 50
 		// aggregators an account: never one more.

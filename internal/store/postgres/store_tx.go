@@ -56,6 +56,7 @@ type tx struct {
 	alone   bool  // lock with qLockAlone rather than mode.lock
 	prepare bool  // prepare statements by name (Store.prepare)
 	begun   bool  // BEGIN was sent
+	wrote   bool  // a write statement was sent
 	done    bool  // the callback returned
 	err     error // the first failure of a statement
 }
@@ -73,6 +74,7 @@ func (t *tx) check(op string, write bool) error {
 	if err := t.ctx.Err(); err != nil {
 		return t.fail(op, err)
 	}
+	t.wrote = t.wrote || write
 	return nil
 }
 
@@ -192,7 +194,30 @@ func (t *tx) finish(ferr error) (again bool, err error) {
 	case !t.begun:
 		return false, nil
 	}
-	tag, err := t.conn.Exec(t.ctx, "COMMIT")
+	if !t.wrote {
+		tag, err := t.conn.Exec(t.ctx, "COMMIT")
+		return t.committed(tag, err)
+	}
+	// One round trip: the COMMIT, then (only if it committed: a failed
+	// statement ends a simple query) the step of the write generation.
+	results, err := t.conn.PgConn().Exec(t.ctx, qCommitAndStep).ReadAll()
+	if err == nil && len(results) == 0 {
+		err = errors.New("no result")
+	}
+	var tag pgconn.CommandTag
+	if len(results) > 0 {
+		tag = results[0].CommandTag
+	}
+	return t.committed(tag, err)
+}
+
+// qCommitAndStep commits an Update that wrote and steps the write
+// generation after it (migrations/0003_generation.sql): a reader that sees
+// the new generation begins its snapshot after the commit.
+const qCommitAndStep = "COMMIT; SELECT nextval('records_generation')"
+
+// committed reports the outcome of a COMMIT.
+func (t *tx) committed(tag pgconn.CommandTag, err error) (again bool, _ error) {
 	if err != nil {
 		err = fmt.Errorf("postgres: %s: commit: %w", t.mode.name, classify(err))
 		return retryable(err), err

@@ -135,6 +135,13 @@ func (m *table) beginView() uint64 {
 	return seq
 }
 
+// generation returns the newest commit installed.
+func (m *table) generation() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.applied
+}
+
 // endView unregisters a View that began at seq.
 func (m *table) endView(seq uint64) {
 	m.mu.Lock()

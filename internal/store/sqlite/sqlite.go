@@ -492,6 +492,16 @@ func (s *Store) Reset(ctx context.Context) error {
 	return s.update(ctx, func(t store.Tx) error { return t.(*tx).deleteAll() })
 }
 
+// Generation implements store.Store: the number of the newest commit
+// installed, which every Update's writes have advanced before it returns.
+// It counts from 0 when the store opens.
+func (s *Store) Generation(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.mem.generation(), nil
+}
+
 // View implements store.View: fn reads the memory table as of the newest
 // commit when View began, one consistent snapshot, without waiting for any
 // Update. If ctx is done, the Tx methods fail with ctx.Err() from their next

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConcurrentMixedOutcomes", s.concurrentMixedOutcomes)
 	t.Run("PanicDoesNotWedge", s.panicDoesNotWedge)
 	t.Run("Reset", s.reset)
+	t.Run("Generation", s.generation)
 	t.Run("CancelledContext", s.cancelledContext)
 	t.Run("Copies", s.copies)
 }
@@ -876,4 +877,59 @@ func (s suite) copies(t *testing.T) {
 		})
 		wantContents(t, st, rec{"a", "orig"}, rec{"b", "orig"})
 	})
+}
+
+// generation checks that the write generation changes with each write that
+// commits (Update, Reset), and only then: Views, Updates that write nothing
+// and Updates whose fn fails leave it as it was.
+func (s suite) generation(t *testing.T) {
+	st := s.store(t)
+	gen := func() uint64 {
+		t.Helper()
+		g, err := st.Generation(t.Context())
+		if err != nil {
+			t.Fatalf("Generation: got %v, want nil", err)
+		}
+		return g
+	}
+	last := gen()
+	steps := []struct {
+		name    string
+		do      func() error
+		changes bool
+	}{
+		{"View", func() error {
+			return st.View(t.Context(), func(tx store.Tx) error { _, err := tx.Count(nsA, kindA); return err })
+		}, false},
+		{"Update that writes", func() error { return st.Update(t.Context(), put("a", "1")) }, true},
+		{"Update that only reads", func() error {
+			return st.Update(t.Context(), func(tx store.Tx) error { _, err := tx.Get(nsA, kindA, "a"); return err })
+		}, false},
+		{"Update whose fn fails", func() error {
+			err := st.Update(t.Context(), seq(put("b", "2"), func(store.Tx) error { return errBoom }))
+			if !errors.Is(err, errBoom) {
+				return fmt.Errorf("got %v, want errBoom", err)
+			}
+			return nil
+		}, false},
+		{"Update that replaces", func() error { return st.Update(t.Context(), put("a", "2")) }, true},
+		{"Update that deletes", func() error {
+			return st.Update(t.Context(), func(tx store.Tx) error { return tx.Delete(nsA, kindA, "a") })
+		}, true},
+		{"Update that creates", func() error { return st.Update(t.Context(), put("c", "3")) }, true},
+		{"Reset", func() error { return st.Reset(t.Context()) }, true},
+	}
+	for _, step := range steps {
+		if err := step.do(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		g := gen()
+		switch {
+		case step.changes && g <= last:
+			t.Errorf("after %s: generation %d, want more than %d", step.name, g, last)
+		case !step.changes && g != last:
+			t.Errorf("after %s: generation %d, want %d as before (nothing was written)", step.name, g, last)
+		}
+		last = g
+	}
 }
