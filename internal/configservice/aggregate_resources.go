@@ -78,9 +78,30 @@ func (v *aggregateView) narrow(asked []string) []string {
 	return out
 }
 
-// aggregateView computes the view of the caller's aggregator name:
-// NoSuchConfigurationAggregatorException if it has none of that name.
+// aggregateView returns the view of the caller's aggregator name:
+// NoSuchConfigurationAggregatorException if it has none of that name. The
+// view is computed again when the control plane has changed since it was
+// last computed (viewCache), and is shared: callers must not modify it.
 func (s *Service) aggregateView(ctx context.Context, t store.Namespace, name string) (*aggregateView, error) {
+	gen, err := s.store.Generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := viewKey{owner: t, name: name}
+	if v := s.views.get(gen, key); v != nil {
+		return v, nil
+	}
+	v, err := s.computeView(ctx, t, name)
+	if err != nil {
+		return nil, err
+	}
+	s.views.put(gen, key, v)
+	return v, nil
+}
+
+// computeView computes the view of the caller's aggregator name, in a
+// snapshot of the control plane.
+func (s *Service) computeView(ctx context.Context, t store.Namespace, name string) (*aggregateView, error) {
 	v := &aggregateView{scope: &inventory.Scope{Sources: []inventory.Source{}}}
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		rec, err := loadAggregator(tx, t, name)

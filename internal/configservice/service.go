@@ -74,6 +74,10 @@ type Service struct {
 	regions []string
 	inv     inventory.Store
 
+	// views are the aggregate views computed at the control plane's
+	// current write generation (viewcache.go).
+	views viewCache
+
 	// pruneMu guards pruned, the last time each source's history was
 	// pruned to its retention period (retention.go).
 	pruneMu sync.Mutex
