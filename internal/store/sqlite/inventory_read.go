@@ -145,6 +145,9 @@ type cond struct {
 	args  []any
 	// none is true when nothing can be admitted (an empty scope).
 	none bool
+	// viaCounts is true when the clause also names counts c, which the
+	// statement must join (invLatestViaCounts).
+	viaCounts bool
 }
 
 func (c *cond) add(where string, args ...any) {

@@ -60,6 +60,11 @@ func TestInventoryQueryPlans(t *testing.T) {
 		seekRestType = "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND type=? AND resource_id>?)"
 		seekSources  = "SEARCH r USING PRIMARY KEY (account_id=? AND region=?)"
 		seekTypes    = "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND type=?)"
+		// A page of one type over a set of sources: counts first, then
+		// resources for the sources that hold the type.
+		// (Its primary key or counts_by_type, by the planner's estimate:
+		// either finds one row a seek.)
+		seekViaCounts = "SEARCH c USING "
 		// The version at At: the largest StateID of the resource's
 		// captured by then, then that version.
 		seekVersionAt = "SEARCH w USING INDEX versions_key (rid=?)"
@@ -71,20 +76,28 @@ func TestInventoryQueryPlans(t *testing.T) {
 		f     inventory.Filter
 		after *inventory.Key
 		want  []string // in the plans of the statements, one each
+		// wantAt, when set, is want for the walk of a Scan with At, which
+		// also reads deleted resources and so never reads through counts.
+		wantAt []string
 	}{
-		{"source", inventory.OneSource(src), inventory.Filter{}, &after, []string{seekRest}},
-		{"source, type", inventory.OneSource(src), inventory.Filter{ResourceTypes: bucket}, &after, []string{seekRestType}},
-		{"source, name", inventory.OneSource(src), inventory.Filter{ResourceTypes: bucket, ResourceName: "x"}, nil, []string{seekTypes}},
-		{"set", cross, inventory.Filter{}, nil, []string{seekSources}},
-		{"set after", cross, inventory.Filter{}, &after, []string{seekRest, seekSources, seekSources}},
-		{"set, type, after", cross, inventory.Filter{ResourceTypes: bucket}, &after, []string{seekRestType, seekTypes, seekTypes}},
-		{"sparse set", sparse, inventory.Filter{}, nil, []string{seekSources}},
-		{"all, type", inventory.AllSources(), inventory.Filter{ResourceTypes: bucket}, nil, []string{seekTypes}},
-		{"all, type, after", inventory.AllSources(), inventory.Filter{ResourceTypes: bucket}, &after, []string{seekRestType, seekTypes, seekTypes}},
-		{"all, two types, region", inventory.AllSources(), inventory.Filter{ResourceTypes: []string{"AWS::S3::Bucket", "AWS::EC2::VPC"}, Region: src.Region}, nil, []string{seekTypes}},
-		{"all", inventory.AllSources(), inventory.Filter{}, nil, []string{"SCAN r"}},
-		{"all after", inventory.AllSources(), inventory.Filter{}, &after, []string{"SEARCH r USING PRIMARY KEY ((account_id,region,type,resource_id)>(?,?,?,?))"}},
-		{"account after", inventory.AllSources(), inventory.Filter{AccountID: src.AccountID}, &after, []string{"SEARCH r USING PRIMARY KEY (account_id=? AND (region,type,resource_id)>(?,?,?))"}},
+		{"source", inventory.OneSource(src), inventory.Filter{}, &after, []string{seekRest}, nil},
+		{"source, type", inventory.OneSource(src), inventory.Filter{ResourceTypes: bucket}, &after, []string{seekRestType}, nil},
+		{"source, name", inventory.OneSource(src), inventory.Filter{ResourceTypes: bucket, ResourceName: "x"}, nil, []string{seekViaCounts}, []string{seekTypes}},
+		{"source, type, deleted too", inventory.OneSource(src), inventory.Filter{ResourceTypes: bucket, IncludeDeleted: true}, nil, []string{seekTypes}, nil},
+		{"set", cross, inventory.Filter{}, nil, []string{seekSources}, nil},
+		{"set after", cross, inventory.Filter{}, &after, []string{seekRest, seekSources, seekSources}, nil},
+		{"set, type", cross, inventory.Filter{ResourceTypes: bucket}, nil, []string{seekViaCounts}, []string{seekTypes}},
+		{"set, type, region", cross, inventory.Filter{ResourceTypes: bucket, Region: src.Region}, nil, []string{seekViaCounts}, []string{seekTypes}},
+		{"set, type, after", cross, inventory.Filter{ResourceTypes: bucket}, &after, []string{seekRestType, seekViaCounts, seekViaCounts}, []string{seekRestType, seekTypes, seekTypes}},
+		{"sparse set, type", sparse, inventory.Filter{ResourceTypes: bucket}, nil, []string{seekViaCounts}, []string{seekTypes}},
+		{"set, two types", cross, inventory.Filter{ResourceTypes: []string{"AWS::S3::Bucket", "AWS::EC2::VPC"}}, nil, []string{seekTypes}, nil},
+		{"sparse set", sparse, inventory.Filter{}, nil, []string{seekSources}, nil},
+		{"all, type", inventory.AllSources(), inventory.Filter{ResourceTypes: bucket}, nil, []string{seekTypes}, nil},
+		{"all, type, after", inventory.AllSources(), inventory.Filter{ResourceTypes: bucket}, &after, []string{seekRestType, seekTypes, seekTypes}, nil},
+		{"all, two types, region", inventory.AllSources(), inventory.Filter{ResourceTypes: []string{"AWS::S3::Bucket", "AWS::EC2::VPC"}, Region: src.Region}, nil, []string{seekTypes}, nil},
+		{"all", inventory.AllSources(), inventory.Filter{}, nil, []string{"SCAN r"}, nil},
+		{"all after", inventory.AllSources(), inventory.Filter{}, &after, []string{"SEARCH r USING PRIMARY KEY ((account_id,region,type,resource_id)>(?,?,?,?))"}, nil},
+		{"account after", inventory.AllSources(), inventory.Filter{AccountID: src.AccountID}, &after, []string{"SEARCH r USING PRIMARY KEY (account_id=? AND (region,type,resource_id)>(?,?,?))"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,24 +106,32 @@ func TestInventoryQueryPlans(t *testing.T) {
 				t.Fatalf("got %d statements, want %d", len(stmts), len(tt.want))
 			}
 			for i, c := range stmts {
-				plan := queryPlan(t, s, "SELECT "+invItemCols+invLatest+c.sql()+listOrder, append(c.args, 101))
+				plan := queryPlan(t, s, c.listSQL(), append(c.args, 101))
 				if !strings.Contains(plan, tt.want[i]) {
 					t.Errorf("statement %d: plan:\n%s\nwant it to contain %q", i+1, plan, tt.want[i])
 				}
 				if strings.Contains(plan, "TEMP B-TREE") {
 					t.Errorf("statement %d: plan sorts:\n%s", i+1, plan)
 				}
+				if c.viaCounts && (!strings.Contains(plan, seekTypes) ||
+					!strings.Contains(plan, "SEARCH c USING PRIMARY KEY (account_id=? AND region=? AND type=?)") &&
+						!strings.Contains(plan, "SEARCH c USING INDEX counts_by_type (type=? AND account_id=? AND region=?)")) {
+					t.Errorf("statement %d: plan:\n%s\nwant one row of counts a seek, then resources of that source and type", i+1, plan)
+				}
+			}
+			if tt.wantAt == nil {
+				tt.wantAt = tt.want
 			}
 			walk := atWalk(&tt.f)
 			stmts = listStmts(tt.scope, tt.scope.SortedSources(), &walk, tt.after)
-			if len(stmts) != len(tt.want) {
+			if len(stmts) != len(tt.wantAt) {
 				t.Fatalf("At: got %d statements, want %d", len(stmts), len(tt.want))
 			}
 			for i, c := range stmts {
 				q, args := atSQL(c, &tt.f, time.UnixMilli(1_700_000_000_000), 101)
 				plan := queryPlan(t, s, q, args)
 				t.Logf("At, statement %d: plan:\n%s", i+1, plan)
-				for _, want := range []string{tt.want[i], seekVersionAt, seekVersion} {
+				for _, want := range []string{tt.wantAt[i], seekVersionAt, seekVersion} {
 					if !strings.Contains(plan, want) {
 						t.Errorf("At, statement %d: plan:\n%s\nwant it to contain %q", i+1, plan, want)
 					}
