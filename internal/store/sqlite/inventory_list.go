@@ -278,7 +278,7 @@ func (c *cond) listSQL() string {
 // listInto appends the rows of q to items until they hold limit, and
 // reports whether a row was left over.
 func (s *Inventory) listInto(ctx context.Context, q string, args []any, items *[]inventory.Item, limit int) (bool, error) {
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	rows, err := s.reads.query(ctx, q, args...)
 	if err != nil {
 		return false, readErr("List", err)
 	}

@@ -116,7 +116,7 @@ func (s *Inventory) BatchGet(ctx context.Context, keys []inventory.Key) ([]inven
 	if err != nil {
 		return nil, readErr("BatchGet", err)
 	}
-	rows, err := s.rdb.QueryContext(ctx, qInvBatchGet, js)
+	rows, err := s.reads.query(ctx, qInvBatchGet, js)
 	if err != nil {
 		return nil, readErr("BatchGet", err)
 	}
@@ -310,7 +310,7 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	totalSQL := "SELECT coalesce(" + count + ", 0)" + from + c.sql()
 	if col == "" {
 		var res inventory.CountResult
-		if err := s.rdb.QueryRowContext(ctx, totalSQL, c.args...).Scan(&res.Total); err != nil {
+		if err := s.reads.queryRow(ctx, totalSQL, c.args...).Scan(&res.Total); err != nil {
 			return res, readErr("Count", err)
 		}
 		return res, nil
@@ -325,7 +325,7 @@ WHERE g > ? ORDER BY g`
 		qs += " LIMIT ?"
 		args = append(args, q.Limit+1)
 	}
-	rows, err := s.rdb.QueryContext(ctx, qs, args...)
+	rows, err := s.reads.query(ctx, qs, args...)
 	if err != nil {
 		return inventory.CountResult{}, readErr("Count", err)
 	}
@@ -348,7 +348,7 @@ WHERE g > ? ORDER BY g`
 	}
 	if len(res.Groups) == 0 && after != "" {
 		// Past the last group: the total needs a statement of its own.
-		if err := s.rdb.QueryRowContext(ctx, totalSQL, c.args...).Scan(&res.Total); err != nil {
+		if err := s.reads.queryRow(ctx, totalSQL, c.args...).Scan(&res.Total); err != nil {
 			return res, readErr("Count", err)
 		}
 	}
@@ -393,7 +393,7 @@ func (s *Inventory) History(ctx context.Context, q inventory.HistoryQuery) (inve
 		order = " ORDER BY v.state_id LIMIT ?"
 	}
 	qs := "SELECT " + invItemCols + " FROM resources r JOIN versions v ON v.rid = r.rid" + c.sql() + order
-	rows, err := s.rdb.QueryContext(ctx, qs, append(c.args, q.Limit+1)...)
+	rows, err := s.reads.query(ctx, qs, append(c.args, q.Limit+1)...)
 	if err != nil {
 		return inventory.HistoryPage{}, readErr("History", err)
 	}
@@ -417,7 +417,7 @@ func (s *Inventory) History(ctx context.Context, q inventory.HistoryQuery) (inve
 	if len(page.Items) == 0 && q.Cursor == "" {
 		// An empty first page: the resource may have no version at all.
 		var one int
-		err := s.rdb.QueryRowContext(ctx, `SELECT 1 FROM resources WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ?`,
+		err := s.reads.queryRow(ctx, `SELECT 1 FROM resources WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ?`,
 			q.Key.AccountID, q.Key.Region, q.Key.ResourceType, q.Key.ResourceID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return inventory.HistoryPage{}, inventory.ErrNotFound
