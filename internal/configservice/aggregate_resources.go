@@ -102,7 +102,8 @@ func (s *Service) aggregateView(ctx context.Context, t store.Namespace, name str
 // computeView computes the view of the caller's aggregator name, in a
 // snapshot of the control plane.
 func (s *Service) computeView(ctx context.Context, t store.Namespace, name string) (*aggregateView, error) {
-	v := &aggregateView{scope: &inventory.Scope{Sources: []inventory.Source{}}}
+	v := &aggregateView{}
+	srcs := []inventory.Source{}
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		rec, err := loadAggregator(tx, t, name)
 		if err != nil {
@@ -114,7 +115,7 @@ func (s *Service) computeView(ctx context.Context, t store.Namespace, name strin
 		v.types = filterTypes(rec.Aggregator.AggregatorFilters)
 		return s.walkSources(ctx, tx, t, rec, "", walkData, func(row sourceRow, vd verdict) (bool, error) {
 			if row.typ == sourceAccount && vd.ok() {
-				v.scope.Sources = append(v.scope.Sources, inventory.Source{AccountID: row.id, Region: row.region})
+				srcs = append(srcs, inventory.Source{AccountID: row.id, Region: row.region})
 			}
 			return true, nil
 		})
@@ -123,7 +124,8 @@ func (s *Service) computeView(ctx context.Context, t store.Namespace, name strin
 		return nil, err
 	}
 	// The walk visits accounts in order, each in its regions in order:
-	// the sources come sorted.
+	// the sources come sorted, and NewScope only checks that.
+	v.scope = inventory.NewScope(srcs)
 	return v, nil
 }
 

@@ -14,8 +14,10 @@ package inventory
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"iter"
 	"slices"
 	"strings"
@@ -139,6 +141,54 @@ type Scope struct {
 	// Sources are the admitted sources; duplicates are harmless, and none
 	// admits nothing.
 	Sources []Source
+
+	// digest is SourcesDigest's answer, when NewScope computed it.
+	digest    uint64
+	hasDigest bool
+}
+
+// NewScope returns the scope of srcs, sorted and without duplicates, with
+// SourcesDigest computed once. A scope that many reads share (an
+// aggregator's readable sources) so costs them neither a sort nor a hash
+// of thousands of sources each. It must not be modified afterwards.
+func NewScope(srcs []Source) *Scope {
+	sc := &Scope{Sources: srcs}
+	sc.Sources = sc.SortedSources()
+	sc.digest, sc.hasDigest = digestSources(sc.Sources), true
+	return sc
+}
+
+// SourcesDigest returns a 64-bit digest of the scope's sources, sorted and
+// without duplicates, or 0 if the scope admits all. It is FNV-1a over each
+// source's account and region, each as a uvarint length and its bytes,
+// after their number as a uvarint: stable across processes and versions,
+// since store cursors carry it.
+func (sc *Scope) SourcesDigest() uint64 {
+	switch {
+	case sc.All:
+		return 0
+	case sc.hasDigest:
+		return sc.digest
+	}
+	return digestSources(sc.SortedSources())
+}
+
+// digestSources is SourcesDigest of srcs, sorted and without duplicates.
+func digestSources(srcs []Source) uint64 {
+	h := fnv.New64a()
+	b := binary.AppendUvarint(nil, uint64(len(srcs)))
+	for _, s := range srcs {
+		b = binary.AppendUvarint(b, uint64(len(s.AccountID)))
+		b = append(b, s.AccountID...)
+		b = binary.AppendUvarint(b, uint64(len(s.Region)))
+		b = append(b, s.Region...)
+		if len(b) > 4096 {
+			h.Write(b)
+			b = b[:0]
+		}
+	}
+	h.Write(b)
+	return h.Sum64()
 }
 
 // SortedSources returns the scope's sources sorted (CompareSources) and

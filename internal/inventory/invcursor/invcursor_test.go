@@ -24,18 +24,18 @@ func TestFormat(t *testing.T) {
 		got  inventory.Cursor
 		want inventory.Cursor
 	}{
-		{"list, all", NewList(true, srcs, &inventory.Filter{}).Encode(key), "AQE52FNsLwciGA9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
-		{"list, all, filter", NewList(true, srcs, &full).Encode(key), "AQH4O9m8CQpwcw9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
-		{"list, set", NewList(false, srcs, &inventory.Filter{}).Encode(key), "AQHY84PmFb_gHg9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
-		{"list, set, filter", NewList(false, srcs, &full).Encode(key), "AQGQ8HSTe9MtiQ9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
-		{"count, all", NewCount(inventory.GroupNone, true, srcs, &inventory.Filter{}).Encode("grp"), "AQMJwX7P1kXuygNncnA"},
-		{"count, all, type", NewCount(inventory.GroupResourceType, true, srcs, &inventory.Filter{}).Encode("grp"), "AQOtDXuAv1DHSQNncnA"},
-		{"count, all, account", NewCount(inventory.GroupAccountID, true, srcs, &inventory.Filter{}).Encode("grp"), "AQMDLghxXFjs_ANncnA"},
-		{"count, all, region", NewCount(inventory.GroupRegion, true, srcs, &inventory.Filter{}).Encode("grp"), "AQNgtgSPVJroywNncnA"},
-		{"count, set, filter, type", NewCount(inventory.GroupResourceType, false, srcs, &full).Encode("grp"), "AQM0OaGdPVz67QNncnA"},
-		{"history", NewHistory(&inventory.HistoryQuery{Key: key}).Encode(-77), "AQKaU5Si508Le5kB"},
+		{"list, all", NewList(all(srcs), &inventory.Filter{}).Encode(key), "AgE52FNsLwciGA9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
+		{"list, all, filter", NewList(all(srcs), &full).Encode(key), "AgH4O9m8CQpwcw9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
+		{"list, set", NewList(set(srcs), &inventory.Filter{}).Encode(key), "AgEQY7WGp8ZfRw9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
+		{"list, set, filter", NewList(set(srcs), &full).Encode(key), "AgGAz2VRGqWJmA9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
+		{"count, all", NewCount(inventory.GroupNone, all(srcs), &inventory.Filter{}).Encode("grp"), "AgMJwX7P1kXuygNncnA"},
+		{"count, all, type", NewCount(inventory.GroupResourceType, all(srcs), &inventory.Filter{}).Encode("grp"), "AgOtDXuAv1DHSQNncnA"},
+		{"count, all, account", NewCount(inventory.GroupAccountID, all(srcs), &inventory.Filter{}).Encode("grp"), "AgMDLghxXFjs_ANncnA"},
+		{"count, all, region", NewCount(inventory.GroupRegion, all(srcs), &inventory.Filter{}).Encode("grp"), "AgNgtgSPVJroywNncnA"},
+		{"count, set, filter, type", NewCount(inventory.GroupResourceType, set(srcs), &full).Encode("grp"), "AgPW6rhQD1m7gANncnA"},
+		{"history", NewHistory(&inventory.HistoryQuery{Key: key}).Encode(-77), "AgKaU5Si508Le5kB"},
 		{"history, range, chronological", NewHistory(&inventory.HistoryQuery{Key: key, Earlier: time.UnixMilli(5), Later: time.UnixMilli(1e12),
-			Chronological: true, Limit: 3, Cursor: "zz"}).Encode(-77), "AQL3ok-smqyqTJkB"},
+			Chronological: true, Limit: 3, Cursor: "zz"}).Encode(-77), "AgL3ok-smqyqTJkB"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %s, want %s", tt.name, tt.got, tt.want)
@@ -44,11 +44,11 @@ func TestFormat(t *testing.T) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	l := NewList(false, srcs, &full)
+	l := NewList(set(srcs), &full)
 	if k, err := l.Decode(l.Encode(key)); err != nil || k != key {
 		t.Errorf("list: got %v, %v", k, err)
 	}
-	c := NewCount(inventory.GroupRegion, false, srcs, &full)
+	c := NewCount(inventory.GroupRegion, set(srcs), &full)
 	if g, err := c.Decode(c.Encode("")); err != nil || g != "" {
 		t.Errorf("count: got %q, %v", g, err)
 	}
@@ -66,15 +66,15 @@ func TestRoundTrip(t *testing.T) {
 func TestSameQuery(t *testing.T) {
 	f := full
 	f.ResourceTypes = []string{"a", "b"}
-	if NewList(false, srcs, &f).fp() != NewList(false, srcs, &full).fp() {
+	if NewList(set(srcs), &f).fp() != NewList(set(srcs), &full).fp() {
 		t.Error("list: the order of the filter's types matters")
 	}
-	if NewList(true, nil, &full).fp() != NewList(true, srcs, &full).fp() {
+	if NewList(all(nil), &full).fp() != NewList(all(srcs), &full).fp() {
 		t.Error("list of every source: the sources matter")
 	}
 	f = full
 	f.IncludeDeleted = false
-	if NewCount(inventory.GroupRegion, false, srcs, &f) != NewCount(inventory.GroupRegion, false, srcs, &full) {
+	if NewCount(inventory.GroupRegion, set(srcs), &f) != NewCount(inventory.GroupRegion, set(srcs), &full) {
 		t.Error("count: IncludeDeleted matters")
 	}
 	q := inventory.HistoryQuery{Key: key, Earlier: time.UnixMilli(5), Limit: 3}
@@ -86,7 +86,7 @@ func TestSameQuery(t *testing.T) {
 }
 
 func TestRefused(t *testing.T) {
-	l := NewList(false, srcs, &full)
+	l := NewList(set(srcs), &full)
 	cur := l.Encode(key)
 	raw, _ := base64.RawURLEncoding.DecodeString(string(cur))
 	other := full
@@ -96,11 +96,11 @@ func TestRefused(t *testing.T) {
 		"short":         cur[:8],
 		"truncated":     cur[:len(cur)-2],
 		"left over":     inventory.Cursor(base64.RawURLEncoding.EncodeToString(append(raw, 0))),
-		"version":       inventory.Cursor(base64.RawURLEncoding.EncodeToString(append([]byte{2}, raw[1:]...))),
-		"other query":   NewList(false, srcs, &other).Encode(key),
-		"other scope":   NewList(false, srcs[:1], &full).Encode(key),
-		"every source":  NewList(true, nil, &full).Encode(key),
-		"count cursor":  NewCount(inventory.GroupNone, false, srcs, &full).Encode("g"),
+		"version 1":     inventory.Cursor(base64.RawURLEncoding.EncodeToString(append([]byte{1}, raw[1:]...))),
+		"other query":   NewList(set(srcs), &other).Encode(key),
+		"other scope":   NewList(set(srcs[:1]), &full).Encode(key),
+		"every source":  NewList(all(nil), &full).Encode(key),
+		"count cursor":  NewCount(inventory.GroupNone, set(srcs), &full).Encode("g"),
 		"history":       NewHistory(&inventory.HistoryQuery{Key: key}).Encode(1),
 		"padded base64": inventory.Cursor(base64.URLEncoding.EncodeToString(raw) + "="),
 	}
@@ -109,9 +109,9 @@ func TestRefused(t *testing.T) {
 			t.Errorf("list, %s: got %v, want ErrInvalidCursor", name, err)
 		}
 	}
-	cnt := NewCount(inventory.GroupRegion, false, srcs, &full)
+	cnt := NewCount(inventory.GroupRegion, set(srcs), &full)
 	for name, c := range map[string]inventory.Cursor{
-		"other GroupBy": NewCount(inventory.GroupAccountID, false, srcs, &full).Encode("g"),
+		"other GroupBy": NewCount(inventory.GroupAccountID, set(srcs), &full).Encode("g"),
 		"list cursor":   cur,
 	} {
 		if _, err := cnt.Decode(c); !errors.Is(err, inventory.ErrInvalidCursor) {
@@ -138,4 +138,29 @@ func mustDecode(t *testing.T, c inventory.Cursor) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// all and set are the scopes of every source and of the sources srcs.
+func all(srcs []inventory.Source) *inventory.Scope { return &inventory.Scope{All: true, Sources: srcs} }
+func set(srcs []inventory.Source) *inventory.Scope { return &inventory.Scope{Sources: srcs} }
+
+// TestScopeDigest checks that a cursor depends on the scope's set of
+// sources only: not on their order or duplicates, nor on whether NewScope
+// computed the digest ahead.
+func TestScopeDigest(t *testing.T) {
+	shuffled := []inventory.Source{srcs[len(srcs)-1]}
+	shuffled = append(append(shuffled, srcs...), srcs[0])
+	want := NewList(set(srcs), &full).Encode(key)
+	for name, sc := range map[string]*inventory.Scope{
+		"NewScope":             inventory.NewScope(srcs),
+		"shuffled, duplicated": set(shuffled),
+		"NewScope of shuffled": inventory.NewScope(shuffled),
+	} {
+		if got := NewList(sc, &full).Encode(key); got != want {
+			t.Errorf("%s: cursor %s, want %s", name, got, want)
+		}
+	}
+	if got := NewList(inventory.NewScope(srcs[1:]), &full).Encode(key); got == want {
+		t.Errorf("fewer sources: the same cursor %s", got)
+	}
 }
