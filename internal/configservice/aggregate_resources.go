@@ -185,10 +185,11 @@ func (s *Service) ListAggregateDiscoveredResources(ctx context.Context, in *conf
 		filter.ResourceIDs = []string{*f.ResourceId}
 	}
 	page, err := s.inv.List(ctx, inventory.ListQuery{
-		Scope:  v.scope,
-		Filter: filter,
-		Limit:  pageLimit(in.Limit, listAggregateMax),
-		Cursor: inventory.Cursor(after),
+		Scope:    v.scope,
+		Filter:   filter,
+		Limit:    pageLimit(in.Limit, listAggregateMax),
+		Cursor:   inventory.Cursor(after),
+		KeysOnly: true, // identifiers are all it answers
 	})
 	if err != nil {
 		return nil, inventoryErr(err)

@@ -86,6 +86,8 @@ func (s *Service) ListDiscoveredResources(ctx context.Context, in *configapi.Lis
 		},
 		Limit:  pageLimit(in.Limit, listDiscoveredMax),
 		Cursor: inventory.Cursor(after),
+		// Identifiers are all it answers, but for a deletion's time.
+		KeysOnly: !deleted,
 	})
 	if err != nil {
 		return nil, inventoryErr(err)

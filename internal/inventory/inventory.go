@@ -282,6 +282,11 @@ type ListQuery struct {
 	// Limit is the page size; it must be positive.
 	Limit  int
 	Cursor Cursor
+	// KeysOnly reads each item's Key and ResourceName (its latest
+	// version's) only, and leaves the other fields zero: what a listing of
+	// identifiers needs, without reading the versions. The pages and their
+	// cursors are those of the same query without it.
+	KeysOnly bool
 }
 
 // ListPage is one page of a List, ordered by (AccountID, Region,

@@ -324,6 +324,7 @@ func listAll(t *testing.T, st inventory.Store, q inventory.ListQuery) []inventor
 		if len(page.Items) > q.Limit {
 			t.Fatalf("List: got %d items on a page, limit %d", len(page.Items), q.Limit)
 		}
+		checkKeysOnly(t, st, q, page)
 		all = append(all, page.Items...)
 		if page.Next == "" {
 			return all
@@ -332,6 +333,24 @@ func listAll(t *testing.T, st inventory.Store, q inventory.ListQuery) []inventor
 			t.Fatalf("List: an empty page with a Next cursor")
 		}
 		q.Cursor = page.Next
+	}
+}
+
+// checkKeysOnly reads the page of q again with KeysOnly, and fails t
+// unless it holds the same keys and names, and the same Next cursor.
+func checkKeysOnly(t *testing.T, st inventory.Store, q inventory.ListQuery, page inventory.ListPage) {
+	t.Helper()
+	q.KeysOnly = true
+	keys, err := st.List(t.Context(), q)
+	if err != nil {
+		t.Fatalf("List with KeysOnly: got %v, want nil", err)
+	}
+	want := make([]inventory.Item, len(page.Items))
+	for i, it := range page.Items {
+		want[i] = inventory.Item{Key: it.Key, ResourceName: it.ResourceName}
+	}
+	if !slices.EqualFunc(keys.Items, want, func(a, b inventory.Item) bool { return reflect.DeepEqual(a, b) }) || keys.Next != page.Next {
+		t.Fatalf("List with KeysOnly: got %+v, next %q; want %+v, next %q", keys.Items, keys.Next, want, page.Next)
 	}
 }
 

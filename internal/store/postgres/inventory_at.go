@@ -25,7 +25,7 @@ import (
 // invPageSQL joins each to its version as for the latest.
 
 // invAtCols are invPageCols with the StateID of the version current at At.
-const invAtCols = "r.account_id, r.region, r.type, r.resource_id, r.rid, av.state_id"
+const invAtCols = "r.account_id, r.region, r.type, r.resource_id, r.rid, av.state_id, av.name"
 
 // invAtNotDeleted is the condition that the version av does not record a
 // deletion (inventory.Item.Deleted).

@@ -52,19 +52,7 @@ func invListSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filte
 // invPageSQL is invListSQL for the versions current at at (see
 // inventory_at.go), or the latest ones if at is zero.
 func invPageSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, at time.Time, after *inventory.Key, limit int) (q string, a invArgs, ok bool) {
-	if sc.All && f.AccountID != "" && f.Region != "" {
-		// One source.
-		sc, srcs = &inventory.Scope{}, []inventory.Source{{AccountID: f.AccountID, Region: f.Region}}
-	}
-	var page, order string
-	switch {
-	case sc.All && len(f.ResourceTypes) == 0 && f.Region == "":
-		page, order, ok = invListRange(&a, f, at, after, limit)
-	case sc.All:
-		page, order, ok = invListCounts(&a, f, at, after, limit)
-	default:
-		page, order, ok = invListSources(&a, f.NarrowSources(srcs), f, at, after, limit)
-	}
+	page, order, a, ok := invPage(sc, srcs, f, at, after, limit)
 	if !ok {
 		return "", nil, false
 	}
@@ -80,8 +68,37 @@ CROSS JOIN LATERAL (
 ORDER BY ` + order, a, true
 }
 
+// invKeysSQL is invListSQL for the keys and names only
+// (inventory.ListQuery.KeysOnly): the page's resources, without their
+// versions.
+func invKeysSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, after *inventory.Key, limit int) (q string, a invArgs, ok bool) {
+	page, order, a, ok := invPage(sc, srcs, f, time.Time{}, after, limit)
+	if !ok {
+		return "", nil, false
+	}
+	return `SELECT r.account_id, r.region, r.type, r.resource_id, r.name FROM (` + page + `) r ORDER BY ` + order, a, true
+}
+
+// invPage returns the statement of the page's resources (their
+// invPageCols, as of at) and the ORDER BY that keeps its order.
+func invPage(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, at time.Time, after *inventory.Key, limit int) (page, order string, a invArgs, ok bool) {
+	if sc.All && f.AccountID != "" && f.Region != "" {
+		// One source.
+		sc, srcs = &inventory.Scope{}, []inventory.Source{{AccountID: f.AccountID, Region: f.Region}}
+	}
+	switch {
+	case sc.All && len(f.ResourceTypes) == 0 && f.Region == "":
+		page, order, ok = invListRange(&a, f, at, after, limit)
+	case sc.All:
+		page, order, ok = invListCounts(&a, f, at, after, limit)
+	default:
+		page, order, ok = invListSources(&a, f.NarrowSources(srcs), f, at, after, limit)
+	}
+	return page, order, a, ok
+}
+
 // invPageCols are the columns of a page's resources.
-const invPageCols = "r.account_id, r.region, r.type, r.resource_id, r.rid, r.state_id"
+const invPageCols = "r.account_id, r.region, r.type, r.resource_id, r.rid, r.state_id, r.name"
 
 // invListRange reads every source's resources along the primary key. Like
 // the other two, it returns the page's statement and the ORDER BY of its
@@ -204,7 +221,7 @@ func invListCounts(a *invArgs, f *inventory.Filter, at time.Time, after *invento
 	}
 	lim := a.add(limit + 1)
 	cols, pageFrom, fconds := invPageFrom(a, f, at, true)
-	return `SELECT c.account_id, c.region, c.type, x.resource_id, x.rid, x.state_id FROM inventory_counts c
+	return `SELECT c.account_id, c.region, c.type, x.resource_id, x.rid, x.state_id, x.name FROM inventory_counts c
 CROSS JOIN LATERAL (
   SELECT ` + cols + pageFrom + `
   WHERE r.account_id = c.account_id AND r.region = c.region AND r.type = c.type` + from +
@@ -220,6 +237,9 @@ func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.
 		return inventory.ListPage{}, err
 	}
 	return invcursor.ListPage("postgres", &q, errInvNilScope, func(srcs []inventory.Source, after *inventory.Key) ([]inventory.Item, bool, error) {
+		if q.KeysOnly {
+			return s.listKeys(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
+		}
 		return s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
 	})
 }
@@ -233,6 +253,40 @@ func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []invent
 		return nil, false, ctx.Err()
 	}
 	return s.readPage(ctx, q, a, limit)
+}
+
+// listKeys is list for the keys and names only
+// (inventory.ListQuery.KeysOnly).
+func (s *Inventory) listKeys(ctx context.Context, sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter,
+	after *inventory.Key, limit int) ([]inventory.Item, bool, error) {
+	q, a, ok := invKeysSQL(sc, srcs, f, after, limit)
+	if !ok {
+		return nil, false, ctx.Err()
+	}
+	rows, err := s.db.pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, false, invErr("List", err)
+	}
+	defer rows.Close()
+	items := make([]inventory.Item, 0, min(limit, 1024))
+	for rows.Next() {
+		if len(items) == limit {
+			return items, true, nil
+		}
+		var it inventory.Item
+		var name *string
+		if err := rows.Scan(&it.AccountID, &it.Region, &it.ResourceType, &it.ResourceID, &name); err != nil {
+			return nil, false, invErr("List", err)
+		}
+		if name != nil {
+			it.ResourceName = *name
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, invErr("List", err)
+	}
+	return items, false, nil
 }
 
 // readPage runs the statement of a page of up to limit+1 items, made by

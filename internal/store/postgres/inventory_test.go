@@ -511,6 +511,10 @@ func TestInventoryQueryPlans(t *testing.T) {
 				t.Fatal("no statement")
 			}
 			invCheckPlans(t, db, "", q, args)
+			q, args, _ = invKeysSQL(tt.scope, tt.scope.SortedSources(), &tt.f, after, 100)
+			if plan := invCheckPlans(t, db, "KeysOnly: ", q, args); strings.Contains(plan, "inventory_versions") {
+				t.Errorf("KeysOnly: the plan reads versions:\n%s", plan)
+			}
 			// And the statement's rows are the model's.
 			page, err := inv.List(t.Context(), inventory.ListQuery{Scope: tt.scope, Filter: tt.f, Limit: 100})
 			if err != nil || len(page.Items) != 100 {

@@ -68,7 +68,7 @@ func (s *Inventory) listAt(ctx context.Context, sc *inventory.Scope, srcs []inve
 			continue
 		}
 		q, args := atSQL(c, f, at, limit+1-len(items))
-		more, err := s.listInto(ctx, q, args, &items, limit)
+		more, err := s.listInto(ctx, q, args, &items, limit, scanItem)
 		if err != nil || more {
 			return items, more, err
 		}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -39,7 +40,7 @@ const listOrder = " ORDER BY r.account_id, r.region, r.type, r.resource_id LIMIT
 // come in List order and nothing is sorted.
 const (
 	invLatestViaCounts = " FROM counts c CROSS JOIN resources r ON r.account_id = c.account_id AND r.region = c.region AND r.type = c.type" +
-		" JOIN versions v ON v.rid = r.rid AND v.state_id = r.state_id"
+		invVersionsJoin
 	listOrderViaCounts = " ORDER BY c.account_id, c.region, r.resource_id LIMIT ?"
 )
 
@@ -250,15 +251,20 @@ func typeStmts(f *inventory.Filter, after *inventory.Key) []cond {
 }
 
 // list reads up to limit latest versions after the key after (nil: from the
-// start) and reports whether there are more.
+// start) and reports whether there are more; with keysOnly, only their keys
+// and names (inventory.ListQuery.KeysOnly).
 func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter,
-	after *inventory.Key, limit int) ([]inventory.Item, bool, error) {
+	after *inventory.Key, limit int, keysOnly bool) ([]inventory.Item, bool, error) {
 	items := make([]inventory.Item, 0, min(limit, 1024))
+	scan := scanItem
+	if keysOnly {
+		scan = scanKey
+	}
 	for _, c := range listStmts(sc, srcs, f, after) {
 		if c.none {
 			continue
 		}
-		more, err := s.listInto(ctx, c.listSQL(), append(c.args, limit+1-len(items)), &items, limit)
+		more, err := s.listInto(ctx, c.listSQL(keysOnly), append(c.args, limit+1-len(items)), &items, limit, scan)
 		if err != nil || more {
 			return items, more, err
 		}
@@ -267,17 +273,35 @@ func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []invent
 }
 
 // listSQL is the statement that reads a page of latest versions that c
-// admits, in List order; its last argument is the LIMIT.
-func (c *cond) listSQL() string {
+// admits, in List order, or with keysOnly their keys and names only (from
+// resources, without versions); its last argument is the LIMIT.
+func (c *cond) listSQL(keysOnly bool) string {
+	cols, from, order := invItemCols, invLatest, listOrder
 	if c.viaCounts {
-		return "SELECT " + invItemCols + invLatestViaCounts + c.sql() + listOrderViaCounts
+		from, order = invLatestViaCounts, listOrderViaCounts
 	}
-	return "SELECT " + invItemCols + invLatest + c.sql() + listOrder
+	if keysOnly {
+		cols, from = keyCols, strings.TrimSuffix(from, invVersionsJoin)
+	}
+	return "SELECT " + cols + from + c.sql() + order
+}
+
+// keyCols are the columns of a List page with KeysOnly (scanKey).
+const keyCols = "r.account_id, r.region, r.type, r.resource_id, r.name"
+
+// scanKey reads one row of keyCols.
+func scanKey(rows interface{ Scan(...any) error }) (inventory.Item, error) {
+	var it inventory.Item
+	var name sql.NullString
+	err := rows.Scan(&it.AccountID, &it.Region, &it.ResourceType, &it.ResourceID, &name)
+	it.ResourceName = name.String
+	return it, err
 }
 
 // listInto appends the rows of q to items until they hold limit, and
 // reports whether a row was left over.
-func (s *Inventory) listInto(ctx context.Context, q string, args []any, items *[]inventory.Item, limit int) (bool, error) {
+func (s *Inventory) listInto(ctx context.Context, q string, args []any, items *[]inventory.Item, limit int,
+	scan func(interface{ Scan(...any) error }) (inventory.Item, error)) (bool, error) {
 	rows, err := s.reads.query(ctx, q, args...)
 	if err != nil {
 		return false, readErr("List", err)
@@ -287,7 +311,7 @@ func (s *Inventory) listInto(ctx context.Context, q string, args []any, items *[
 		if len(*items) == limit {
 			return true, nil
 		}
-		it, err := scanItem(rows)
+		it, err := scan(rows)
 		if err != nil {
 			return false, readErr("List", err)
 		}

@@ -21,7 +21,11 @@ const invItemCols = `r.account_id, r.region, r.type, r.resource_id, v.state_id, 
 v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, v.tags, v.relationships`
 
 // invLatest joins each resource to its latest version.
-const invLatest = ` FROM resources r JOIN versions v ON v.rid = r.rid AND v.state_id = r.state_id`
+const invLatest = ` FROM resources r` + invVersionsJoin
+
+// invVersionsJoin joins the version of each resource r that r.state_id
+// names.
+const invVersionsJoin = ` JOIN versions v ON v.rid = r.rid AND v.state_id = r.state_id`
 
 const qInvGet = `SELECT ` + invItemCols + invLatest + `
 WHERE r.account_id = ? AND r.region = ? AND r.type = ? AND r.resource_id = ?`
@@ -239,7 +243,7 @@ func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.
 		return inventory.ListPage{}, err
 	}
 	return invcursor.ListPage("sqlite", &q, errNilScope, func(srcs []inventory.Source, after *inventory.Key) ([]inventory.Item, bool, error) {
-		return s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
+		return s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit, q.KeysOnly)
 	})
 }
 
@@ -268,7 +272,7 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 			return
 		}
 		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
-			return s.list(ctx, q.Scope, srcs, &q.Filter, after, scanPage)
+			return s.list(ctx, q.Scope, srcs, &q.Filter, after, scanPage, false)
 		})(yield)
 	}
 }
