@@ -510,7 +510,10 @@ func TestInventoryQueryPlans(t *testing.T) {
 			if !ok {
 				t.Fatal("no statement")
 			}
-			invCheckPlans(t, db, "", q, args)
+			plan := invCheckPlans(t, db, "", q, args)
+			if len(tt.f.ResourceTypes) > 0 && !tt.scope.All && !strings.Contains(plan, "One-Time Filter") {
+				t.Errorf("no one-time probe of inventory_counts before each prefix:\n%s", plan)
+			}
 			q, args, _ = invKeysSQL(tt.scope, tt.scope.SortedSources(), &tt.f, after, 100)
 			if plan := invCheckPlans(t, db, "KeysOnly: ", q, args); strings.Contains(plan, "inventory_versions") {
 				t.Errorf("KeysOnly: the plan reads versions:\n%s", plan)
