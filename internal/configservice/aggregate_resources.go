@@ -397,7 +397,7 @@ func (s *Service) BatchGetAggregateResourceConfig(ctx context.Context, in *confi
 			keys = append(keys, k)
 		}
 	}
-	items, err := s.inv.BatchGet(ctx, keys)
+	items, err := s.inv.BatchGetBase(ctx, keys) // a BaseConfigurationItem has no tags nor relationships
 	if err != nil {
 		return nil, err
 	}

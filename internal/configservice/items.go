@@ -56,6 +56,9 @@ func (noInventory) Get(context.Context, inventory.Key) (inventory.Item, error) {
 func (noInventory) BatchGet(context.Context, []inventory.Key) ([]inventory.Item, error) {
 	return nil, nil
 }
+func (noInventory) BatchGetBase(context.Context, []inventory.Key) ([]inventory.Item, error) {
+	return nil, nil
+}
 func (noInventory) List(context.Context, inventory.ListQuery) (inventory.ListPage, error) {
 	return inventory.ListPage{}, nil
 }

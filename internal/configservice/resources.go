@@ -131,7 +131,7 @@ func (s *Service) BatchGetResourceConfig(ctx context.Context, in *configapi.Batc
 			keys = append(keys, k)
 		}
 	}
-	items, err := s.inv.BatchGet(ctx, keys)
+	items, err := s.inv.BatchGetBase(ctx, keys) // a BaseConfigurationItem has no tags nor relationships
 	if err != nil {
 		return nil, err
 	}

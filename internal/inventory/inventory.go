@@ -445,6 +445,10 @@ type Store interface {
 	// the order of keys; keys without a version are left out, and a key
 	// given twice is answered twice.
 	BatchGet(ctx context.Context, keys []Key) ([]Item, error)
+	// BatchGetBase is BatchGet without each item's Tags and Relationships,
+	// which a BaseConfigurationItem does not have, so that a backend need
+	// not read nor decode them.
+	BatchGetBase(ctx context.Context, keys []Key) ([]Item, error)
 	// List returns a page of the latest versions that q admits.
 	List(ctx context.Context, q ListQuery) (ListPage, error)
 	// Count counts the latest versions that q admits.

@@ -578,13 +578,7 @@ func (s suite) batchGet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := st.BatchGet(t.Context(), tt.keys)
-			if err != nil {
-				t.Fatalf("BatchGet: got %v, want nil", err)
-			}
-			if d := diffItems(got, tt.want); d != "" {
-				t.Errorf("BatchGet: %s", d)
-			}
+			checkBatchGet(t, st, tt.keys, tt.want)
 		})
 	}
 	t.Run("100 keys", func(t *testing.T) {
@@ -604,14 +598,33 @@ func (s suite) batchGet(t *testing.T) {
 				want = append(want, it)
 			}
 		}
-		got, err := st.BatchGet(t.Context(), keys)
-		if err != nil {
-			t.Fatalf("BatchGet: got %v, want nil", err)
-		}
-		if d := diffItems(got, want); d != "" {
-			t.Errorf("BatchGet: %s", d)
-		}
+		checkBatchGet(t, st, keys, want)
 	})
+}
+
+// checkBatchGet checks BatchGet of keys against want, and BatchGetBase
+// against want without tags and relationships.
+func checkBatchGet(t *testing.T, st inventory.Store, keys []inventory.Key, want []inventory.Item) {
+	t.Helper()
+	got, err := st.BatchGet(t.Context(), keys)
+	if err != nil {
+		t.Fatalf("BatchGet: got %v, want nil", err)
+	}
+	if d := diffItems(got, want); d != "" {
+		t.Errorf("BatchGet: %s", d)
+	}
+	base, err := st.BatchGetBase(t.Context(), keys)
+	if err != nil {
+		t.Fatalf("BatchGetBase: got %v, want nil", err)
+	}
+	wantBase := make([]inventory.Item, len(want))
+	for i, it := range want {
+		it.Tags, it.Relationships = nil, nil
+		wantBase[i] = it
+	}
+	if d := diffItems(base, wantBase); d != "" {
+		t.Errorf("BatchGetBase: %s", d)
+	}
 }
 
 func (s suite) roundTrip(t *testing.T) {
@@ -706,6 +719,15 @@ func (s suite) roundTrip(t *testing.T) {
 				t.Fatalf("BatchGet: got %d items, %v; want 1, nil", len(items), err)
 			}
 			check("BatchGet", items[0])
+			base, err := st.BatchGetBase(t.Context(), []inventory.Key{tt.it.Key, key(srcC, typBucket, "none")})
+			if err != nil || len(base) != 1 {
+				t.Fatalf("BatchGetBase: got %d items, %v; want 1, nil", len(base), err)
+			}
+			if base[0].Tags != nil || base[0].Relationships != nil {
+				t.Errorf("BatchGetBase: tags %v and relationships %v, want neither", base[0].Tags, base[0].Relationships)
+			}
+			base[0].Tags, base[0].Relationships = items[0].Tags, items[0].Relationships
+			check("BatchGetBase, with BatchGet's tags and relationships", base[0])
 			page, err := st.List(t.Context(), inventory.ListQuery{Scope: inventory.OneSource(tt.it.Source), Filter: inventory.Filter{IncludeDeleted: true}, Limit: 10})
 			if err != nil || len(page.Items) != 1 {
 				t.Fatalf("List: got %d items, %v; want 1, nil", len(page.Items), err)

@@ -102,7 +102,18 @@ func (s *Inventory) Get(ctx context.Context, k inventory.Key) (inventory.Item, e
 // ordinality's, which the nested loop keeps: no sort). The LATERAL
 // subqueries with LIMIT 1 are not flattened into joins, so each key is a
 // probe of each primary key, never a hash of a whole table.
-const qInvBatchGet = `SELECT ` + invItemCols + `
+const qInvBatchGet = `SELECT ` + invItemCols + invBatchGetFrom
+
+// qInvBatchGetBase is qInvBatchGet without tags and relationships
+// (BatchGetBase): NULL in their place, so that they are neither sent nor
+// decoded from JSON.
+const qInvBatchGetBase = `SELECT ` + invBaseItemCols + invBatchGetFrom
+
+// invBaseItemCols are invItemCols but for NULL tags and relationships.
+const invBaseItemCols = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
+v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, NULL::jsonb, NULL::jsonb`
+
+const invBatchGetFrom = `
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS k(account_id, region, type, resource_id, i)
 CROSS JOIN LATERAL (
   SELECT r.account_id, r.region, r.type, r.resource_id, r.rid, r.state_id FROM inventory_resources r
@@ -114,6 +125,17 @@ ORDER BY k.i`
 
 // BatchGet implements [inventory.Store.BatchGet] in one statement.
 func (s *Inventory) BatchGet(ctx context.Context, keys []inventory.Key) ([]inventory.Item, error) {
+	return s.batchGet(ctx, keys, qInvBatchGet)
+}
+
+// BatchGetBase implements [inventory.Store.BatchGetBase], as BatchGet.
+func (s *Inventory) BatchGetBase(ctx context.Context, keys []inventory.Key) ([]inventory.Item, error) {
+	return s.batchGet(ctx, keys, qInvBatchGetBase)
+}
+
+// batchGet reads the latest versions of keys with the statement q, one of
+// qInvBatchGet and qInvBatchGetBase.
+func (s *Inventory) batchGet(ctx context.Context, keys []inventory.Key, q string) ([]inventory.Item, error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -124,7 +146,7 @@ func (s *Inventory) BatchGet(ctx context.Context, keys []inventory.Key) ([]inven
 	for i, k := range keys {
 		acc[i], reg[i], typ[i], ids[i] = k.AccountID, k.Region, k.ResourceType, k.ResourceID
 	}
-	rows, err := s.db.pool.Query(ctx, qInvBatchGet, acc, reg, typ, ids)
+	rows, err := s.db.pool.Query(ctx, q, acc, reg, typ, ids)
 	if err != nil {
 		return nil, invErr("BatchGet", err)
 	}

@@ -87,7 +87,17 @@ func (s *Inventory) Get(ctx context.Context, k inventory.Key) (inventory.Item, e
 	return it, nil
 }
 
-const qInvBatchGet = `SELECT ` + invItemCols + `
+const qInvBatchGet = `SELECT ` + invItemCols + invBatchGetFrom
+
+// qInvBatchGetBase is qInvBatchGet without tags and relationships
+// (BatchGetBase): NULL in their place.
+const qInvBatchGetBase = `SELECT ` + invBaseItemCols + invBatchGetFrom
+
+// invBaseItemCols are invItemCols but for NULL tags and relationships.
+const invBaseItemCols = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
+v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, NULL, NULL`
+
+const invBatchGetFrom = `
 FROM json_each(?) k
 JOIN resources r ON r.account_id = k.value ->> 0 AND r.region = k.value ->> 1 AND r.type = k.value ->> 2 AND r.resource_id = k.value ->> 3
 JOIN versions v ON v.rid = r.rid AND v.state_id = r.state_id
@@ -96,6 +106,17 @@ ORDER BY k.key`
 // BatchGet implements [inventory.Store.BatchGet] in one statement: the keys
 // are one JSON array, joined with json_each.
 func (s *Inventory) BatchGet(ctx context.Context, keys []inventory.Key) ([]inventory.Item, error) {
+	return s.batchGet(ctx, keys, qInvBatchGet, false)
+}
+
+// BatchGetBase implements [inventory.Store.BatchGetBase], as BatchGet.
+func (s *Inventory) BatchGetBase(ctx context.Context, keys []inventory.Key) ([]inventory.Item, error) {
+	return s.batchGet(ctx, keys, qInvBatchGetBase, true)
+}
+
+// batchGet reads the latest versions of keys with the statement q, one of
+// qInvBatchGet and qInvBatchGetBase (base).
+func (s *Inventory) batchGet(ctx context.Context, keys []inventory.Key, q string, base bool) ([]inventory.Item, error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -110,6 +131,9 @@ func (s *Inventory) BatchGet(ctx context.Context, keys []inventory.Key) ([]inven
 		if err != nil {
 			return nil, err
 		}
+		if base {
+			it.Tags, it.Relationships = nil, nil
+		}
 		return []inventory.Item{it}, nil
 	}
 	arr := make([][4]string, len(keys))
@@ -120,7 +144,7 @@ func (s *Inventory) BatchGet(ctx context.Context, keys []inventory.Key) ([]inven
 	if err != nil {
 		return nil, readErr("BatchGet", err)
 	}
-	rows, err := s.reads.query(ctx, qInvBatchGet, js)
+	rows, err := s.reads.query(ctx, q, js)
 	if err != nil {
 		return nil, readErr("BatchGet", err)
 	}
