@@ -278,8 +278,10 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 		}
 		sources := "unnest(" + a.add(acc) + "::text[], " + a.add(reg) + "::text[]) AS s(account_id, region)"
 		if counted {
-			// inventory_counts is small: the planner may hash it.
-			from += " JOIN " + sources + " ON c.account_id = s.account_id AND c.region = s.region"
+			// inventory_counts is small: a semi-join of it with the
+			// sources, hashed, reads it once (50 ms for 4,000 sources,
+			// against 105 ms as an inner join).
+			conds = append(conds, "(c.account_id, c.region) IN (SELECT * FROM "+sources+")")
 		} else {
 			// Each source's range of the primary key of resources (OFFSET 0
 			// keeps the subquery from being flattened into a join that could
@@ -292,7 +294,7 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	totalSQL := "SELECT coalesce(" + count + ", 0)::int8 FROM " + from + invWhere(conds)
 	if col == "" {
 		var res inventory.CountResult
-		if err := s.db.pool.QueryRow(ctx, totalSQL, a...).Scan(&res.Total); err != nil {
+		if err := s.db.pool.QueryRow(ctx, totalSQL, append(invArgs{pgx.QueryExecModeExec}, a...)...).Scan(&res.Total); err != nil {
 			return inventory.CountResult{}, invErr("Count", err)
 		}
 		return res, nil
@@ -309,7 +311,11 @@ WHERE g > ` + a.add(after) + ` ORDER BY g`
 	if q.Limit > 0 {
 		qs += " LIMIT " + a.add(q.Limit+1)
 	}
-	rows, err := s.db.pool.Query(ctx, qs, a...)
+	// Planned for its own arguments each time (an unnamed statement): a
+	// cached generic plan, made for a set of sources of unknown size, read
+	// every row of inventory_counts through its index one source at a
+	// time.
+	rows, err := s.db.pool.Query(ctx, qs, append(invArgs{pgx.QueryExecModeExec}, a...)...)
 	if err != nil {
 		return inventory.CountResult{}, invErr("Count", err)
 	}

@@ -79,3 +79,26 @@ func TestOpenUnreachable(t *testing.T) {
 		t.Errorf("Open of 127.0.0.1:1 took %v", d)
 	}
 }
+
+// TestOpenParallelWorkers checks that Starling's connections run without
+// parallel query unless the DSN asks for it.
+func TestOpenParallelWorkers(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	for _, tt := range []struct {
+		name, dsn, want string
+	}{
+		{"default", dsn, "0"},
+		{"set by the DSN", dsn + "&max_parallel_workers_per_gather=3", "3"},
+	} {
+		db, err := Open(t.Context(), tt.dsn, Options{MaxConns: 1})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var got string
+		err = db.Pool().QueryRow(t.Context(), "SHOW max_parallel_workers_per_gather").Scan(&got)
+		db.Close()
+		if err != nil || got != tt.want {
+			t.Errorf("%s: max_parallel_workers_per_gather %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+}
