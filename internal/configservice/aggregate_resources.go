@@ -445,18 +445,7 @@ func baseItemSize(b *configapi.BaseConfigurationItem) (int, error) {
 // with each item's empty supplementary configuration present, as
 // encodeBatchGet does for the source read.
 func encodeBatchGetAggregate(out *configapi.BatchGetAggregateResourceConfigResponse) (shape.RawJSON, error) {
-	items := make([]wireBaseConfigurationItem, len(out.BaseConfigurationItems))
-	for i := range out.BaseConfigurationItems {
-		b := &out.BaseConfigurationItems[i]
-		items[i] = wireBaseConfigurationItem{BaseConfigurationItem: b, SupplementaryConfiguration: b.SupplementaryConfiguration}
-		if items[i].SupplementaryConfiguration == nil {
-			items[i].SupplementaryConfiguration = map[string]string{}
-		}
-	}
-	return json.Marshal(struct {
-		BaseConfigurationItems         []wireBaseConfigurationItem             `json:"BaseConfigurationItems"`
-		UnprocessedResourceIdentifiers []configapi.AggregateResourceIdentifier `json:"UnprocessedResourceIdentifiers"`
-	}{items, out.UnprocessedResourceIdentifiers})
+	return appendBatchAnswer("BaseConfigurationItems", out.BaseConfigurationItems, "UnprocessedResourceIdentifiers", out.UnprocessedResourceIdentifiers)
 }
 
 // encodeAggregateConfig encodes GetAggregateResourceConfig's answer with the

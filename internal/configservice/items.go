@@ -279,22 +279,11 @@ func encodeHistory(out *configapi.GetResourceConfigHistoryResponse) (shape.RawJS
 // encodeBatchGet encodes BatchGetResourceConfig's answer with each item's
 // empty supplementary configuration present.
 func encodeBatchGet(out *configapi.BatchGetResourceConfigResponse) (shape.RawJSON, error) {
-	items := make([]wireBaseConfigurationItem, len(out.BaseConfigurationItems))
-	for i := range out.BaseConfigurationItems {
-		b := &out.BaseConfigurationItems[i]
-		items[i] = wireBaseConfigurationItem{BaseConfigurationItem: b, SupplementaryConfiguration: b.SupplementaryConfiguration}
-		if items[i].SupplementaryConfiguration == nil {
-			items[i].SupplementaryConfiguration = map[string]string{}
-		}
-	}
 	keys := out.UnprocessedResourceKeys
 	if keys == nil {
 		keys = []configapi.ResourceKey{}
 	}
-	return json.Marshal(struct {
-		BaseConfigurationItems  []wireBaseConfigurationItem `json:"baseConfigurationItems"`
-		UnprocessedResourceKeys []configapi.ResourceKey     `json:"unprocessedResourceKeys"`
-	}{items, keys})
+	return appendBatchAnswer("baseConfigurationItems", out.BaseConfigurationItems, "unprocessedResourceKeys", keys)
 }
 
 // customTypeRE is the form of a CloudFormation registry type name,
