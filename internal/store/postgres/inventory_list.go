@@ -64,7 +64,7 @@ func invPageSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filte
 	return `SELECT ` + invItemCols + `
 FROM (` + page + `) r
 CROSS JOIN LATERAL (
-  SELECT * FROM inventory_versions v WHERE v.rid = r.rid AND v.state_id = r.state_id LIMIT 1) v
+  SELECT ` + invVersionCols + ` FROM inventory_versions v WHERE v.rid = r.rid AND v.state_id = r.state_id LIMIT 1) v
 ORDER BY ` + order, a, true
 }
 
