@@ -54,7 +54,9 @@ const (
 // shared with the OS page cache, instead of copying each page that misses
 // their own cache with a pread system call. Pages read from the log still
 // come through the cache. The mapping is address space, not memory: what
-// stays resident is the OS page cache's to manage.
+// stays resident is the OS page cache's to manage. SQLite caps it at its
+// build's SQLITE_MAX_MMAP_SIZE (2 GB here), so a larger file is mapped in
+// part and read as before beyond it.
 const inventoryReaderMmapBytes = 64 << 30
 
 // inventoryWriterPragmas are the writer connection's settings, besides
