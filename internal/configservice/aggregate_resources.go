@@ -10,6 +10,7 @@ import (
 	"github.com/starlingcfg/starling/internal/api/shape"
 	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/query/exec"
 	"github.com/starlingcfg/starling/internal/store"
 )
 
@@ -63,19 +64,7 @@ func (v *aggregateView) admits(k inventory.Key) bool {
 // may see: all of them, or those of them the aggregator's filter includes.
 // An empty, non-nil result admits none.
 func (v *aggregateView) narrow(asked []string) []string {
-	switch {
-	case v.types == nil:
-		return asked
-	case asked == nil:
-		return v.types
-	}
-	out := []string{}
-	for _, t := range asked {
-		if _, ok := slices.BinarySearch(v.types, t); ok {
-			out = append(out, t)
-		}
-	}
-	return out
+	return exec.AllowedTypes(asked, v.types)
 }
 
 // aggregateView returns the view of the caller's aggregator name:

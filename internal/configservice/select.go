@@ -10,6 +10,7 @@ import (
 	"github.com/starlingcfg/starling/internal/pagetoken"
 	"github.com/starlingcfg/starling/internal/query"
 	"github.com/starlingcfg/starling/internal/query/eval"
+	"github.com/starlingcfg/starling/internal/query/exec"
 )
 
 // Advanced query: SelectResourceConfig over the caller's own source, and
@@ -38,9 +39,8 @@ type selectPage struct {
 // aggregator (in scopeKey) and the query, and holds the offset of the
 // page's first result.
 //
-// The store narrows the items to read by what the condition requires of
-// resourceType, resourceId and accountId (query.Narrow); the reference
-// evaluator (package query/eval) decides the rest.
+// The planner and executor (package query/exec) decide what the store
+// reads and what the reference evaluator decides.
 func (s *Service) runSelect(ctx context.Context, scopeKey string, v *aggregateView,
 	q *query.Query, limit *int32, token *string) (*selectPage, error) {
 	tokScope := pagetoken.Scope(scopeKey, q.String())
@@ -66,18 +66,7 @@ func (s *Service) runSelect(ctx context.Context, scopeKey string, v *aggregateVi
 	for _, f := range eval.SelectFields(q) {
 		page.fields = append(page.fields, configapi.FieldInfo{Name: ptr(f)})
 	}
-	n := query.Narrow(q.Where)
-	filter := inventory.Filter{IncludeDeleted: true, ResourceIDs: n.ResourceIDs}
-	filter.ResourceTypes = v.narrow(n.ResourceTypes)
-	switch {
-	case filter.ResourceTypes != nil && len(filter.ResourceTypes) == 0,
-		n.ResourceIDs != nil && len(n.ResourceIDs) == 0,
-		n.AccountIDs != nil && len(n.AccountIDs) == 0:
-		return page, nil // the condition admits no item
-	case len(n.AccountIDs) == 1:
-		filter.AccountID = n.AccountIDs[0]
-	}
-	rows, err := eval.Run(q, s.inv.Scan(ctx, inventory.ScanQuery{Scope: v.scope, Filter: filter}))
+	rows, err := exec.Run(ctx, s.inv, v.scope, v.types, q)
 	switch {
 	case errors.Is(err, eval.ErrInvalid):
 		return nil, configapi.InvalidExpression(err.Error())
