@@ -19,6 +19,7 @@ import (
 	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/inventory/invbench"
 	"github.com/starlingcfg/starling/internal/inventory/inventorytest"
+	"github.com/starlingcfg/starling/internal/query/querytest"
 	"github.com/starlingcfg/starling/internal/store"
 	"github.com/starlingcfg/starling/internal/store/postgres/pgtest"
 )
@@ -37,6 +38,14 @@ func invOpenDB(t testing.TB, dsn string) *DB {
 func TestInventoryConformance(t *testing.T) {
 	pgtest.BaseDSN(t) // skips the whole suite without PostgreSQL
 	inventorytest.Run(t, func(t *testing.T) inventory.Store {
+		return NewInventory(invOpenDB(t, pgtest.DSN(t)), InventoryOptions{})
+	})
+}
+
+// TestQueryDifferential checks advanced query's executor on PostgreSQL
+// against the reference evaluator (package query/querytest).
+func TestQueryDifferential(t *testing.T) {
+	querytest.Run(t, func(t *testing.T) inventory.Store {
 		return NewInventory(invOpenDB(t, pgtest.DSN(t)), InventoryOptions{})
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/inventory/invbench"
 	"github.com/starlingcfg/starling/internal/inventory/inventorytest"
+	"github.com/starlingcfg/starling/internal/query/querytest"
 )
 
 func TestInventoryConformance(t *testing.T) {
@@ -26,6 +27,19 @@ func TestInventoryConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		return s
+	})
+}
+
+// TestQueryDifferential checks advanced query's executor on SQLite against
+// the reference evaluator (package query/querytest).
+func TestQueryDifferential(t *testing.T) {
+	querytest.Run(t, func(t *testing.T) inventory.Store {
+		s, err := OpenInventory(t.Context(), t.TempDir(), InventoryOptions{Sync: SyncNormal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
 		return s
 	})
 }
