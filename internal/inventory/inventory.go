@@ -316,6 +316,11 @@ type CountQuery struct {
 	Scope   *Scope
 	Filter  Filter
 	GroupBy GroupBy
+	// Queried counts the resources that advanced query sees instead of the
+	// live ones: those whose latest version's status is neither
+	// ResourceNotRecorded nor ResourceDeletedNotRecorded, deleted ones
+	// (ResourceDeleted) included. Filter.IncludeDeleted is ignored then.
+	Queried bool
 	// Limit is the number of groups per page; <= 0 means all.
 	Limit  int
 	Cursor Cursor

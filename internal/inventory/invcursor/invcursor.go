@@ -160,10 +160,12 @@ func (l List) Decode(c inventory.Cursor) (inventory.Key, error) {
 type Count struct{ fp uint64 }
 
 // NewCount returns the cursors of the Count query grouped by g, of scope
-// sc and filter f, but for f.IncludeDeleted (which Count ignores).
-func NewCount(g inventory.GroupBy, sc *inventory.Scope, f *inventory.Filter) Count {
+// sc and filter f, but for f.IncludeDeleted (which Count ignores), counting
+// the queried resources or the live ones (inventory.CountQuery.Queried).
+// The fingerprint holds queried where a List's holds IncludeDeleted.
+func NewCount(g inventory.GroupBy, queried bool, sc *inventory.Scope, f *inventory.Filter) Count {
 	counted := *f
-	counted.IncludeDeleted = false
+	counted.IncludeDeleted = queried
 	return Count{fp: fingerprint(kindCount+byte(g), sc, &counted)}
 }
 
@@ -280,7 +282,7 @@ func StartCount(q *inventory.CountQuery, nilScope error) (CountStart, error) {
 	}
 	c := CountStart{Sources: q.Scope.SortedSources(), Filter: q.Filter}
 	c.Filter.IncludeDeleted = false
-	c.Cursors = NewCount(q.GroupBy, q.Scope, &c.Filter)
+	c.Cursors = NewCount(q.GroupBy, q.Queried, q.Scope, &c.Filter)
 	if q.Cursor != "" {
 		var err error
 		if c.After, err = c.Cursors.Decode(q.Cursor); err != nil {

@@ -28,11 +28,11 @@ func TestFormat(t *testing.T) {
 		{"list, all, filter", NewList(all(srcs), &full).Encode(key), "AgH4O9m8CQpwcw9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
 		{"list, set", NewList(set(srcs), &inventory.Filter{}).Encode(key), "AgEQY7WGp8ZfRw9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
 		{"list, set, filter", NewList(set(srcs), &full).Encode(key), "AgGAz2VRGqWJmA9BV1M6OlMzOjpCdWNrZXQDYi0xATEBYQ"},
-		{"count, all", NewCount(inventory.GroupNone, all(srcs), &inventory.Filter{}).Encode("grp"), "AgMJwX7P1kXuygNncnA"},
-		{"count, all, type", NewCount(inventory.GroupResourceType, all(srcs), &inventory.Filter{}).Encode("grp"), "AgOtDXuAv1DHSQNncnA"},
-		{"count, all, account", NewCount(inventory.GroupAccountID, all(srcs), &inventory.Filter{}).Encode("grp"), "AgMDLghxXFjs_ANncnA"},
-		{"count, all, region", NewCount(inventory.GroupRegion, all(srcs), &inventory.Filter{}).Encode("grp"), "AgNgtgSPVJroywNncnA"},
-		{"count, set, filter, type", NewCount(inventory.GroupResourceType, set(srcs), &full).Encode("grp"), "AgPW6rhQD1m7gANncnA"},
+		{"count, all", NewCount(inventory.GroupNone, false, all(srcs), &inventory.Filter{}).Encode("grp"), "AgMJwX7P1kXuygNncnA"},
+		{"count, all, type", NewCount(inventory.GroupResourceType, false, all(srcs), &inventory.Filter{}).Encode("grp"), "AgOtDXuAv1DHSQNncnA"},
+		{"count, all, account", NewCount(inventory.GroupAccountID, false, all(srcs), &inventory.Filter{}).Encode("grp"), "AgMDLghxXFjs_ANncnA"},
+		{"count, all, region", NewCount(inventory.GroupRegion, false, all(srcs), &inventory.Filter{}).Encode("grp"), "AgNgtgSPVJroywNncnA"},
+		{"count, set, filter, type", NewCount(inventory.GroupResourceType, false, set(srcs), &full).Encode("grp"), "AgPW6rhQD1m7gANncnA"},
 		{"history", NewHistory(&inventory.HistoryQuery{Key: key}).Encode(-77), "AgKaU5Si508Le5kB"},
 		{"history, range, chronological", NewHistory(&inventory.HistoryQuery{Key: key, Earlier: time.UnixMilli(5), Later: time.UnixMilli(1e12),
 			Chronological: true, Limit: 3, Cursor: "zz"}).Encode(-77), "AgL3ok-smqyqTJkB"},
@@ -48,7 +48,7 @@ func TestRoundTrip(t *testing.T) {
 	if k, err := l.Decode(l.Encode(key)); err != nil || k != key {
 		t.Errorf("list: got %v, %v", k, err)
 	}
-	c := NewCount(inventory.GroupRegion, set(srcs), &full)
+	c := NewCount(inventory.GroupRegion, false, set(srcs), &full)
 	if g, err := c.Decode(c.Encode("")); err != nil || g != "" {
 		t.Errorf("count: got %q, %v", g, err)
 	}
@@ -74,7 +74,7 @@ func TestSameQuery(t *testing.T) {
 	}
 	f = full
 	f.IncludeDeleted = false
-	if NewCount(inventory.GroupRegion, set(srcs), &f) != NewCount(inventory.GroupRegion, set(srcs), &full) {
+	if NewCount(inventory.GroupRegion, false, set(srcs), &f) != NewCount(inventory.GroupRegion, false, set(srcs), &full) {
 		t.Error("count: IncludeDeleted matters")
 	}
 	q := inventory.HistoryQuery{Key: key, Earlier: time.UnixMilli(5), Limit: 3}
@@ -100,7 +100,7 @@ func TestRefused(t *testing.T) {
 		"other query":   NewList(set(srcs), &other).Encode(key),
 		"other scope":   NewList(set(srcs[:1]), &full).Encode(key),
 		"every source":  NewList(all(nil), &full).Encode(key),
-		"count cursor":  NewCount(inventory.GroupNone, set(srcs), &full).Encode("g"),
+		"count cursor":  NewCount(inventory.GroupNone, false, set(srcs), &full).Encode("g"),
 		"history":       NewHistory(&inventory.HistoryQuery{Key: key}).Encode(1),
 		"padded base64": inventory.Cursor(base64.URLEncoding.EncodeToString(raw) + "="),
 	}
@@ -109,9 +109,10 @@ func TestRefused(t *testing.T) {
 			t.Errorf("list, %s: got %v, want ErrInvalidCursor", name, err)
 		}
 	}
-	cnt := NewCount(inventory.GroupRegion, set(srcs), &full)
+	cnt := NewCount(inventory.GroupRegion, false, set(srcs), &full)
 	for name, c := range map[string]inventory.Cursor{
-		"other GroupBy": NewCount(inventory.GroupAccountID, set(srcs), &full).Encode("g"),
+		"other GroupBy": NewCount(inventory.GroupAccountID, false, set(srcs), &full).Encode("g"),
+		"queried":       NewCount(inventory.GroupRegion, true, set(srcs), &full).Encode("g"),
 		"list cursor":   cur,
 	} {
 		if _, err := cnt.Decode(c); !errors.Is(err, inventory.ErrInvalidCursor) {

@@ -130,6 +130,10 @@ CROSS JOIN LATERAL (
   SELECT ` + invVersionCols + ` FROM inventory_versions v WHERE v.rid = r.rid AND v.state_id = r.state_id LIMIT 1) v
 ORDER BY k.i`
 
+// invQueried is the condition that advanced query sees the resource c
+// (inventory.CountQuery.Queried).
+const invQueried = "c.status NOT IN ('" + inventory.StatusResourceNotRecorded + "', '" + inventory.StatusResourceDeletedNotRecorded + "')"
+
 // BatchGet implements [inventory.Store.BatchGet] in one statement.
 func (s *Inventory) BatchGet(ctx context.Context, keys []inventory.Key) ([]inventory.Item, error) {
 	return s.batchGet(ctx, keys, qInvBatchGet)
@@ -259,11 +263,17 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	var a invArgs
 	var from, count string
 	var conds []string
-	counted := f.ResourceName == "" && len(f.ResourceIDs) == 0
-	if counted {
+	counted := f.ResourceName == "" && len(f.ResourceIDs) == 0 && !q.Queried
+	switch {
+	case counted:
 		from, count = "inventory_counts c", "sum(c.n)"
 		conds = invIn(&a, "c.type", f.ResourceTypes)
-	} else {
+	case q.Queried:
+		// Deleted resources are counted, but not those not recorded
+		// (inventory_resources.status, migration 0004).
+		from, count = "inventory_resources c", "count(*)"
+		conds = append(invFilterConds(&a, "c", &f, false, true), invQueried)
+	default:
 		from, count = "inventory_resources c", "count(*)"
 		conds = invFilterConds(&a, "c", &f, false, false)
 	}

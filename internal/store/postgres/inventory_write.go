@@ -67,10 +67,10 @@ CROSS JOIN LATERAL (
   WHERE r.account_id = k.account_id AND r.region = k.region AND r.type = k.type AND r.resource_id = k.resource_id
   FOR UPDATE) r`
 
-const qInvInsertResources = `INSERT INTO inventory_resources (account_id, region, type, resource_id, state_id, deleted, name)
-SELECT b.account_id, b.region, b.type, b.resource_id, b.state_id, b.deleted, NULLIF(b.name, '')
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::bool[], $7::text[])
-  WITH ORDINALITY AS b(account_id, region, type, resource_id, state_id, deleted, name, i)
+const qInvInsertResources = `INSERT INTO inventory_resources (account_id, region, type, resource_id, state_id, deleted, name, status)
+SELECT b.account_id, b.region, b.type, b.resource_id, b.state_id, b.deleted, NULLIF(b.name, ''), b.status
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::bool[], $7::text[], $8::text[])
+  WITH ORDINALITY AS b(account_id, region, type, resource_id, state_id, deleted, name, status, i)
 ORDER BY b.i
 RETURNING account_id, region, type, resource_id, rid`
 
@@ -78,8 +78,8 @@ RETURNING account_id, region, type, resource_id, rid`
 // that qInvLockKeys locked, found by their ctid (a TID scan each, no index
 // probe); the state_id check restates what Write decided.
 const qInvUpdateResources = `UPDATE inventory_resources r
-SET state_id = b.state_id, deleted = b.deleted, name = NULLIF(b.name, '')
-FROM unnest($1::tid[], $2::int8[], $3::bool[], $4::text[]) AS b(row_id, state_id, deleted, name)
+SET state_id = b.state_id, deleted = b.deleted, name = NULLIF(b.name, ''), status = b.status
+FROM unnest($1::tid[], $2::int8[], $3::bool[], $4::text[], $5::text[]) AS b(row_id, state_id, deleted, name, status)
 WHERE r.ctid = b.row_id AND b.state_id > r.state_id`
 
 // qInvInsertVersions stores versions; configuration_doc is the jsonb form
@@ -154,12 +154,13 @@ type invWritePlan struct {
 
 	// The resources' columns, in keys' order: the key's fields, the index
 	// (0..len(keys)-1), and the batch's latest version's StateID, whether
-	// it is a deletion, and its name.
+	// it is a deletion, its name and its status.
 	accounts, regions, types, ids []string
 	order                         []int32
 	topStates                     []int64
 	topDeleted                    []bool
 	topNames                      []string
+	topStatuses                   []string
 
 	// The versions' columns, in kept's order, but for the rids (an
 	// attempt's).
@@ -242,11 +243,12 @@ func invPlanWrite(items []inventory.Item) *invWritePlan {
 	n := len(p.keys)
 	p.accounts, p.regions, p.types, p.ids = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	p.order, p.topStates, p.topDeleted, p.topNames = make([]int32, n), make([]int64, n), make([]bool, n), make([]string, n)
+	p.topStatuses = make([]string, n)
 	for i, k := range p.keys {
 		p.accounts[i], p.regions[i], p.types[i], p.ids[i] = k.key.AccountID, k.key.Region, k.key.ResourceType, k.key.ResourceID
 		p.order[i] = int32(i)
 		top := &items[k.top]
-		p.topStates[i], p.topDeleted[i], p.topNames[i] = top.StateID, top.Deleted(), top.ResourceName
+		p.topStates[i], p.topDeleted[i], p.topNames[i], p.topStatuses[i] = top.StateID, top.Deleted(), top.ResourceName, top.Status
 	}
 
 	m := len(p.kept)
@@ -405,10 +407,12 @@ func (s *Inventory) writeOnce(ctx context.Context, p *invWritePlan) (res invento
 	b := &pgx.Batch{}
 	if len(upd) > 0 {
 		rows, states, dels, names := make([]pgtype.TID, len(upd)), make([]int64, len(upd)), make([]bool, len(upd)), make([]string, len(upd))
+		statuses := make([]string, len(upd))
 		for j, i := range upd {
 			rows[j], states[j], dels[j], names[j] = p.keys[i].row, p.topStates[i], p.topDeleted[i], p.topNames[i]
+			statuses[j] = p.topStatuses[i]
 		}
-		b.Queue(qInvUpdateResources, rows, states, dels, names)
+		b.Queue(qInvUpdateResources, rows, states, dels, names, statuses)
 	}
 	if len(newVersions) > 0 {
 		b.Queue(qInvInsertNewVersions, p.versionArgs(newVersions, rids)...)
@@ -548,12 +552,12 @@ func (p *invWritePlan) lock(ctx context.Context, tx pgx.Tx) error {
 func (p *invWritePlan) insert(ctx context.Context, tx pgx.Tx, idx []int) error {
 	n := len(idx)
 	acc, reg, typ, ids := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	states, dels, names := make([]int64, n), make([]bool, n), make([]string, n)
+	states, dels, names, statuses := make([]int64, n), make([]bool, n), make([]string, n), make([]string, n)
 	for j, i := range idx {
 		acc[j], reg[j], typ[j], ids[j] = p.accounts[i], p.regions[i], p.types[i], p.ids[i]
-		states[j], dels[j], names[j] = p.topStates[i], p.topDeleted[i], p.topNames[i]
+		states[j], dels[j], names[j], statuses[j] = p.topStates[i], p.topDeleted[i], p.topNames[i], p.topStatuses[i]
 	}
-	rows, err := tx.Query(ctx, qInvInsertResources, acc, reg, typ, ids, states, dels, names)
+	rows, err := tx.Query(ctx, qInvInsertResources, acc, reg, typ, ids, states, dels, names, statuses)
 	if err != nil {
 		return err
 	}

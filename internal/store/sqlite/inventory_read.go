@@ -328,7 +328,13 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	// one row per source and type; otherwise the resources are counted.
 	from, count := " FROM resources r", "count(*)"
 	c := admit(q.Scope, srcs, &f, false)
-	if f.ResourceName == "" && len(f.ResourceIDs) == 0 {
+	switch {
+	case q.Queried:
+		// Deleted resources are counted, but not those not recorded
+		// (resources.status, migration 0004).
+		c = admit(q.Scope, srcs, &f, true)
+		c.add(invQueried)
+	case f.ResourceName == "" && len(f.ResourceIDs) == 0:
 		from, count = " FROM counts r", "sum(r.n)"
 		c = admit(q.Scope, srcs, &f, true) // counts holds no deletions
 	}
@@ -385,6 +391,10 @@ WHERE g > ? ORDER BY g`
 	}
 	return res, nil
 }
+
+// invQueried is the condition that advanced query sees a resource
+// (inventory.CountQuery.Queried).
+const invQueried = "r.status NOT IN ('" + inventory.StatusResourceNotRecorded + "', '" + inventory.StatusResourceDeletedNotRecorded + "')"
 
 // History implements [inventory.Store.History]: one statement per page,
 // keyset paginated on the StateID.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/starlingcfg/starling/internal/inventory/invbench"
 	"github.com/starlingcfg/starling/internal/inventory/inventorytest"
 	"github.com/starlingcfg/starling/internal/query/querytest"
+	"github.com/starlingcfg/starling/internal/store/migration"
 )
 
 func TestInventoryConformance(t *testing.T) {
@@ -472,21 +474,12 @@ func TestInventoryMigrateSourceOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	old, err := openInventory(t.Context(), dir, InventoryOptions{Sync: SyncNormal}, migs[:1])
-	if err != nil {
-		t.Fatal(err)
-	}
 	gone := invItem("gone", 1)
 	gone.Status = inventory.StatusResourceDeleted
 	gone.Region = "ap-south-1" // alone in its source
 	other := invItem("x", 1)
 	other.Region = "eu-west-1"
-	if _, err := old.Write(t.Context(), []inventory.Item{invItem("a", 1), invItem("b", 1), invItem("b", 2), gone, other}); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeFirstSchema(t, dir, migs[:1], []inventory.Item{invItem("a", 1), invItem("b", 1), invItem("b", 2), gone, other})
 
 	s := openInv(t, dir, InventoryOptions{Sync: SyncNormal})
 	defer s.Close()
@@ -511,6 +504,51 @@ func TestInventoryMigrateSourceOrder(t *testing.T) {
 	}
 	if want := []inventory.Group{{Key: "eu-west-1", Count: 1}, {Key: "us-east-1", Count: 2}}; res.Total != 3 || !slices.Equal(res.Groups, want) {
 		t.Errorf("Count after migrating: got %d %v, want 3 %v", res.Total, res.Groups, want)
+	}
+	// Migration 0004 copied each resource's latest status: the deleted
+	// one is queried too.
+	res, err = s.Count(t.Context(), inventory.CountQuery{Scope: inventory.AllSources(), Queried: true})
+	if err != nil || res.Total != 4 {
+		t.Errorf("Count of queried resources after migrating: got %d, %v; want 4", res.Total, err)
+	}
+}
+
+// writeFirstSchema makes the inventory database of dir with the migrations
+// migs only, and writes items into it the way the first schema's Write
+// did (the current Write's statements need the current schema).
+func writeFirstSchema(t *testing.T, dir string, migs []migration.Migration, items []inventory.Item) {
+	t.Helper()
+	db, err := sql.Open("sqlite", dsn(filepath.Join(dir, InventoryFileName), "journal_mode(WAL)", fmt.Sprintf("page_size(%d)", inventoryPageSize)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := migrate(t.Context(), c, migs); err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range items {
+		deleted := 0
+		if it.Deleted() {
+			deleted = 1
+		}
+		if _, err := c.ExecContext(t.Context(), `INSERT INTO resources (account_id, region, type, resource_id, rid, state_id, deleted, name)
+VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+ON CONFLICT (account_id, region, type, resource_id) DO UPDATE SET state_id = excluded.state_id, deleted = excluded.deleted
+WHERE excluded.state_id > resources.state_id`, it.AccountID, it.Region, it.ResourceType, it.ResourceID, i+1, it.StateID, deleted); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.ExecContext(t.Context(), `INSERT INTO versions (rid, state_id, capture_time, status, version, aws_region, name, arn, az,
+creation_time, configuration, supplementary, tags, relationships)
+SELECT rid, ?, ?, ?, '', '', '', '', '', NULL, ?, NULL, NULL, NULL
+FROM resources WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ?`,
+			it.StateID, it.CaptureTime.UnixMilli(), it.Status, []byte(it.Configuration), it.AccountID, it.Region, it.ResourceType, it.ResourceID); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

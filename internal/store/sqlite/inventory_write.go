@@ -17,10 +17,10 @@ const (
 	// than the latest, or the first (with the rid it is given). It changes
 	// one row if it did, none if the resource already has this or a later
 	// version.
-	qInvUpsert = `INSERT INTO resources (account_id, region, type, resource_id, rid, state_id, deleted, name)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	qInvUpsert = `INSERT INTO resources (account_id, region, type, resource_id, rid, state_id, deleted, name, status)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (account_id, region, type, resource_id) DO UPDATE
-SET state_id = excluded.state_id, deleted = excluded.deleted, name = excluded.name
+SET state_id = excluded.state_id, deleted = excluded.deleted, name = excluded.name, status = excluded.status
 WHERE excluded.state_id > resources.state_id`
 	// qInvInsertVersion stores a version of the resource (which qInvUpsert
 	// has made sure of) unless it is stored already; it changes no row then.
@@ -141,7 +141,7 @@ func (s *Inventory) writeItem(it *inventory.Item, next *int64, res *inventory.Wr
 	// given to a resource that already has one is skipped; rids need only
 	// be unique.
 	r, err := s.ws.upsert.ExecContext(bg, it.AccountID, it.Region, it.ResourceType, it.ResourceID,
-		*next, it.StateID, deleted, name)
+		*next, it.StateID, deleted, name, it.Status)
 	if err != nil {
 		return buf, err
 	}
