@@ -12,6 +12,10 @@ type Narrowing struct {
 	// ResourceTypes, ResourceIDs and AccountIDs are the only values of
 	// resourceType, resourceId and accountId the condition admits.
 	ResourceTypes, ResourceIDs, AccountIDs []string
+	// Exact is true when the condition says no more than the lists: it is
+	// absent, or every conjunct is an = or IN of string literals on one of
+	// those properties. Every item the lists admit then satisfies it.
+	Exact bool
 }
 
 // Narrow returns what cond (nil: no condition) requires of the top-level
@@ -21,25 +25,29 @@ type Narrowing struct {
 // (OR, NOT, other properties) narrows nothing. Items it admits must still
 // be checked against cond.
 func Narrow(cond Expr) Narrowing {
-	var n Narrowing
+	n := Narrowing{Exact: true}
 	for _, c := range conjuncts(cond, nil) {
 		var path Path
 		var values []Literal
 		switch c := c.(type) {
 		case *Compare:
 			if c.Op != OpEq {
+				n.Exact = false
 				continue
 			}
 			path, values = c.Path, []Literal{c.Value}
 		case *In:
 			if c.Not {
+				n.Exact = false
 				continue
 			}
 			path, values = c.Path, c.Values
 		default:
+			n.Exact = false
 			continue
 		}
 		if len(path) != 1 {
+			n.Exact = false
 			continue
 		}
 		var field *[]string
@@ -51,12 +59,15 @@ func Narrow(cond Expr) Narrowing {
 		case "accountId":
 			field = &n.AccountIDs
 		default:
+			n.Exact = false
 			continue
 		}
 		set := []string{}
 		for _, v := range values {
 			if v.Kind == LitString {
 				set = append(set, v.Text)
+			} else {
+				n.Exact = false
 			}
 		}
 		slices.Sort(set)

@@ -15,14 +15,14 @@ func TestNarrow(t *testing.T) {
 		cond Expr
 		want Narrowing
 	}{
-		{"no condition", nil, Narrowing{}},
-		{"a type", eq("resourceType", "AWS::EC2::Instance"), Narrowing{ResourceTypes: []string{"AWS::EC2::Instance"}}},
-		{"types in a list", &In{Path: Path{"resourceType"}, Values: []Literal{str("b"), str("a"), str("b")}}, Narrowing{ResourceTypes: []string{"a", "b"}}},
+		{"no condition", nil, Narrowing{Exact: true}},
+		{"a type", eq("resourceType", "AWS::EC2::Instance"), Narrowing{ResourceTypes: []string{"AWS::EC2::Instance"}, Exact: true}},
+		{"types in a list", &In{Path: Path{"resourceType"}, Values: []Literal{str("b"), str("a"), str("b")}}, Narrowing{ResourceTypes: []string{"a", "b"}, Exact: true}},
 		{"conjuncts intersect", &And{
 			L: &In{Path: Path{"resourceType"}, Values: []Literal{str("a"), str("b")}},
 			R: &And{L: eq("resourceType", "b"), R: eq("accountId", "111111111111")},
-		}, Narrowing{ResourceTypes: []string{"b"}, AccountIDs: []string{"111111111111"}}},
-		{"contradiction admits nothing", &And{L: eq("resourceId", "i-1"), R: eq("resourceId", "i-2")}, Narrowing{ResourceIDs: []string{}}},
+		}, Narrowing{ResourceTypes: []string{"b"}, AccountIDs: []string{"111111111111"}, Exact: true}},
+		{"contradiction admits nothing", &And{L: eq("resourceId", "i-1"), R: eq("resourceId", "i-2")}, Narrowing{ResourceIDs: []string{}, Exact: true}},
 		{"OR narrows nothing", &Or{L: eq("resourceType", "a"), R: eq("resourceType", "b")}, Narrowing{}},
 		{"NOT narrows nothing", &Not{X: eq("resourceType", "a")}, Narrowing{}},
 		{"NOT IN narrows nothing", &In{Path: Path{"resourceType"}, Not: true, Values: []Literal{str("a")}}, Narrowing{}},

@@ -5,7 +5,8 @@
 //
 // What the store does now: it narrows the items read to the resource
 // types, ids and account the condition pins (query.Narrow), and to the
-// caller's scope. Everything else is the evaluator's. The differential
+// caller's scope; and it answers counts of resources, grouped by type or
+// account, on its own (countPlan). Everything else is the evaluator's. The differential
 // test (package query/querytest) holds every backend's answers to the
 // evaluator's over the whole store, so that whatever is pushed down later
 // must answer the same.
@@ -71,10 +72,21 @@ func AllowedTypes(asked, allowed []string) []string {
 // evaluator's order. An expression the evaluator refuses wraps
 // eval.ErrInvalid.
 func Run(ctx context.Context, st inventory.Store, scope *inventory.Scope, types []string, q *query.Query) ([]string, error) {
+	// The evaluator checks the query first, over no item: a query it
+	// refuses is refused whatever the plan and the data.
+	none, err := eval.Run(q, func(func(inventory.Item, error) bool) {})
+	if err != nil {
+		return nil, err
+	}
 	p := PlanQuery(q, types)
 	if p.None {
-		// Still checked as the evaluator would, over no item.
-		return eval.Run(q, func(func(inventory.Item, error) bool) {})
+		return none, nil
+	}
+	if cp, ok := planCount(q, p, types); ok {
+		if cp.none {
+			return none, nil
+		}
+		return cp.run(ctx, st, scope)
 	}
 	return eval.Run(q, st.Scan(ctx, inventory.ScanQuery{Scope: scope, Filter: p.Filter}))
 }

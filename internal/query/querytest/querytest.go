@@ -36,7 +36,9 @@ const Queries = 400
 var (
 	accounts = []string{"111111111111", "222222222222", "333333333333"}
 	regions  = []string{"us-east-1", "eu-west-1"}
-	types    = []string{"AWS::EC2::Instance", "AWS::EC2::Volume", "AWS::S3::Bucket", "AWS::IAM::Role"}
+	// The last is no queryable type (catalog.Queryable): the evaluator
+	// leaves its items out, and so must every plan.
+	types = []string{"AWS::EC2::Instance", "AWS::EC2::Volume", "AWS::S3::Bucket", "AWS::IAM::Role", "AWS::Starling::NotQueryable"}
 	// Values the configurations and the conditions draw from, so that
 	// conditions match some items and not others.
 	instanceTypes = []string{"t2.micro", "t2.large", "t3.micro", "m5.xlarge"}
@@ -48,11 +50,19 @@ var (
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
+// Seeds are the random data sets Run checks, one store each.
+var Seeds = []uint64{7, 11, 23}
+
 // Run writes random items to a store made by open, then checks Queries
-// random queries over random scopes and type filters.
+// random queries over random scopes and type filters, for each of Seeds.
 func Run(t *testing.T, open func(t *testing.T) inventory.Store) {
-	st := open(t)
-	rng := rand.New(rand.NewPCG(7, 15))
+	for _, seed := range Seeds {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) { run(t, open(t), seed) })
+	}
+}
+
+func run(t *testing.T, st inventory.Store, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 15))
 	items := randomItems(rng)
 	if _, err := st.Write(t.Context(), items); err != nil {
 		t.Fatalf("Write: %v", err)
