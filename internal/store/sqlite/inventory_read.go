@@ -331,8 +331,20 @@ func (s *Inventory) Count(ctx context.Context, q inventory.CountQuery) (inventor
 	switch {
 	case q.Queried:
 		// Deleted resources are counted, but not those not recorded
-		// (resources.status, migration 0004).
-		c = admit(q.Scope, srcs, &f, true)
+		// (resources.status, migration 0004). Many types (advanced
+		// query's count lists every queryable one) are checked on each
+		// row of the sources' ranges rather than sought, source by
+		// source and type by type: over 4,000 sources and 413 types, 0.4
+		// s instead of 0.8 s of 1.65 million seeks.
+		many := len(f.ResourceTypes) > maxSoughtTypes
+		typeless := f
+		if many {
+			typeless.ResourceTypes = nil
+		}
+		c = admit(q.Scope, srcs, &typeless, true)
+		if many {
+			c.add("+r.type IN (SELECT value FROM json_each(?))", jsonStrings(f.ResourceTypes))
+		}
 		c.add(invQueried)
 	case f.ResourceName == "" && len(f.ResourceIDs) == 0:
 		from, count = " FROM counts r", "sum(r.n)"
@@ -391,6 +403,11 @@ WHERE g > ? ORDER BY g`
 	}
 	return res, nil
 }
+
+// maxSoughtTypes is the most types a Count of queried resources seeks in
+// each source's range of the primary key; with more, it reads the range
+// and checks each row's type.
+const maxSoughtTypes = 8
 
 // invQueried is the condition that advanced query sees a resource
 // (inventory.CountQuery.Queried).
