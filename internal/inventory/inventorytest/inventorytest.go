@@ -297,34 +297,22 @@ func (m *model) list(sc *inventory.Scope, f inventory.Filter) []inventory.Item {
 // ResourceDeletedNotRecorded.
 func (m *model) countQueried(sc *inventory.Scope, f inventory.Filter, g inventory.GroupBy) inventory.CountResult {
 	f.IncludeDeleted = true
-	var res inventory.CountResult
-	groups := map[string]int64{}
-	for _, it := range m.list(sc, f) {
-		if it.Status == inventory.StatusResourceNotRecorded || it.Status == inventory.StatusResourceDeletedNotRecorded {
-			continue
-		}
-		res.Total++
-		switch g {
-		case inventory.GroupResourceType:
-			groups[it.ResourceType]++
-		case inventory.GroupAccountID:
-			groups[it.AccountID]++
-		case inventory.GroupRegion:
-			groups[it.Region]++
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(groups)) {
-		res.Groups = append(res.Groups, inventory.Group{Key: k, Count: groups[k]})
-	}
-	return res
+	return groupCount(slices.DeleteFunc(m.list(sc, f), func(it inventory.Item) bool {
+		return it.Status == inventory.StatusResourceNotRecorded || it.Status == inventory.StatusResourceDeletedNotRecorded
+	}), g)
 }
 
 // count is what Count with no limit returns.
 func (m *model) count(sc *inventory.Scope, f inventory.Filter, g inventory.GroupBy) inventory.CountResult {
 	f.IncludeDeleted = false
+	return groupCount(m.list(sc, f), g)
+}
+
+// groupCount counts items, grouped by g.
+func groupCount(items []inventory.Item, g inventory.GroupBy) inventory.CountResult {
 	var res inventory.CountResult
 	groups := map[string]int64{}
-	for _, it := range m.list(sc, f) {
+	for _, it := range items {
 		res.Total++
 		switch g {
 		case inventory.GroupResourceType:
