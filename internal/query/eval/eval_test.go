@@ -10,6 +10,7 @@ import (
 
 	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/query"
+	"github.com/starlingcfg/starling/internal/query/querytest/golden"
 )
 
 type runCase struct {
@@ -41,188 +42,14 @@ func runCases(t *testing.T, cases []runCase) {
 	}
 }
 
-const starSG = `{"accountId":"111122223333","arn":"arn:aws:ec2:us-west-2:111122223333:security-group/%s","availabilityZone":"Not Applicable",` +
-	`"awsRegion":"us-west-2","configurationItemCaptureTime":"2024-05-01T12:00:00.123Z","resourceId":"%s","resourceName":"%s",` +
-	`"resourceType":"AWS::EC2::SecurityGroup","version":"1.3"}`
-
-func sgStar(id, name string) string {
-	return strings.NewReplacer("%s", id).Replace(strings.Replace(starSG, `"resourceName":"%s"`, `"resourceName":"`+name+`"`, 1))
-}
-
-func ids(ids ...string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = `{"resourceId":"` + id + `"}`
-	}
-	return out
-}
-
-// TestDocumentedQueries runs every example query of config-data-and-query.md
-// §C.2 over the dataset.
+// TestDocumentedQueries runs the golden table: every example query of
+// config-data-and-query.md §C.2 over the dataset.
 func TestDocumentedQueries(t *testing.T) {
-	runCases(t, []runCase{
-		{
-			name: "example-query 1: EC2 instances with an AMI",
-			expr: "SELECT resourceId, resourceType, configuration.instanceType, configuration.placement.tenancy, configuration.imageId, availabilityZone " +
-				"WHERE resourceType = 'AWS::EC2::Instance' AND configuration.imageId = 'ami-12345'",
-			want: []string{
-				`{"availabilityZone":"us-west-2c","configuration":{"imageId":"ami-12345","instanceType":"t2.micro","placement":{"tenancy":"default"}},"resourceId":"i-0a1","resourceType":"AWS::EC2::Instance"}`,
-				`{"availabilityZone":"us-west-2a","configuration":{"imageId":"ami-12345","instanceType":"m5.large","placement":{"tenancy":"dedicated"}},"resourceId":"i-0b2","resourceType":"AWS::EC2::Instance"}`,
-				`{"availabilityZone":"us-east-1a","configuration":{"imageId":"ami-12345","instanceType":"t3.small","placement":{"tenancy":"default"}},"resourceId":"i-0c3","resourceType":"AWS::EC2::Instance"}`,
-				`{"availabilityZone":"us-east-1a","configuration":{"imageId":"ami-12345","instanceType":"t3.small","placement":{"tenancy":"default"}},"resourceId":"i-0d4","resourceType":"AWS::EC2::Instance"}`,
-			},
-			field: []string{"resourceId", "resourceType", "configuration.instanceType", "configuration.placement.tenancy", "configuration.imageId", "availabilityZone"},
-		},
-		{
-			name: "example-query 2: count by compliance status",
-			expr: "SELECT configuration.complianceType, COUNT(*) WHERE resourceType = 'AWS::Config::ResourceCompliance' GROUP BY configuration.complianceType",
-			want: []string{
-				`{"COUNT(*)":2,"configuration":{"complianceType":"COMPLIANT"}}`,
-				`{"COUNT(*)":3,"configuration":{"complianceType":"NON_COMPLIANT"}}`,
-			},
-			field: []string{"configuration.complianceType", "COUNT(*)"},
-		},
-		{
-			name: "example-query 3: conformance pack compliance",
-			expr: "SELECT resourceId, resourceName, resourceType, configuration.complianceType WHERE resourceType = 'AWS::Config::ConformancePackCompliance'",
-			want: []string{
-				`{"configuration":{"complianceType":"COMPLIANT"},"resourceId":"conformance-pack-ID","resourceName":"MyConformancePack1","resourceType":"AWS::Config::ConformancePackCompliance"}`,
-			},
-		},
-		{
-			name: "example-query 4: aggregator counts per account",
-			expr: "SELECT COUNT(*), accountId group by accountId",
-			want: []string{
-				`{"COUNT(*)":26,"accountId":"111122223333"}`,
-				`{"COUNT(*)":1,"accountId":"123456789012"}`,
-				`{"COUNT(*)":9,"accountId":"444455556666"}`,
-			},
-			field: []string{"COUNT(*)", "accountId"},
-		},
-		{
-			name: "example-query 5: unattached EBS volumes",
-			expr: "SELECT resourceId, accountId, awsRegion, resourceType, configuration.volumeType, configuration.size, resourceCreationTime, tags, " +
-				"configuration.encrypted, configuration.availabilityZone, configuration.state.value " +
-				"WHERE resourceType = 'AWS::EC2::Volume' AND configuration.state.value = 'available'",
-			want: []string{
-				`{"accountId":"111122223333","awsRegion":"us-west-2","configuration":{"availabilityZone":"us-west-2a","encrypted":false,"size":100.0,"state":{"value":"available"},"volumeType":"gp2"},` +
-					`"resourceCreationTime":"2020-02-21T07:39:43.771Z","resourceId":"vol-0174de9c962f6581c","resourceType":"AWS::EC2::Volume","tags":[]}`,
-				`{"accountId":"444455556666","awsRegion":"us-east-1","configuration":{"availabilityZone":"us-east-1b","encrypted":true,"size":200.0,"state":{"value":"available"},"volumeType":"gp3"},` +
-					`"resourceCreationTime":"2022-07-04T00:00:00.000Z","resourceId":"vol-0bbb","resourceType":"AWS::EC2::Volume","tags":[]}`,
-			},
-		},
-		{
-			name: "query-components / sql-editor-cli: instance ids",
-			expr: "SELECT resourceId WHERE resourceType='AWS::EC2::Instance'",
-			want: ids("i-0a1", "i-0b2", "i-0c3", "i-0d4"),
-		},
-		{
-			name: "relationships: EIP of an instance",
-			expr: "SELECT resourceId WHERE resourceType = 'AWS::EC2::EIP' AND relationships.resourceId = 'i-abcd1234'",
-			want: ids("eipalloc-0e1"),
-		},
-		{
-			name: "relationships: EIP of a network interface",
-			expr: "SELECT resourceId WHERE resourceType = 'AWS::EC2::EIP' AND relationships.resourceId = 'eni-abcd1234'",
-			want: ids("eipalloc-0e1"),
-		},
-		{
-			name: "relationships: resources of a security group",
-			expr: "SELECT resourceId WHERE resourceType IN ('AWS::EC2::Instance', 'AWS::EC2::NetworkInterface') AND relationships.resourceId = 'sg-abcd1234'",
-			want: ids("i-0a1", "eni-abcd1234"),
-		},
-		{
-			// The documented NetworkACL spelling is not the type's
-			// (AWS::EC2::NetworkAcl), so acl-0n1 is not returned.
-			name: "relationships: resources of a subnet",
-			expr: "SELECT resourceId WHERE resourceType IN ('AWS::EC2::Instance', 'AWS::EC2::NetworkACL', 'AWS::EC2::NetworkInterface', 'AWS::EC2::RouteTable') " +
-				"AND relationships.resourceId = 'subnet-abcd1234'",
-			want: ids("i-0a1", "eni-abcd1234", "rtb-0r1"),
-		},
-		{
-			name: "relationships: resources of a VPC",
-			expr: "SELECT resourceId WHERE resourceType IN ('AWS::EC2::Instance', 'AWS::EC2::InternetGateway', 'AWS::EC2::NetworkACL', 'AWS::EC2::NetworkInterface', " +
-				"'AWS::EC2::RouteTable', 'AWS::EC2::Subnet', 'AWS::EC2::SecurityGroup') AND relationships.resourceId = 'vpc-abcd1234'",
-			want: ids("i-0a1", "igw-0g1", "eni-abcd1234", "rtb-0r1", "sg-abcd1234", "subnet-abcd1234"),
-		},
-		{
-			name: "relationships: route tables of a VPN gateway",
-			expr: "SELECT resourceId WHERE resourceType = 'AWS::EC2::RouteTable' AND relationships.resourceId = 'vgw-abcd1234'",
-			want: ids("rtb-0r1"),
-		},
-		{
-			// Only sg-abcd1234's ranges all lie within 10.0.0.0-10.0.0.255:
-			// sg-0wide (10.0.0.0/16) has addresses above, sg-0open
-			// (0.0.0.0/0) below, sg-0host and sg-0lan none in it.
-			name: "limitations: exact CIDR block 10.0.0.0/24",
-			expr: "SELECT * WHERE resourceType = 'AWS::EC2::SecurityGroup' AND configuration.ipPermissions.ipRanges BETWEEN '10.0.0.0' AND '10.0.0.255' " +
-				"AND NOT configuration.ipPermissions.ipRanges < '10.0.0.0' AND NOT configuration.ipPermissions.ipRanges > '10.0.0.255'",
-			want:  []string{sgStar("sg-abcd1234", "web")},
-			field: []string{"*"},
-		},
-		{
-			// sg-0lan (192.168.0.0/24) and sg-0open (0.0.0.0/0) contain the
-			// address but are wider.
-			name: "limitations: exact address 192.168.0.2",
-			expr: "SELECT * WHERE resourceType = 'AWS::EC2::SecurityGroup' AND configuration.ipPermissions.ipRanges = '192.168.0.2' " +
-				"AND NOT configuration.ipPermissions.ipRanges > '192.168.0.2' AND NOT configuration.ipPermissions.ipRanges < '192.168.0.2'",
-			want: []string{sgStar("sg-0host", "host")},
-		},
-		{
-			// As documented, with the docs' illustrative lower-case value:
-			// values compare case-sensitively, and the dataset holds
-			// NON_COMPLIANT, so nothing matches.
-			name: "limitations: array conditions, documented case",
-			expr: "SELECT configuration WHERE configuration.configRuleList.complianceType = 'non_compliant' AND configuration.configRuleList.configRuleName = 'A'",
-			want: nil,
-		},
-		{
-			// The first result's rule A is COMPLIANT and rule B
-			// NON_COMPLIANT: it matches because predicates on an array are
-			// not correlated (C.3).
-			name: "limitations: array conditions, not correlated",
-			expr: "SELECT configuration WHERE configuration.configRuleList.complianceType = 'NON_COMPLIANT' AND configuration.configRuleList.configRuleName = 'A'",
-			want: []string{
-				`{"configuration":{"complianceType":"NON_COMPLIANT","configRuleList":[{"complianceType":"COMPLIANT","configRuleName":"A"},` +
-					`{"complianceType":"NON_COMPLIANT","configRuleName":"B"}],"targetResourceId":"i-0a1","targetResourceType":"AWS::EC2::Instance"}}`,
-				`{"configuration":{"complianceType":"NON_COMPLIANT","configRuleList":[{"complianceType":"NON_COMPLIANT","configRuleName":"A"}],` +
-					`"targetResourceId":"i-0c3","targetResourceType":"AWS::EC2::Instance"}}`,
-			},
-		},
-		{
-			name: "schema README 1: LIKE and tags.tag",
-			expr: "SELECT resourceId WHERE resourceType='AWS::S3::Bucket' AND awsRegion='ap-northeast-1' AND resourceName LIKE 'quicksilver%' AND tags.tag='CostCenter=12345'",
-			want: ids("quicksilver-logs"),
-		},
-		{
-			name:  "schema README 2: COUNT(resourceId)",
-			expr:  "SELECT COUNT(resourceId) WHERE resourceType='AWS::EC2::Instance' AND availabilityZone='us-east-1a' AND configuration.imageId='ami-12345' AND tags.key='Stage'",
-			want:  []string{`{"COUNT(resourceId)":1}`},
-			field: []string{"COUNT(resourceId)"},
-		},
-		{
-			// app-role is recorded in two source regions (C.10 importer
-			// rule 4), so it counts twice.
-			name: "SelectAggregateResourceConfig doc: roles grouped by id",
-			expr: "SELECT resourceId, COUNT(*) WHERE resourceType = 'AWS::IAM::Role' GROUP BY resourceId",
-			want: []string{`{"COUNT(*)":1,"resourceId":"AROAADMINROLE"}`, `{"COUNT(*)":2,"resourceId":"AROAAPPROLE"}`},
-		},
-		{
-			name: "SelectAggregateResourceConfig doc: SELECT * of roles",
-			expr: "SELECT * WHERE resourceType = 'AWS::IAM::Role'",
-			want: []string{
-				`{"accountId":"111122223333","arn":"arn:aws:iam::111122223333:role/app-role","availabilityZone":"Not Applicable","awsRegion":"global",` +
-					`"configurationItemCaptureTime":"2024-05-01T12:00:00.123Z","resourceCreationTime":"2018-08-20T14:19:28.000Z","resourceId":"AROAAPPROLE",` +
-					`"resourceName":"app-role","resourceType":"AWS::IAM::Role","version":"1.3"}`,
-				`{"accountId":"111122223333","arn":"arn:aws:iam::111122223333:role/app-role","availabilityZone":"Not Applicable","awsRegion":"global",` +
-					`"configurationItemCaptureTime":"2024-05-01T12:00:00.123Z","resourceCreationTime":"2018-08-20T14:19:28.000Z","resourceId":"AROAAPPROLE",` +
-					`"resourceName":"app-role","resourceType":"AWS::IAM::Role","version":"1.3"}`,
-				`{"accountId":"444455556666","arn":"arn:aws:iam::444455556666:role/admin-role","availabilityZone":"Not Applicable","awsRegion":"global",` +
-					`"configurationItemCaptureTime":"2024-05-01T12:00:00.123Z","resourceCreationTime":"2018-08-20T14:19:28.000Z","resourceId":"AROAADMINROLE",` +
-					`"resourceName":"admin-role","resourceType":"AWS::IAM::Role","version":"1.3"}`,
-			},
-		},
-	})
+	var cases []runCase
+	for _, c := range golden.Documented {
+		cases = append(cases, runCase{name: c.Name, expr: c.Expr, want: c.Want, field: c.Fields})
+	}
+	runCases(t, cases)
 }
 
 // TestDocumentedSecurityGroupForm checks the query form of the documented
@@ -276,7 +103,7 @@ func TestRecordScope(t *testing.T) {
 		},
 		{
 			"deleted filtered out", "SELECT resourceId WHERE resourceType = 'AWS::EC2::Volume' AND configurationItemStatus != 'ResourceDeleted'",
-			ids("vol-0174de9c962f6581c", "vol-0aaa", "vol-0bbb"), nil,
+			golden.IDs("vol-0174de9c962f6581c", "vol-0aaa", "vol-0bbb"), nil,
 		},
 	})
 	got, err := Run(mustParse(t, "SELECT configurationItemStatus, configurationStateId WHERE resourceId = 'vol-0aaa'"), seq(dataset()))
@@ -368,7 +195,7 @@ func TestPlainProjectionAndOrder(t *testing.T) {
 			// deleted volume has no size and comes last.
 			name: "ORDER BY a number ASC, multi-key",
 			expr: "SELECT resourceId WHERE resourceType = 'AWS::EC2::Volume' ORDER BY configuration.encrypted DESC, configuration.size",
-			want: ids("vol-0aaa", "vol-0bbb", "vol-0174de9c962f6581c", "vol-0dead"),
+			want: golden.IDs("vol-0aaa", "vol-0bbb", "vol-0174de9c962f6581c", "vol-0dead"),
 		},
 		{
 			// Multi-valued: ascending by the least value, descending by the
@@ -376,19 +203,19 @@ func TestPlainProjectionAndOrder(t *testing.T) {
 			// 80 and 443 (as text, "443" < "80"); sg-0wide's 0 and 65535.
 			name: "ORDER BY an array path",
 			expr: "SELECT resourceId WHERE resourceName IN ('web', 'wide', 'lan') ORDER BY configuration.ipPermissions.fromPort",
-			want: ids("sg-0wide", "sg-abcd1234", "sg-0lan"),
+			want: golden.IDs("sg-0wide", "sg-abcd1234", "sg-0lan"),
 		},
 		{
 			name: "ORDER BY an array path DESC",
 			expr: "SELECT resourceId WHERE resourceName IN ('web', 'wide', 'lan') ORDER BY configuration.ipPermissions.toPort DESC",
-			want: ids("sg-0wide", "sg-abcd1234", "sg-0lan"),
+			want: golden.IDs("sg-0wide", "sg-abcd1234", "sg-0lan"),
 		},
 		{
 			// Addresses order as addresses (10.0.1.7 < 172.31.5.9, as text
 			// too; 10.0.0.12 < 10.0.1.7, though "10.0.0.12" > "10.0.0.1").
 			name: "ORDER BY an IP",
 			expr: "SELECT resourceId WHERE resourceType = 'AWS::EC2::Instance' ORDER BY configuration.privateIpAddress DESC",
-			want: ids("i-0c3", "i-0b2", "i-0a1", "i-0d4"),
+			want: golden.IDs("i-0c3", "i-0b2", "i-0a1", "i-0d4"),
 		},
 	})
 }

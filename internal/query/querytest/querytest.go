@@ -27,6 +27,7 @@ import (
 	"github.com/starlingcfg/starling/internal/query"
 	"github.com/starlingcfg/starling/internal/query/eval"
 	"github.com/starlingcfg/starling/internal/query/exec"
+	"github.com/starlingcfg/starling/internal/query/querytest/golden"
 )
 
 // Queries is how many random queries Run asks.
@@ -54,10 +55,38 @@ var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 var Seeds = []uint64{7, 11, 23}
 
 // Run writes random items to a store made by open, then checks Queries
-// random queries over random scopes and type filters, for each of Seeds.
+// random queries over random scopes and type filters, for each of Seeds;
+// and it runs the golden table (package golden) through the executor.
 func Run(t *testing.T, open func(t *testing.T) inventory.Store) {
 	for _, seed := range Seeds {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) { run(t, open(t), seed) })
+	}
+	t.Run("golden", func(t *testing.T) { runGolden(t, open(t)) })
+}
+
+// runGolden writes the golden dataset to st and checks each documented
+// query's results and SelectFields through the executor, over every
+// source, as an aggregator reading them all would see them.
+func runGolden(t *testing.T, st inventory.Store) {
+	if _, err := st.Write(t.Context(), golden.Dataset()); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	for _, c := range golden.Documented {
+		q, err := query.Parse(c.Expr)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		got, err := exec.Run(t.Context(), st, inventory.AllSources(), nil, q)
+		if err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		}
+		if !slices.Equal(got, c.Want) {
+			t.Errorf("%s: %s\n got %s\nwant %s", c.Name, c.Expr, strings.Join(got, "\n     "), strings.Join(c.Want, "\n     "))
+		}
+		if f := eval.SelectFields(q); c.Fields != nil && !slices.Equal(f, c.Fields) {
+			t.Errorf("%s: SelectFields %q, want %q", c.Name, f, c.Fields)
+		}
 	}
 }
 
