@@ -88,5 +88,9 @@ func Run(ctx context.Context, st inventory.Store, scope *inventory.Scope, types 
 		}
 		return cp.run(ctx, st, scope)
 	}
-	return eval.Run(q, st.Scan(ctx, inventory.ScanQuery{Scope: scope, Filter: p.Filter}))
+	items := st.Scan(ctx, inventory.ScanQuery{Scope: scope, Filter: p.Filter})
+	if pre := newPrefilter(q.Where); pre != nil {
+		items = pre.filter(items)
+	}
+	return eval.Run(q, items)
 }
