@@ -47,6 +47,10 @@ type aggregateView struct {
 	// types are the resource types its AggregatorFilters include, sorted;
 	// nil admits every type.
 	types []string
+	// gen is the control plane's write generation the view was computed
+	// at (store.Store.Generation): what is derived from the view is
+	// current while the generation is.
+	gen uint64
 }
 
 // admits reports whether the view may read the resource k.
@@ -84,6 +88,7 @@ func (s *Service) aggregateView(ctx context.Context, t store.Namespace, name str
 	if err != nil {
 		return nil, err
 	}
+	v.gen = gen
 	s.views.put(gen, key, v)
 	return v, nil
 }

@@ -66,12 +66,19 @@ func (s *Service) runSelect(ctx context.Context, scopeKey string, v *aggregateVi
 	for _, f := range eval.SelectFields(q) {
 		page.fields = append(page.fields, configapi.FieldInfo{Name: ptr(f)})
 	}
-	rows, err := exec.Run(ctx, s.inv, v.scope, v.types, q)
-	switch {
-	case errors.Is(err, eval.ErrInvalid):
-		return nil, configapi.InvalidExpression(err.Error())
-	case err != nil:
-		return nil, err
+	// A later page reads the results its first page computed, while they
+	// are kept (selectCache); otherwise the query runs again.
+	rows := s.selects.get(tokScope, v.gen, s.clock.Now())
+	if rows == nil || offset == 0 {
+		if rows, err = exec.Run(ctx, s.inv, v.scope, v.types, q); err != nil {
+			if errors.Is(err, eval.ErrInvalid) {
+				return nil, configapi.InvalidExpression(err.Error())
+			}
+			return nil, err
+		}
+		if len(rows) > size {
+			s.selects.put(tokScope, v.gen, rows, s.clock.Now())
+		}
 	}
 	if offset > len(rows) {
 		return nil, invalidNextToken()
@@ -105,7 +112,11 @@ func (s *Service) SelectResourceConfig(ctx context.Context, in *configapi.Select
 		return nil, err
 	}
 	key := pagetoken.Scope("SelectResourceConfig", src.AccountID, src.Region)
-	p, err := s.runSelect(ctx, key, &aggregateView{scope: inventory.OneSource(src)}, q, in.Limit, in.NextToken)
+	gen, err := s.store.Generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.runSelect(ctx, key, &aggregateView{scope: inventory.OneSource(src), gen: gen}, q, in.Limit, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -77,6 +77,9 @@ type Service struct {
 	// views are the aggregate views computed at the control plane's
 	// current write generation (viewcache.go).
 	views viewCache
+	// selects are the results of queries with more than one page
+	// (selectcache.go).
+	selects selectCache
 
 	// pruneMu guards pruned, the last time each source's history was
 	// pruned to its retention period (retention.go).

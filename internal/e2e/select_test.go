@@ -184,7 +184,25 @@ func TestSelect_Aggregate(t *testing.T) {
 		AuthorizedAccountId: aws.String(acctA), AuthorizedAwsRegion: aws.String("us-east-1")})).get(t)
 	out = run("SELECT resourceId WHERE resourceType = 'AWS::EC2::Instance'", 1)
 	if len(out.Results) != 1 || out.NextToken == nil {
-		t.Errorf("MaxResults 1: %v, NextToken %v", out.Results, out.NextToken)
+		t.Fatalf("MaxResults 1: %v, NextToken %v", out.Results, out.NextToken)
+	}
+	next := func(token *string) *configservice.SelectAggregateResourceConfigOutput {
+		t.Helper()
+		return must(agg.SelectAggregateResourceConfig(ctx, &configservice.SelectAggregateResourceConfigInput{
+			ConfigurationAggregatorName: aws.String("agg"), Expression: aws.String("SELECT resourceId WHERE resourceType = 'AWS::EC2::Instance'"),
+			MaxResults: 1, NextToken: token})).get(t)
+	}
+	page2 := next(out.NextToken)
+	if got := fmt.Sprint(out.Results, page2.Results, page2.NextToken); got != `[{"resourceId":"i-222-eu-west-1"}] [{"resourceId":"i-222-us-east-1"}] <nil>` {
+		t.Errorf("pages: %s", got)
+	}
+	// A source lost between two pages is not in the second: the results
+	// kept from the first page are of a control plane that has changed.
+	out = run("SELECT resourceId WHERE resourceType = 'AWS::EC2::Instance'", 1)
+	_ = must(s.config(acctB, "us-east-1").DeleteAggregationAuthorization(ctx, &configservice.DeleteAggregationAuthorizationInput{
+		AuthorizedAccountId: aws.String(acctA), AuthorizedAwsRegion: aws.String("us-east-1")})).get(t)
+	if page2 = next(out.NextToken); len(page2.Results) != 0 || page2.NextToken != nil {
+		t.Errorf("after us-east-1 was revoked, the second page: %v, NextToken %v; want nothing", page2.Results, page2.NextToken)
 	}
 
 	_, err := agg.SelectAggregateResourceConfig(ctx, &configservice.SelectAggregateResourceConfigInput{
