@@ -99,11 +99,11 @@ func (s *server) verifyConfig(key, secret, region string, hc *verifyHTTPClient) 
 		hc = newVerifyHTTPClient()
 	}
 	return configservice.New(configservice.Options{
-		Region:           region,
-		BaseEndpoint:     aws.String(s.url),
-		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       hc,
+		Region:       region,
+		BaseEndpoint: aws.String(s.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
+		Retryer:      sdkRetryer(),
+		HTTPClient:   hc,
 	})
 }
 
@@ -112,11 +112,11 @@ func (s *server) verifyOrgs(key, secret string, hc *verifyHTTPClient) *organizat
 		hc = newVerifyHTTPClient()
 	}
 	return organizations.New(organizations.Options{
-		Region:           "eu-central-1",
-		BaseEndpoint:     aws.String(s.url),
-		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       hc,
+		Region:       "eu-central-1",
+		BaseEndpoint: aws.String(s.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
+		Retryer:      sdkRetryer(),
+		HTTPClient:   hc,
 	})
 }
 
@@ -125,11 +125,11 @@ func (s *server) verifySTS(key, secret string, hc *verifyHTTPClient) *sts.Client
 		hc = newVerifyHTTPClient()
 	}
 	return sts.New(sts.Options{
-		Region:           "ap-southeast-2",
-		BaseEndpoint:     aws.String(s.url),
-		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       hc,
+		Region:       "ap-southeast-2",
+		BaseEndpoint: aws.String(s.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
+		Retryer:      sdkRetryer(),
+		HTTPClient:   hc,
 	})
 }
 

@@ -118,11 +118,11 @@ func signedPost(t *testing.T, url, key, secret, service, region, contentType, ta
 // stsIn returns an STS client signing with the access key in region.
 func (s *server) stsIn(accessKey, region string) *sts.Client {
 	return sts.New(sts.Options{
-		Region:           region,
-		BaseEndpoint:     aws.String(s.url),
-		Credentials:      credentials.NewStaticCredentialsProvider(accessKey, "secret", ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       awshttp.NewBuildableClient(),
+		Region:       region,
+		BaseEndpoint: aws.String(s.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, "secret", ""),
+		Retryer:      sdkRetryer(),
+		HTTPClient:   awshttp.NewBuildableClient(),
 	})
 }
 

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
@@ -82,11 +85,31 @@ func (s *server) restart(opts ...func(*config.Config)) *server {
 // A 12-digit key is the account id; others map to the default account.
 func (s *server) config(accessKey, region string) *configservice.Client {
 	return configservice.New(configservice.Options{
-		Region:           region,
-		BaseEndpoint:     aws.String(s.url),
-		Credentials:      credentials.NewStaticCredentialsProvider(accessKey, "secret-"+accessKey, ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       awshttp.NewBuildableClient(),
+		Region:       region,
+		BaseEndpoint: aws.String(s.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, "secret-"+accessKey, ""),
+		Retryer:      sdkRetryer(),
+		HTTPClient:   awshttp.NewBuildableClient(),
+	})
+}
+
+// sdkRetryer is the e2e clients' retryer: it sends a call again only
+// when the SDK's own transport closed the connection under it while it
+// read the answer ("use of closed network connection", a known race of
+// aws-sdk-go-v2: aws/aws-sdk-go-v2#2737; the SDK's default retryer retries
+// it since #2949), at once and at most twice. Every other failure, 4xx and
+// 5xx included, reaches the test as it is.
+func sdkRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 3
+		o.Retryables = []retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			if errors.Is(err, net.ErrClosed) {
+				return aws.TrueTernary
+			}
+			return aws.FalseTernary
+		})}
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		o.RateLimiter = ratelimit.None
 	})
 }
 

@@ -68,11 +68,11 @@ var (
 // other than us-east-1: Organizations is global and must not care.
 func (s *server) orgs(account string) *organizations.Client {
 	return organizations.New(organizations.Options{
-		Region:           "eu-central-1",
-		BaseEndpoint:     aws.String(s.url),
-		Credentials:      credentials.NewStaticCredentialsProvider(account, "secret-"+account, ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       awshttp.NewBuildableClient(),
+		Region:       "eu-central-1",
+		BaseEndpoint: aws.String(s.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(account, "secret-"+account, ""),
+		Retryer:      sdkRetryer(),
+		HTTPClient:   awshttp.NewBuildableClient(),
 	})
 }
 

@@ -12,11 +12,11 @@ import (
 
 func (s *server) sts(accessKey string) *sts.Client {
 	return sts.New(sts.Options{
-		Region:           "eu-west-1",
-		BaseEndpoint:     aws.String(s.url),
-		Credentials:      credentials.NewStaticCredentialsProvider(accessKey, "secret", ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       awshttp.NewBuildableClient(),
+		Region:       "eu-west-1",
+		BaseEndpoint: aws.String(s.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, "secret", ""),
+		Retryer:      sdkRetryer(),
+		HTTPClient:   awshttp.NewBuildableClient(),
 	})
 }
 

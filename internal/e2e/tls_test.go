@@ -71,10 +71,10 @@ func TestTLS(t *testing.T) {
 	url := strings.Replace(s.url, "http://", "https://", 1)
 
 	client := configservice.New(configservice.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(url),
-		Credentials:      credentials.NewStaticCredentialsProvider(acctA, "secret", ""),
-		RetryMaxAttempts: 1,
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider(acctA, "secret", ""),
+		Retryer:      sdkRetryer(),
 		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 			tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 		}),
