@@ -16,10 +16,6 @@ import (
 // BatchGetAggregateResourceConfig's CPU; the bytes are encoding/json's own
 // (TestAppendBaseItem compares them).
 
-// goJSON is encoding/json's escaping of strings: HTML-safe, with the line
-// separators escaped and \b and \f by name (since Go 1.22).
-var goJSON = jsonstr.Style{Escape: "<>&", LineSeparators: true, ShortBF: true}
-
 // appendBaseItems appends items as encoding/json writes a
 // []wireBaseConfigurationItem, each with its supplementary configuration
 // present even when empty.
@@ -45,7 +41,7 @@ func appendBaseItem(dst []byte, b *configapi.BaseConfigurationItem) []byte {
 			return
 		}
 		dst = appendMember(dst, &first, name)
-		dst = jsonstr.Append(dst, *v, goJSON)
+		dst = jsonstr.Append(dst, *v, jsonstr.HTMLSafe)
 	}
 	ts := func(name string, v *shape.Timestamp) {
 		if v == nil {
@@ -77,9 +73,9 @@ func appendBaseItem(dst []byte, b *configapi.BaseConfigurationItem) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = jsonstr.Append(dst, k, goJSON)
+		dst = jsonstr.Append(dst, k, jsonstr.HTMLSafe)
 		dst = append(dst, ':')
-		dst = jsonstr.Append(dst, b.SupplementaryConfiguration[k], goJSON)
+		dst = jsonstr.Append(dst, b.SupplementaryConfiguration[k], jsonstr.HTMLSafe)
 	}
 	return append(dst, '}', '}')
 }

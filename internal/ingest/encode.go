@@ -253,6 +253,6 @@ func Encode(w io.Writer, items []inventory.Item) error {
 }
 
 // appendString writes s as a JSON string, escaped as encoding/json escapes
-// (quotes, backslashes, control characters, <, >, &, U+2028, U+2029),
-// invalid UTF-8 as U+FFFD.
+// (quotes, backslashes, control characters, \b and \f by name, <, >, &,
+// U+2028, U+2029), invalid UTF-8 as U+FFFD.
 func appendString(dst []byte, s string) []byte { return jsonstr.Append(dst, s, jsonstr.HTMLSafe) }

@@ -23,9 +23,9 @@ type Style struct {
 var (
 	// Plain escapes only what JSON requires.
 	Plain = Style{}
-	// HTMLSafe is encoding/json's default: <, > and & too, and the line
-	// separators.
-	HTMLSafe = Style{Escape: "<>&", LineSeparators: true}
+	// HTMLSafe is encoding/json's default: <, > and & too, the line
+	// separators, and backspace and form feed by name (since Go 1.22).
+	HTMLSafe = Style{Escape: "<>&", LineSeparators: true, ShortBF: true}
 	// Gson is Gson's JsonWriter with HTML-safe escaping, its default, which
 	// adds = and ' (AWS Config advanced query results: "\u003d" in
 	// recorded responses).

@@ -33,7 +33,7 @@ func TestAppend(t *testing.T) {
 
 // TestHTMLSafeIsEncodingJSON checks HTMLSafe against encoding/json.
 func TestHTMLSafeIsEncodingJSON(t *testing.T) {
-	for _, s := range []string{"", "a\"\\\n\r\t\x00\x1f<>&", "\u2028\u2029x", "a\xffb\xc3", "é漢\U0001F600"} {
+	for _, s := range []string{"", "a\"\\\n\r\t\x00\x1f<>&", "\b\f\x7f", "\u2028\u2029x", "a\xffb\xc3", "é漢\U0001F600"} {
 		want, err := json.Marshal(s)
 		if err != nil {
 			t.Fatal(err)
