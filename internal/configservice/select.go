@@ -67,9 +67,13 @@ func (s *Service) runSelect(ctx context.Context, scopeKey string, v *aggregateVi
 		page.fields = append(page.fields, configapi.FieldInfo{Name: ptr(f)})
 	}
 	// A later page reads the results its first page computed, while they
-	// are kept (selectCache); otherwise the query runs again.
-	rows := s.selects.get(tokScope, v.gen, s.clock.Now())
-	if rows == nil || offset == 0 {
+	// are kept (selectCache); a first page, or one whose results are gone,
+	// runs the query.
+	var rows []string
+	if after != "" {
+		rows = s.selects.get(tokScope, v.gen, s.clock.Now())
+	}
+	if rows == nil {
 		if rows, err = exec.Run(ctx, s.inv, v.scope, v.types, q); err != nil {
 			if errors.Is(err, eval.ErrInvalid) {
 				return nil, configapi.InvalidExpression(err.Error())
