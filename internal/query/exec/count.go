@@ -37,9 +37,8 @@ var countGroups = map[string]inventory.GroupBy{
 	"accountId":    inventory.GroupAccountID,
 }
 
-// planCount returns the countPlan of q over the readable types types (as
-// PlanQuery's), if q is one.
-func planCount(q *query.Query, p Plan, types []string) (countPlan, bool) {
+// planCount returns the countPlan of q, planned as p, if q is one.
+func planCount(q *query.Query, p Plan) (countPlan, bool) {
 	n := query.Narrow(q.Where)
 	if !n.Exact || len(q.OrderBy) > 0 || len(q.GroupBy) > 1 || len(n.AccountIDs) > 1 {
 		return countPlan{}, false
@@ -71,11 +70,9 @@ func planCount(q *query.Query, p Plan, types []string) (countPlan, bool) {
 	cp.query.Filter = p.Filter
 	cp.query.Filter.IncludeDeleted = false // Queried decides
 	cp.query.Queried = true
-	// The evaluator reads queryable types only.
+	// The evaluator reads queryable types only (p's types are already
+	// those the reader may see).
 	cp.query.Filter.ResourceTypes = AllowedTypes(p.Filter.ResourceTypes, catalog.Types())
-	if types != nil {
-		cp.query.Filter.ResourceTypes = AllowedTypes(cp.query.Filter.ResourceTypes, types)
-	}
 	// No queryable type is left: the store would read an empty list as
 	// no filter at all.
 	cp.none = len(cp.query.Filter.ResourceTypes) == 0

@@ -82,7 +82,7 @@ func Run(ctx context.Context, st inventory.Store, scope *inventory.Scope, types 
 	if p.None {
 		return none, nil
 	}
-	if cp, ok := planCount(q, p, types); ok {
+	if cp, ok := planCount(q, p); ok {
 		if cp.none {
 			return none, nil
 		}
