@@ -142,9 +142,10 @@ type Scope struct {
 	// admits nothing.
 	Sources []Source
 
-	// digest is SourcesDigest's answer, when NewScope computed it.
-	digest    uint64
-	hasDigest bool
+	// built is true for a scope NewScope made: Sources are sorted,
+	// without duplicates, and digest is SourcesDigest's answer.
+	built  bool
+	digest uint64
 }
 
 // NewScope returns the scope of srcs, sorted and without duplicates, with
@@ -154,7 +155,7 @@ type Scope struct {
 func NewScope(srcs []Source) *Scope {
 	sc := &Scope{Sources: srcs}
 	sc.Sources = sc.SortedSources()
-	sc.digest, sc.hasDigest = digestSources(sc.Sources), true
+	sc.digest, sc.built = digestSources(sc.Sources), true
 	return sc
 }
 
@@ -167,7 +168,7 @@ func (sc *Scope) SourcesDigest() uint64 {
 	switch {
 	case sc.All:
 		return 0
-	case sc.hasDigest:
+	case sc.built:
 		return sc.digest
 	}
 	return digestSources(sc.SortedSources())
@@ -200,7 +201,7 @@ func (sc *Scope) SortedSources() []Source {
 	if sc.All {
 		return nil
 	}
-	if strictlySorted(sc.Sources) {
+	if sc.built || strictlySorted(sc.Sources) {
 		return sc.Sources
 	}
 	srcs := slices.Clone(sc.Sources)
