@@ -376,6 +376,23 @@ type ScanQuery struct {
 	// how a configuration snapshot of a past time is taken (starling
 	// export --at).
 	At time.Time
+	// Match, when not empty, lets the backend leave out resources whose
+	// latest version lacks, for some element of Match, every Term in it:
+	// the elements are a conjunction of disjunctions of terms (package
+	// invterms says which terms an item has). It is a hint for the query
+	// engine, which checks every item it gets: a backend may return
+	// resources that lack the terms (it keeps terms hashed), but never
+	// leaves out one that has them. It is ignored with At. With Match,
+	// items come in an order of the backend's choosing, each resource
+	// once.
+	Match [][]Term
+}
+
+// Term is a value at a path of an item, as package invterms defines them:
+// Path such as configuration.instanceType or tags.key, and the value's
+// Text.
+type Term struct {
+	Path, Text string
 }
 
 // ScanPages returns the sequence of the items of successive pages, for a

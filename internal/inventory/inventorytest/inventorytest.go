@@ -62,6 +62,8 @@ func Run(t *testing.T, open func(t *testing.T) inventory.Store) {
 	t.Run("ScanBreak", s.scanBreak)
 	t.Run("ScanAt", s.scanAt)
 	t.Run("ScanAtPages", s.scanAtPages)
+	t.Run("ScanMatch", s.scanMatch)
+	t.Run("ScanMatchPages", s.scanMatchPages)
 	t.Run("Reset", s.reset)
 	t.Run("CancelledContext", s.cancelledContext)
 	t.Run("Concurrent", s.concurrent)

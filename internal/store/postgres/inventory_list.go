@@ -338,6 +338,10 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 			})(yield)
 			return
 		}
+		if len(q.Match) > 0 {
+			s.scanMatch(ctx, &q, srcs)(yield)
+			return
+		}
 		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
 			return s.list(ctx, q.Scope, srcs, &q.Filter, after, s.opts.ScanPage)
 		})(yield)

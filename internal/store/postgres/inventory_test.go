@@ -729,3 +729,35 @@ func BenchmarkInventoryWriteConcurrent(b *testing.B) {
 	b.ReportMetric(float64(cis.Load())/spent.Seconds(), "CIs/s")
 	b.ReportMetric(0, "ns/op")
 }
+
+// TestInventoryTermsRebuilt checks that a database whose terms are missing
+// or of another version (one migrated to schema 5, or a later change of
+// invterms.Version) gets them computed by the next process that opens it.
+func TestInventoryTermsRebuilt(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	db := invOpenDB(t, dsn)
+	inv := NewInventory(db, InventoryOptions{})
+	items := []inventory.Item{
+		invTestItem(invSrcA, "AWS::S3::Bucket", "a", 1), invTestItem(invSrcA, "AWS::S3::Bucket", "a", 2),
+		invTestItem(invSrcB, "AWS::S3::Bucket", "b", 1), invTestItem(invSrcB, "AWS::S3::Bucket", "c", 3),
+	}
+	if _, err := inv.Write(t.Context(), items); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool().Exec(t.Context(), "TRUNCATE inventory_terms; UPDATE inventory_terms_state SET version = 0"); err != nil {
+		t.Fatal(err)
+	}
+	inv = NewInventory(invOpenDB(t, dsn), InventoryOptions{})
+	var got []string
+	match := [][]inventory.Term{{{Path: "configuration.state", Text: "2"}, {Path: "configuration.state", Text: "1"}}}
+	for it, err := range inv.Scan(t.Context(), inventory.ScanQuery{Scope: inventory.AllSources(), Match: match}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s@%d", it.ResourceID, it.StateID))
+	}
+	slices.Sort(got)
+	if want := []string{"a@2", "b@1"}; !slices.Equal(got, want) {
+		t.Errorf("Scan with Match after the rebuild: got %v, want %v", got, want)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/inventory/invcodec"
+	"github.com/starlingcfg/starling/internal/inventory/invterms"
 )
 
 // How a Write stores a batch, correctly when several processes write at
@@ -114,6 +115,13 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) WITH ORDINALITY AS b
 ORDER BY b.i
 ON CONFLICT (account_id, region, type) DO UPDATE SET n = c.n + excluded.n WHERE excluded.n <> 0`
 
+// qInvPutTerms keeps the terms of the resources whose latest version the
+// Write changed, while it holds their rows' locks.
+const qInvPutTerms = `INSERT INTO inventory_terms AS t (type, account_id, region, resource_id, terms)
+SELECT b.type, b.account_id, b.region, b.resource_id, b.terms
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS b(account_id, region, type, resource_id, terms)
+ON CONFLICT (type, account_id, region, resource_id) DO UPDATE SET terms = excluded.terms`
+
 // errInvRaced aborts an attempt of a Write that another Write overtook: it
 // inserted a resource this one had found missing, or the store changed
 // between this one's statements (a Reset). The Write runs again.
@@ -161,6 +169,7 @@ type invWritePlan struct {
 	topDeleted                    []bool
 	topNames                      []string
 	topStatuses                   []string
+	topTerms                      [][]byte // invterms.Of
 
 	// The versions' columns, in kept's order, but for the rids (an
 	// attempt's).
@@ -243,12 +252,13 @@ func invPlanWrite(items []inventory.Item) *invWritePlan {
 	n := len(p.keys)
 	p.accounts, p.regions, p.types, p.ids = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	p.order, p.topStates, p.topDeleted, p.topNames = make([]int32, n), make([]int64, n), make([]bool, n), make([]string, n)
-	p.topStatuses = make([]string, n)
+	p.topStatuses, p.topTerms = make([]string, n), make([][]byte, n)
 	for i, k := range p.keys {
 		p.accounts[i], p.regions[i], p.types[i], p.ids[i] = k.key.AccountID, k.key.Region, k.key.ResourceType, k.key.ResourceID
 		p.order[i] = int32(i)
 		top := &items[k.top]
 		p.topStates[i], p.topDeleted[i], p.topNames[i], p.topStatuses[i] = top.StateID, top.Deleted(), top.ResourceName, top.Status
+		p.topTerms[i] = invterms.Of(top)
 	}
 
 	m := len(p.kept)
@@ -362,7 +372,7 @@ func (s *Inventory) writeOnce(ctx context.Context, p *invWritePlan) (res invento
 
 	// 3. What changes: the resources to update, the versions of new and
 	// of existing resources, the counts.
-	var upd []int
+	var upd, changed []int // updated resources; new and updated ones
 	type prefix struct{ account, region, typ string }
 	deltas := map[prefix]int64{}
 	var prefixes []prefix
@@ -384,8 +394,10 @@ func (s *Inventory) writeOnce(ctx context.Context, p *invWritePlan) (res invento
 		switch {
 		case !k.existed:
 			addDelta(k.key, live(p.topDeleted[i]))
+			changed = append(changed, i)
 		case p.topStates[i] > k.latest:
 			upd = append(upd, i)
+			changed = append(changed, i)
 			if d := live(p.topDeleted[i]) - live(k.oldDeleted); d != 0 {
 				addDelta(k.key, d)
 			}
@@ -426,6 +438,10 @@ func (s *Inventory) writeOnce(ctx context.Context, p *invWritePlan) (res invento
 			acc[j], reg[j], typ[j], ns[j] = pf.account, pf.region, pf.typ, deltas[pf]
 		}
 		b.Queue(qInvAddCounts, acc, reg, typ, ns)
+	}
+	if len(changed) > 0 {
+		b.Queue(qInvPutTerms, invGather(p.accounts, changed), invGather(p.regions, changed), invGather(p.types, changed),
+			invGather(p.ids, changed), invGather(p.topTerms, changed))
 	}
 	inserted := make([]bool, len(p.items))
 	for _, j := range newVersions {
@@ -470,6 +486,11 @@ func (s *Inventory) writeOnce(ctx context.Context, p *invWritePlan) (res invento
 			}
 		}
 		if len(prefixes) > 0 {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		if len(changed) > 0 {
 			if _, err := br.Exec(); err != nil {
 				return err
 			}
@@ -627,7 +648,7 @@ WHERE ctid = ANY(ARRAY(
   WHERE r.account_id = $1 AND r.region = $2
   LIMIT $4))`
 
-// Reset implements [inventory.Store.Reset]: one TRUNCATE of the three
+// Reset implements [inventory.Store.Reset]: one TRUNCATE of the four
 // tables, which waits for the Writes and reads in progress and makes the
 // next ones wait for it. Resources first: the table every Write locks
 // first, so that the two take their locks in the same order.
@@ -639,7 +660,7 @@ func (s *Inventory) Reset(ctx context.Context) error {
 		return err
 	}
 	for attempt := 1; ; attempt++ {
-		_, err := s.db.pool.Exec(ctx, "TRUNCATE inventory_resources, inventory_versions, inventory_counts")
+		_, err := s.db.pool.Exec(ctx, "TRUNCATE inventory_resources, inventory_versions, inventory_counts, inventory_terms")
 		if err == nil {
 			return nil
 		}

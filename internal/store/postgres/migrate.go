@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -35,7 +36,7 @@ func loadMigrations(fsys fs.FS) ([]migration.Migration, error) {
 // migration lock on one connection so that replicas starting together take
 // turns; each migration is applied in a transaction of its own with the
 // version it reaches. It returns the version and how many it applied.
-func migrate(ctx context.Context, pool *pgxpool.Pool) (version, applied int, err error) {
+func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (version, applied int, err error) {
 	migs, err := loadMigrations(migrationFiles)
 	if err != nil {
 		return 0, 0, err
@@ -76,6 +77,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (version, applied int, err
 			return version, applied, fmt.Errorf("postgres: migration %s: %w", m.Name, classify(err))
 		}
 		version, applied = m.Version, applied+1
+	}
+	// Data that Go computes, under the same lock.
+	if err := ensureTerms(ctx, conn, log); err != nil {
+		return version, applied, err
 	}
 	return version, applied, nil
 }

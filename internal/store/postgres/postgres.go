@@ -95,7 +95,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	db := &DB{pool: pool, log: log}
-	version, applied, err := migrate(ctx, pool)
+	version, applied, err := migrate(ctx, pool, log)
 	if err != nil {
 		pool.Close()
 		return nil, err

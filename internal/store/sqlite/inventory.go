@@ -261,6 +261,9 @@ func openInventory(ctx context.Context, dir string, opts InventoryOptions, migs 
 	if err := s.ws.prepare(ctx, s.w); err != nil {
 		return nil, err
 	}
+	if err := s.ensureTerms(ctx); err != nil {
+		return nil, err
+	}
 	if s.ckpt, err = startCheckpointer(ctx, dsn(path, busy, syncPragma)); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}

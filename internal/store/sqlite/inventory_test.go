@@ -591,3 +591,43 @@ func TestInventoryCheckpoints(t *testing.T) {
 		t.Errorf("database file is %d bytes after 66,000 CIs: the log was not checkpointed into it", db.Size())
 	}
 }
+
+// TestInventoryTermsRebuilt checks that a store whose terms are missing or
+// of another version (a store migrated to schema 5, or a later change of
+// invterms.Version) computes them when it opens.
+func TestInventoryTermsRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	s := openInv(t, dir, InventoryOptions{})
+	if _, err := s.Write(t.Context(), []inventory.Item{invItem("a", 1), invItem("a", 2), invItem("b", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, InventoryFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DELETE FROM terms", "UPDATE terms_state SET version = 0"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openInv(t, dir, InventoryOptions{})
+	defer s.Close()
+	var got []string
+	match := [][]inventory.Term{{{Path: "configuration.v", Text: "2"}, {Path: "configuration.v", Text: "1"}}}
+	for it, err := range s.Scan(t.Context(), inventory.ScanQuery{Scope: inventory.AllSources(), Match: match}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s@%d", it.ResourceID, it.StateID))
+	}
+	slices.Sort(got)
+	if want := []string{"a@2", "b@1"}; !slices.Equal(got, want) {
+		t.Errorf("Scan with Match after the rebuild: got %v, want %v", got, want)
+	}
+}

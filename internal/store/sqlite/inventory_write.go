@@ -33,7 +33,7 @@ ON CONFLICT (rid, state_id) DO NOTHING`
 
 type writeStmts struct {
 	begin, commit, rollback *sql.Stmt
-	upsert, version         *sql.Stmt
+	upsert, version, terms  *sql.Stmt
 	all                     []*sql.Stmt
 }
 
@@ -45,7 +45,7 @@ func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 		// Take the write lock at BEGIN, so a batch never fails half-way
 		// with SQLITE_BUSY.
 		{&w.begin, "BEGIN IMMEDIATE"}, {&w.commit, "COMMIT"}, {&w.rollback, "ROLLBACK"},
-		{&w.upsert, qInvUpsert}, {&w.version, qInvInsertVersion},
+		{&w.upsert, qInvUpsert}, {&w.version, qInvInsertVersion}, {&w.terms, qInvUpsertTerms},
 	} {
 		st, err := c.PrepareContext(ctx, x.q)
 		if err != nil {
@@ -169,6 +169,11 @@ func (s *Inventory) writeItem(it *inventory.Item, next *int64, res *inventory.Wr
 	if err != nil {
 		return buf, err
 	}
+	if latest == 1 {
+		if err := s.putTerms(it); err != nil {
+			return buf, err
+		}
+	}
 	switch {
 	case latest == 1:
 		res.New++
@@ -252,7 +257,7 @@ func (s *Inventory) Reset(ctx context.Context) (err error) {
 			_, _ = s.ws.rollback.ExecContext(bg)
 		}
 	}()
-	for _, q := range []string{"DELETE FROM versions", "DELETE FROM resources", "DELETE FROM counts"} {
+	for _, q := range []string{"DELETE FROM versions", "DELETE FROM resources", "DELETE FROM counts", "DELETE FROM terms"} {
 		if _, err := s.w.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("sqlite: inventory: Reset: %w", err)
 		}
