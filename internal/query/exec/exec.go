@@ -5,8 +5,9 @@
 //
 // What the store does now: it narrows the items read to the resource
 // types, ids and account the condition pins (query.Narrow), and to the
-// caller's scope; and it answers counts of resources, grouped by type or
-// account, on its own (countPlan). Everything else is the evaluator's. The differential
+// caller's scope; it leaves out the resources whose terms show they cannot
+// satisfy the condition's equalities (matchTerms); and it answers counts
+// of resources, grouped by type or account, on its own (countPlan). Everything else is the evaluator's. The differential
 // test (package query/querytest) holds every backend's answers to the
 // evaluator's over the whole store, so that whatever is pushed down later
 // must answer the same.
@@ -28,6 +29,9 @@ type Plan struct {
 	Filter inventory.Filter
 	// None is true when the condition admits no item: nothing is read.
 	None bool
+	// Match is what the store's terms decide of the condition
+	// (matchTerms), nil if nothing.
+	Match [][]inventory.Term
 }
 
 // PlanQuery plans q over the resource types types (sorted; nil: every
@@ -45,6 +49,9 @@ func PlanQuery(q *query.Query, types []string) Plan {
 		p.None = true
 	case len(n.AccountIDs) == 1:
 		p.Filter.AccountID = n.AccountIDs[0]
+	}
+	if !p.None {
+		p.Match = matchTerms(q.Where, p.Filter.ResourceTypes)
 	}
 	return p
 }
@@ -88,7 +95,7 @@ func Run(ctx context.Context, st inventory.Store, scope *inventory.Scope, types 
 		}
 		return cp.run(ctx, st, scope)
 	}
-	items := st.Scan(ctx, inventory.ScanQuery{Scope: scope, Filter: p.Filter})
+	items := st.Scan(ctx, inventory.ScanQuery{Scope: scope, Filter: p.Filter, Match: p.Match})
 	if pre := newPrefilter(q.Where); pre != nil {
 		items = pre.filter(items)
 	}

@@ -199,13 +199,38 @@ func randomItem(rng *rand.Rand, k inventory.Key, stateID int64) inventory.Item {
 		"state":        map[string]any{"name": states[rng.IntN(len(states))], "code": rng.IntN(80)},
 		"size":         rng.IntN(500),
 	}
+	switch rng.IntN(6) {
+	case 0:
+		delete(conf, "instanceType") // absent
+	case 1:
+		conf["instanceType"] = 42 // a number where the catalogue says string: compared by its text
+	}
+	if rng.IntN(3) == 0 {
+		// Sizes that the conditions name, one written as 250.0: equal
+		// as numbers, not as text.
+		conf["size"] = []any{7, json.Number("250.0"), 250}[rng.IntN(3)]
+	}
+	if rng.IntN(3) == 0 {
+		// A scalar where the catalogue has state.value: the document wraps
+		// it as {"value": …} (Document), the recorded JSON does not.
+		conf["state"] = []string{"available", "in-use", "running"}[rng.IntN(3)]
+	}
 	var bdm []any
 	for range rng.IntN(3) {
 		bdm = append(bdm, map[string]any{"deviceName": devices[rng.IntN(len(devices))], "ebs": map[string]any{"volumeSize": rng.IntN(100)}})
 	}
-	conf["blockDeviceMappings"] = bdm
-	if rng.IntN(5) == 0 {
-		delete(conf, "instanceType") // absent
+	if len(bdm) > 0 && rng.IntN(4) == 0 {
+		conf["blockDeviceMappings"] = []any{bdm} // an array of arrays
+	} else {
+		conf["blockDeviceMappings"] = bdm
+	}
+	if rng.IntN(3) == 0 {
+		it.Relationships = []inventory.Relationship{{ResourceType: "AWS::EC2::VPC", ResourceID: []string{"vpc-1", "vpc-2"}[rng.IntN(2)], Name: "Is contained in Vpc"}}
+	}
+	if rng.IntN(2) == 0 {
+		it.SupplementaryConfiguration = map[string]json.RawMessage{
+			"BucketVersioningConfiguration": json.RawMessage(`{"status":"` + []string{"Enabled", "Off"}[rng.IntN(2)] + `"}`),
+		}
 	}
 	b, _ := json.Marshal(conf) // plain values always encode
 	if rng.IntN(4) == 0 {
@@ -318,7 +343,7 @@ func someOf(rng *rand.Rand, vals []string) string {
 // narrows by, or on the configuration, which the evaluator decides.
 func randomAtom(rng *rand.Rand) string {
 	ids := []string{"instance-us-0", "volume-eu-3", "bucket-us-7", "role-eu-1", "instance-eu-12"}
-	switch rng.IntN(14) {
+	switch rng.IntN(20) {
 	case 0:
 		return "resourceType = " + oneOf(rng, types)
 	case 1:
@@ -345,6 +370,22 @@ func randomAtom(rng *rand.Rand) string {
 		return fmt.Sprintf("configuration.size BETWEEN %d AND %d", rng.IntN(250), 250+rng.IntN(250))
 	case 12:
 		return "configuration.blockDeviceMappings.deviceName = " + oneOf(rng, devices)
+	case 13:
+		return "configuration.state.value = " + oneOf(rng, []string{"available", "in-use", "running"})
+	case 14:
+		return "configuration.instanceType IN " + someOf(rng, []string{"42", "t2.micro", "042"})
+	case 15:
+		if rng.IntN(3) == 0 {
+			return "tags.tag = " + oneOf(rng, []string{"env=prod", "env=dev"}) // key=value, which no term holds
+		}
+		return "tags." + []string{"key", "value"}[rng.IntN(2)] + " = " + oneOf(rng, []string{"env", "prod", "dev"})
+	case 16:
+		return "relationships.resourceId = " + oneOf(rng, []string{"vpc-1", "vpc-2"})
+	case 17:
+		return "supplementaryConfiguration.BucketVersioningConfiguration.status = " + oneOf(rng, []string{"Enabled", "Off"})
+	case 18:
+		// Numbers: compared as numbers, not pushed down as text.
+		return "configuration.size IN " + someOf(rng, []string{"7", "7.0", "250"})
 	}
 	return "configurationItemStatus != 'ResourceDeleted'"
 }
