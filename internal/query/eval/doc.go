@@ -54,7 +54,11 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 // "available"}, while AWS::EC2::Instance's state, an object, is kept. Paths
 // are the members' names joined by dots; arrays add no segment. Types that
 // are not queryable have no catalogue, so nothing is wrapped for them.
-func Document(it *inventory.Item) map[string]any {
+func Document(it *inventory.Item) map[string]any { return document(it, nil) }
+
+// document is Document with, when need is not nil, only the members of
+// configuration and supplementaryConfiguration that need names.
+func document(it *inventory.Item, need *needs) map[string]any {
 	d := map[string]any{}
 	put := func(k, v string) {
 		if v != "" {
@@ -80,11 +84,21 @@ func Document(it *inventory.Item) map[string]any {
 	put("version", it.Version)
 
 	rt := it.ResourceType
-	if v, ok := decode(it.Configuration); ok {
-		d["configuration"] = wrap(rt, "configuration", v)
+	var conf any
+	var ok bool
+	if need == nil || need.allConfig {
+		conf, ok = decode(it.Configuration)
+	} else {
+		conf, ok = decodeMembers(it.Configuration, need.config)
+	}
+	if ok {
+		d["configuration"] = wrap(rt, "configuration", conf)
 	}
 	sc := map[string]any{}
 	for k, raw := range it.SupplementaryConfiguration {
+		if need != nil && !need.allSup && !need.sup[k] {
+			continue
+		}
 		if v, ok := decode(raw); ok {
 			sc[k] = v
 		}

@@ -76,7 +76,19 @@ func SelectFields(q *query.Query) []string {
 // rendered (Render), in order. It returns the first error of items, or an
 // error wrapping ErrInvalid for a query Eval refuses.
 func Run(q *query.Query, items iter.Seq2[inventory.Item, error]) ([]string, error) {
-	rows, err := Eval(q, items)
+	return run(q, items, needsOf(q))
+}
+
+// RunWhole is Run decoding each item's whole configuration and
+// supplementary configuration, where Run decodes only the members the
+// query names: the plain definition, which the differential test holds
+// Run's shortcut to.
+func RunWhole(q *query.Query, items iter.Seq2[inventory.Item, error]) ([]string, error) {
+	return run(q, items, nil)
+}
+
+func run(q *query.Query, items iter.Seq2[inventory.Item, error], need *needs) ([]string, error) {
+	rows, err := eval(q, items, need)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +171,11 @@ func compareDefault(a, b *record) int {
 // not a GROUP BY path; an aggregate other than COUNT of *; an unknown
 // function.
 func Eval(q *query.Query, items iter.Seq2[inventory.Item, error]) ([]Row, error) {
+	return eval(q, items, needsOf(q))
+}
+
+// eval is Eval with the documents built as need says.
+func eval(q *query.Query, items iter.Seq2[inventory.Item, error], need *needs) ([]Row, error) {
 	agg, err := check(q)
 	if err != nil {
 		return nil, err
@@ -171,7 +188,7 @@ func Eval(q *query.Query, items iter.Seq2[inventory.Item, error]) ([]Row, error)
 		if !Admits(&it) {
 			continue
 		}
-		doc := Document(&it)
+		doc := document(&it, need)
 		if !Match(q.Where, doc, it.ResourceType) {
 			continue
 		}

@@ -2,7 +2,7 @@
 // queries over random configuration items, answered by the executor
 // (package query/exec) over a backend's store, and by the reference
 // evaluator (package query/eval) over every item of the store, filtered in
-// Go. The two must agree, result for result, or both refuse the query.
+// Go and decoded whole (eval.RunWhole). The two must agree, result for result, or both refuse the query.
 // Every backend runs it unchanged:
 //
 //	func TestQueryDifferential(t *testing.T) {
@@ -117,7 +117,7 @@ func run(t *testing.T, st inventory.Store, seed uint64) {
 			t.Fatalf("query %d: %q does not parse: %v", i, expr, err)
 		}
 		scope, allowed := randomScope(rng), randomTypes(rng)
-		want, wantErr := eval.Run(q, reference(all, scope, allowed))
+		want, wantErr := eval.RunWhole(q, reference(all, scope, allowed))
 		got, gotErr := exec.Run(t.Context(), st, scope, allowed, q)
 		switch {
 		case wantErr != nil || gotErr != nil:
