@@ -69,6 +69,13 @@ func (s suite) scanMatch(t *testing.T) {
 
 	all := inventory.AllSources()
 	two := inventory.NewScope([]inventory.Source{srcA, srcC})
+	// The same two among a hundred that hold nothing: a backend may read
+	// a large set of sources otherwise than a small one.
+	many := []inventory.Source{srcA, srcC}
+	for i := range 100 {
+		many = append(many, inventory.Source{AccountID: fmt.Sprintf("9%011d", i), Region: "us-east-1"})
+	}
+	hundred := inventory.NewScope(many)
 	for _, tc := range []struct {
 		name   string
 		scope  *inventory.Scope
@@ -89,6 +96,9 @@ func (s suite) scanMatch(t *testing.T) {
 		{"a value the latest version dropped", all, inventory.Filter{}, [][]inventory.Term{{term("configuration.owner", "ops")}}, 1},
 		{"a value the latest version has", all, inventory.Filter{}, [][]inventory.Term{{term("configuration.owner", "dev")}}, 1},
 		{"a set of sources", two, inventory.Filter{}, [][]inventory.Term{{term("configuration.state", "2")}}, 18},
+		{"a hundred sources", hundred, inventory.Filter{}, [][]inventory.Term{{term("configuration.state", "2")}}, 18},
+		{"a hundred sources, one type", hundred, inventory.Filter{ResourceTypes: []string{typInstance}}, [][]inventory.Term{{term("configuration.state", "2")}}, 6},
+		{"a hundred sources, an account", hundred, inventory.Filter{AccountID: srcC.AccountID}, [][]inventory.Term{{term("configuration.state", "2")}}, 9},
 		{"one type", two, inventory.Filter{ResourceTypes: []string{typInstance}}, [][]inventory.Term{{term("configuration.state", "2")}}, 6},
 		{"two types", all, inventory.Filter{ResourceTypes: []string{typInstance, typRole}}, [][]inventory.Term{{term("configuration.state", "2")}}, 24},
 		{"an account", all, inventory.Filter{AccountID: srcA.AccountID}, [][]inventory.Term{{term("configuration.state", "2")}}, 18},

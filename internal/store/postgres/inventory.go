@@ -21,6 +21,11 @@ const (
 	// DefaultInventoryScanPage is the number of items each page of a Scan
 	// reads.
 	DefaultInventoryScanPage = 512
+	// DefaultInventoryMatchPage is the number of matching keys each
+	// statement of a Scan with Match reads: a statement hashes the scope's
+	// sources again, which is worth doing once for thousands of keys (80
+	// bytes each) rather than once per page of items.
+	DefaultInventoryMatchPage = 8192
 	// DefaultInventoryPruneChunk is the number of versions each
 	// transaction of a Prune deletes at most.
 	DefaultInventoryPruneChunk = 10000
@@ -39,6 +44,10 @@ type InventoryOptions struct {
 	// ScanPage is the number of items each statement of a Scan reads.
 	// Zero or less means DefaultInventoryScanPage.
 	ScanPage int
+	// MatchPage is the number of matching keys each statement of a Scan
+	// with Match reads (their items are read ScanPage at a time). Zero or
+	// less means DefaultInventoryMatchPage; tests make it small to page.
+	MatchPage int
 	// PruneChunk is the number of versions each transaction of a Prune
 	// deletes at most. Zero or less means DefaultInventoryPruneChunk.
 	PruneChunk int
@@ -55,6 +64,9 @@ func (o InventoryOptions) withDefaults() InventoryOptions {
 	}
 	if o.ScanPage <= 0 {
 		o.ScanPage = DefaultInventoryScanPage
+	}
+	if o.MatchPage <= 0 {
+		o.MatchPage = DefaultInventoryMatchPage
 	}
 	if o.PruneChunk <= 0 {
 		o.PruneChunk = DefaultInventoryPruneChunk

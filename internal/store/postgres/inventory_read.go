@@ -37,7 +37,11 @@ const qInvGet = `SELECT ` + invItemCols + invLatest + `
 WHERE r.account_id = $1 AND r.region = $2 AND r.type = $3 AND r.resource_id = $4`
 
 // invScanItem reads one row of invItemCols.
-func invScanItem(row pgx.Row) (inventory.Item, error) {
+func invScanItem(row pgx.Row) (inventory.Item, error) { return invScanItemWith(row) }
+
+// invScanItemWith reads one row of invItemCols, and of the columns after
+// them into more.
+func invScanItemWith(row pgx.Row, more ...any) (inventory.Item, error) {
 	var (
 		it                   inventory.Item
 		capture              time.Time
@@ -46,9 +50,9 @@ func invScanItem(row pgx.Row) (inventory.Item, error) {
 		sup, tags, rels      []byte
 		status, version, azn string
 	)
-	err := row.Scan(&it.AccountID, &it.Region, &it.ResourceType, &it.ResourceID, &it.StateID, &capture,
+	err := row.Scan(append([]any{&it.AccountID, &it.Region, &it.ResourceType, &it.ResourceID, &it.StateID, &capture,
 		&status, &version, &it.AWSRegion, &it.ResourceName, &it.ARN, &azn, &created,
-		&configuration, &sup, &tags, &rels)
+		&configuration, &sup, &tags, &rels}, more...)...)
 	if err != nil {
 		return it, err
 	}

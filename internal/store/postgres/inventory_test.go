@@ -42,6 +42,16 @@ func TestInventoryConformance(t *testing.T) {
 	})
 }
 
+// TestInventoryConformanceSmallPages runs the suite with Scan's Match
+// reading its keys 7 at a time, and its items 5 at a time, so that its
+// paging is checked.
+func TestInventoryConformanceSmallPages(t *testing.T) {
+	pgtest.BaseDSN(t)
+	inventorytest.Run(t, func(t *testing.T) inventory.Store {
+		return NewInventory(invOpenDB(t, pgtest.DSN(t)), InventoryOptions{MatchPage: 7, ScanPage: 5})
+	})
+}
+
 // TestQueryDifferential checks advanced query's executor on PostgreSQL
 // against the reference evaluator (package query/querytest).
 func TestQueryDifferential(t *testing.T) {

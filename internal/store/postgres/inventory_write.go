@@ -116,11 +116,13 @@ ORDER BY b.i
 ON CONFLICT (account_id, region, type) DO UPDATE SET n = c.n + excluded.n WHERE excluded.n <> 0`
 
 // qInvPutTerms keeps the terms of the resources whose latest version the
-// Write changed, while it holds their rows' locks.
-const qInvPutTerms = `INSERT INTO inventory_terms AS t (type, account_id, region, resource_id, terms)
-SELECT b.type, b.account_id, b.region, b.resource_id, b.terms
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS b(account_id, region, type, resource_id, terms)
-ON CONFLICT (type, account_id, region, resource_id) DO UPDATE SET terms = excluded.terms`
+// Write changed, while it holds their rows' locks. Each resource's terms
+// come as the text of an int4[] (invTermsArray): their numbers differ
+// from resource to resource, which a two-dimensional array cannot hold.
+const qInvPutTerms = `INSERT INTO inventory_terms AS t (type, rid, account_id, region, resource_id, terms)
+SELECT b.type, b.rid, b.account_id, b.region, b.resource_id, b.terms::int4[]
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[]) AS b(account_id, region, type, resource_id, rid, terms)
+ON CONFLICT (type, rid) DO UPDATE SET terms = excluded.terms`
 
 // errInvRaced aborts an attempt of a Write that another Write overtook: it
 // inserted a resource this one had found missing, or the store changed
@@ -169,7 +171,7 @@ type invWritePlan struct {
 	topDeleted                    []bool
 	topNames                      []string
 	topStatuses                   []string
-	topTerms                      [][]byte // invterms.Of
+	topTerms                      []string // invTermsArray
 
 	// The versions' columns, in kept's order, but for the rids (an
 	// attempt's).
@@ -252,13 +254,13 @@ func invPlanWrite(items []inventory.Item) *invWritePlan {
 	n := len(p.keys)
 	p.accounts, p.regions, p.types, p.ids = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	p.order, p.topStates, p.topDeleted, p.topNames = make([]int32, n), make([]int64, n), make([]bool, n), make([]string, n)
-	p.topStatuses, p.topTerms = make([]string, n), make([][]byte, n)
+	p.topStatuses, p.topTerms = make([]string, n), make([]string, n)
 	for i, k := range p.keys {
 		p.accounts[i], p.regions[i], p.types[i], p.ids[i] = k.key.AccountID, k.key.Region, k.key.ResourceType, k.key.ResourceID
 		p.order[i] = int32(i)
 		top := &items[k.top]
 		p.topStates[i], p.topDeleted[i], p.topNames[i], p.topStatuses[i] = top.StateID, top.Deleted(), top.ResourceName, top.Status
-		p.topTerms[i] = invterms.Of(top)
+		p.topTerms[i] = invTermsArray(invterms.Of(top))
 	}
 
 	m := len(p.kept)
@@ -440,8 +442,12 @@ func (s *Inventory) writeOnce(ctx context.Context, p *invWritePlan) (res invento
 		b.Queue(qInvAddCounts, acc, reg, typ, ns)
 	}
 	if len(changed) > 0 {
+		rids := make([]int64, len(changed))
+		for j, i := range changed {
+			rids[j] = p.keys[i].rid
+		}
 		b.Queue(qInvPutTerms, invGather(p.accounts, changed), invGather(p.regions, changed), invGather(p.types, changed),
-			invGather(p.ids, changed), invGather(p.topTerms, changed))
+			invGather(p.ids, changed), rids, invGather(p.topTerms, changed))
 	}
 	inserted := make([]bool, len(p.items))
 	for _, j := range newVersions {

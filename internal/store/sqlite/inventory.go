@@ -103,7 +103,17 @@ type InventoryOptions struct {
 	// Logger receives what OpenInventory found when it checked the database
 	// (one line); nil discards it.
 	Logger *slog.Logger
+	// MatchPage is how many matching keys one statement of a Scan with
+	// Match reads. Zero or less means DefaultInventoryMatchPage; tests
+	// make it small to page.
+	MatchPage int
 }
+
+// DefaultInventoryMatchPage is InventoryOptions.MatchPage's default. A
+// statement builds the set of the scope's sources again, which is worth
+// doing once for thousands of keys (80 bytes each) rather than once per
+// page of items.
+const DefaultInventoryMatchPage = 8192
 
 func (o InventoryOptions) withDefaults() InventoryOptions {
 	if o.Readers <= 0 {
@@ -114,6 +124,9 @@ func (o InventoryOptions) withDefaults() InventoryOptions {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MatchPage <= 0 {
+		o.MatchPage = DefaultInventoryMatchPage
 	}
 	return o
 }

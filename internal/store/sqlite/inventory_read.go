@@ -32,6 +32,12 @@ WHERE r.account_id = ? AND r.region = ? AND r.type = ? AND r.resource_id = ?`
 
 // scanItem reads one row of invItemCols.
 func scanItem(rows interface{ Scan(...any) error }) (inventory.Item, error) {
+	return scanItemWith(rows)
+}
+
+// scanItemWith reads one row of invItemCols, and of the columns after them
+// into more.
+func scanItemWith(rows interface{ Scan(...any) error }, more ...any) (inventory.Item, error) {
 	var (
 		it                    inventory.Item
 		capture               int64
@@ -40,9 +46,9 @@ func scanItem(rows interface{ Scan(...any) error }) (inventory.Item, error) {
 		configuration         []byte
 		status, version, azon string
 	)
-	err := rows.Scan(&it.AccountID, &it.Region, &it.ResourceType, &it.ResourceID, &it.StateID, &capture,
+	err := rows.Scan(append([]any{&it.AccountID, &it.Region, &it.ResourceType, &it.ResourceID, &it.StateID, &capture,
 		&status, &version, &it.AWSRegion, &it.ResourceName, &it.ARN, &azon, &created,
-		&configuration, &sup, &tags, &rels)
+		&configuration, &sup, &tags, &rels}, more...)...)
 	if err != nil {
 		return it, err
 	}

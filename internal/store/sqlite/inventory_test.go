@@ -33,6 +33,18 @@ func TestInventoryConformance(t *testing.T) {
 	})
 }
 
+// TestInventoryConformanceSmallPages runs the suite with Scan's Match
+// reading its keys 7 at a time, so that its paging is checked.
+func TestInventoryConformanceSmallPages(t *testing.T) {
+	inventorytest.Run(t, func(t *testing.T) inventory.Store {
+		s, err := OpenInventory(t.Context(), t.TempDir(), InventoryOptions{Sync: SyncNormal, MatchPage: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
 // TestQueryDifferential checks advanced query's executor on SQLite against
 // the reference evaluator (package query/querytest).
 func TestQueryDifferential(t *testing.T) {

@@ -14,14 +14,15 @@ import (
 // The writer's statements.
 const (
 	// qInvUpsert makes the version the resource's latest if it is later
-	// than the latest, or the first (with the rid it is given). It changes
-	// one row if it did, none if the resource already has this or a later
-	// version.
+	// than the latest, or the first (with the rid it is given). It returns
+	// the resource's rid if it did, no row if the resource already has
+	// this or a later version.
 	qInvUpsert = `INSERT INTO resources (account_id, region, type, resource_id, rid, state_id, deleted, name, status)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (account_id, region, type, resource_id) DO UPDATE
 SET state_id = excluded.state_id, deleted = excluded.deleted, name = excluded.name, status = excluded.status
-WHERE excluded.state_id > resources.state_id`
+WHERE excluded.state_id > resources.state_id
+RETURNING rid`
 	// qInvInsertVersion stores a version of the resource (which qInvUpsert
 	// has made sure of) unless it is stored already; it changes no row then.
 	qInvInsertVersion = `INSERT INTO versions (rid, state_id, capture_time, status, version, aws_region, name, arn, az,
@@ -103,15 +104,21 @@ func (s *Inventory) Write(ctx context.Context, items []inventory.Item) (res inve
 	}()
 	next := s.nextRID
 	var buf []byte
+	var tb termsBatch
+	terms := computeTerms(items)
+	defer terms() // the goroutine reads items: it must end before Write returns
 	for i := range items {
 		if i%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
 		}
-		if buf, err = s.writeItem(&items[i], &next, &res, buf[:0]); err != nil {
+		if buf, err = s.writeItem(items, i, &next, &res, &tb, buf[:0]); err != nil {
 			return res, fmt.Errorf("sqlite: inventory: Write: item %d: %w", i, err)
 		}
+	}
+	if err := s.putTerms(&tb, terms()); err != nil {
+		return res, fmt.Errorf("sqlite: inventory: Write: terms: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -124,10 +131,12 @@ func (s *Inventory) Write(ctx context.Context, items []inventory.Item) (res inve
 	return res, nil
 }
 
-// writeItem stores one version inside Write's transaction and counts it in
-// res. buf is scratch space, returned for reuse.
-func (s *Inventory) writeItem(it *inventory.Item, next *int64, res *inventory.WriteResult, buf []byte) ([]byte, error) {
+// writeItem stores items[i] inside Write's transaction, counts it in res,
+// and adds it to tb if it became its resource's latest. buf is scratch
+// space, returned for reuse.
+func (s *Inventory) writeItem(items []inventory.Item, i int, next *int64, res *inventory.WriteResult, tb *termsBatch, buf []byte) ([]byte, error) {
 	bg := context.Background()
+	it := &items[i]
 	var deleted int64
 	if it.Deleted() {
 		deleted = 1
@@ -137,19 +146,22 @@ func (s *Inventory) writeItem(it *inventory.Item, next *int64, res *inventory.Wr
 		name = it.ResourceName
 	}
 	// Two statements, no round trip for the rid: the first makes the
-	// version the latest if it is, the second finds the rid itself. A rid
-	// given to a resource that already has one is skipped; rids need only
-	// be unique.
-	r, err := s.ws.upsert.ExecContext(bg, it.AccountID, it.Region, it.ResourceType, it.ResourceID,
-		*next, it.StateID, deleted, name, it.Status)
-	if err != nil {
+	// version the latest if it is (and returns the resource's rid then),
+	// the second finds the rid itself. A rid given to a resource that
+	// already has one is skipped; rids need only be unique.
+	var rid int64
+	latest := int64(1)
+	err := s.ws.upsert.QueryRowContext(bg, it.AccountID, it.Region, it.ResourceType, it.ResourceID,
+		*next, it.StateID, deleted, name, it.Status).Scan(&rid)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		latest = 0
+	case err != nil:
 		return buf, err
+	default:
+		tb.add(items, i, rid)
 	}
 	*next++
-	latest, err := r.RowsAffected()
-	if err != nil {
-		return buf, err
-	}
 
 	// One buffer holds the three encoded columns (inventory_codec.go); each
 	// is bound (copied by the driver) before buf is reused.
@@ -158,7 +170,7 @@ func (s *Inventory) writeItem(it *inventory.Item, next *int64, res *inventory.Wr
 	buf = invcodec.AppendTags(buf, it.Tags)
 	tags := len(buf)
 	buf = invcodec.AppendRelationships(buf, it.Relationships)
-	r, err = s.ws.version.ExecContext(bg, it.StateID, it.CaptureTime.UnixMilli(), it.Status, it.Version,
+	r, err := s.ws.version.ExecContext(bg, it.StateID, it.CaptureTime.UnixMilli(), it.Status, it.Version,
 		it.AWSRegion, it.ResourceName, it.ARN, it.AvailabilityZone, nullTime(it.ResourceCreationTime),
 		nullBytes(it.Configuration), nullBytes(buf[:sup]), nullBytes(buf[sup:tags]), nullBytes(buf[tags:]),
 		it.AccountID, it.Region, it.ResourceType, it.ResourceID)
@@ -168,11 +180,6 @@ func (s *Inventory) writeItem(it *inventory.Item, next *int64, res *inventory.Wr
 	n, err := r.RowsAffected()
 	if err != nil {
 		return buf, err
-	}
-	if latest == 1 {
-		if err := s.putTerms(it); err != nil {
-			return buf, err
-		}
 	}
 	switch {
 	case latest == 1:

@@ -8,16 +8,20 @@
 -- a query looks for a term with instr(), which may also find it across two
 -- hashes: a superset, which the query engine checks item by item.
 --
--- The key is resources' with the type first, so that a type's terms are one
--- range. Its rows change with resources' rows: a batch of one source writes
--- into that source's range of each of its types, not at random places.
+-- The key is the type and the resource's number (rid): a type's terms are
+-- one range, and a new resource's go at the end of its type's (rids grow),
+-- not at a random place, which an id-ordered key would cost every Write
+-- (a page written per new resource). The resource's key is kept beside
+-- them, to join its resources row. A read of a few sources goes the other
+-- way: it seeks each source's resources and then their terms by rid.
 CREATE TABLE terms (
-    type        TEXT NOT NULL,
-    account_id  TEXT NOT NULL,
-    region      TEXT NOT NULL,
-    resource_id TEXT NOT NULL,
-    terms       BLOB NOT NULL,
-    PRIMARY KEY (type, account_id, region, resource_id)
+    type        TEXT    NOT NULL,
+    rid         INTEGER NOT NULL,
+    account_id  TEXT    NOT NULL,
+    region      TEXT    NOT NULL,
+    resource_id TEXT    NOT NULL,
+    terms       BLOB    NOT NULL,
+    PRIMARY KEY (type, rid)
 ) STRICT, WITHOUT ROWID;
 
 -- The version of invterms whose terms the table holds; 0: none yet. The
