@@ -20,8 +20,8 @@ type needs struct {
 
 // needsOf returns what q reads: the first segment below configuration or
 // supplementaryConfiguration of every path of its select list, condition,
-// GROUP BY and ORDER BY; all of it for *, and for a path that names the
-// whole configuration.
+// GROUP BY and ORDER BY, and all of it for a path that names the whole
+// configuration (or supplementaryConfiguration).
 func needsOf(q *query.Query) *needs {
 	n := &needs{config: map[string]bool{}, sup: map[string]bool{}}
 	add := func(p query.Path) {
@@ -49,9 +49,7 @@ func needsOf(q *query.Query) *needs {
 		}
 	}
 	for _, it := range q.Select {
-		if it.Star {
-			return nil
-		}
+		// * selects top-level scalars (StarProperties), no configuration.
 		add(it.Path)
 		addAgg(it.Aggregate)
 	}

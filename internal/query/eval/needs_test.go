@@ -50,7 +50,8 @@ func TestNeedsOf(t *testing.T) {
 		expr string
 		want *needs
 	}{
-		{"SELECT *", nil},
+		{"SELECT *", &needs{config: map[string]bool{}, sup: map[string]bool{}}},
+		{"SELECT *, configuration.a WHERE configuration.b = 'x'", &needs{config: map[string]bool{"a": true, "b": true}, sup: map[string]bool{}}},
 		{"SELECT resourceId WHERE configuration.instanceType = 'x' AND NOT (configuration.state.name LIKE 'run%' OR supplementaryConfiguration.P.q BETWEEN 1 AND 2)",
 			&needs{config: map[string]bool{"instanceType": true, "state": true}, sup: map[string]bool{"P": true}}},
 		{"SELECT configuration, COUNT(*) GROUP BY configuration", &needs{allConfig: true, config: map[string]bool{}, sup: map[string]bool{}}},
