@@ -20,10 +20,12 @@ import (
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/api/orgapi"
 	"github.com/starlingcfg/starling/internal/clock"
+	"github.com/starlingcfg/starling/internal/compliance"
 	"github.com/starlingcfg/starling/internal/config"
 	"github.com/starlingcfg/starling/internal/configservice"
 	"github.com/starlingcfg/starling/internal/credentials"
 	"github.com/starlingcfg/starling/internal/identity"
+	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/orgservice"
 	"github.com/starlingcfg/starling/internal/pagetoken"
 	"github.com/starlingcfg/starling/internal/server"
@@ -75,6 +77,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("load token key: %w", err)
 	}
 	tokens := pagetoken.NewCodec(key)
+	results := resultsOf(inv)
 	orgSvc := orgservice.New(orgservice.Options{Store: st, Tokens: tokens, Clock: opts.Clock})
 	cfgSvc := configservice.New(configservice.Options{
 		Store:         st,
@@ -82,6 +85,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Clock:         opts.Clock,
 		Organizations: orgSvc,
 		Inventory:     inv,
+		Results:       results,
 		Regions:       cfg.Regions,
 		Quotas: configservice.Quotas{
 			AggregatorsPerRegion:  cfg.Quotas.AggregatorsPerRegion,
@@ -96,7 +100,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			if err := st.Reset(ctx); err != nil {
 				return err
 			}
-			return inv.Reset(ctx)
+			if err := inv.Reset(ctx); err != nil {
+				return err
+			}
+			if results == nil {
+				return nil
+			}
+			return results.Reset(ctx)
 		}
 	}
 	// The backup endpoint is unauthenticated too: refused in verify mode.
@@ -242,4 +252,14 @@ func authenticator(cfg config.Config, clk clock.Clock, log *slog.Logger) (server
 		slog.String("credentials", cfg.CredentialsFile),
 		slog.Int("principals", creds.Len()))
 	return sigv4.NewVerifier(creds, clk), nil
+}
+
+// resultsOf returns the evaluation-result store that lives beside the
+// configuration items of inv (both backends keep the results in the
+// inventory's database), or nil if inv has none.
+func resultsOf(inv inventory.Store) compliance.Store {
+	if c, ok := inv.(interface{ Compliance() compliance.Store }); ok {
+		return c.Compliance()
+	}
+	return nil
 }

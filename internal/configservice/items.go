@@ -14,6 +14,7 @@ import (
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/api/shape"
 	"github.com/starlingcfg/starling/internal/apierr"
+	"github.com/starlingcfg/starling/internal/compliance"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/inventory"
 )
@@ -319,3 +320,28 @@ func checkCustomType(t string) error {
 // isCustomType reports whether t names a custom (third-party) resource
 // type that PutResourceConfig accepts.
 func isCustomType(t string) bool { return checkCustomType(t) == nil }
+
+// errNoResults is what noResults' writes fail with.
+var errNoResults = errors.New("configservice: no evaluation-result store")
+
+// noResults is the results store of a Service built without one: it holds
+// no result and refuses writes.
+type noResults struct{}
+
+var _ compliance.Store = noResults{}
+
+func (noResults) PutResults(context.Context, []compliance.Result) error { return errNoResults }
+func (noResults) DeleteResults(context.Context, inventory.Source, string) (int64, error) {
+	return 0, nil
+}
+func (noResults) DeleteResource(context.Context, inventory.Source, string, string) error { return nil }
+func (noResults) List(context.Context, compliance.ListQuery) (compliance.ListPage, error) {
+	return compliance.ListPage{}, nil
+}
+func (noResults) Counts(context.Context, compliance.CountsQuery) ([]compliance.RuleCounts, error) {
+	return nil, nil
+}
+func (noResults) ResourceCounts(context.Context, *inventory.Scope, compliance.Filter) ([]compliance.ResourceCounts, error) {
+	return nil, nil
+}
+func (noResults) Reset(context.Context) error { return nil }

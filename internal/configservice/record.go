@@ -148,7 +148,15 @@ func (s *Service) RecordConfigurationItems(ctx context.Context, items []inventor
 	if len(keep) == 0 {
 		return inventory.WriteResult{}, nil
 	}
-	return s.inv.Write(ctx, keep)
+	res, err := s.inv.Write(ctx, keep)
+	if err != nil {
+		return res, err
+	}
+	// The rules of the source see the change. The items are stored
+	// whatever the evaluation does: an error here is the caller's to
+	// retry, and the retry, whose items are all unchanged, evaluates
+	// them again.
+	return res, s.evaluateChanged(ctx, src, keep)
 }
 
 // normalizeItem checks item i against the caller's source and fills what it

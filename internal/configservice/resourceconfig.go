@@ -168,5 +168,8 @@ func (s *Service) writeCustomVersion(ctx context.Context, it *inventory.Item, ch
 	if _, err := s.inv.Write(ctx, []inventory.Item{*it}); err != nil {
 		return nil, err
 	}
+	if err := s.evaluateChanged(ctx, it.Source, []inventory.Item{*it}); err != nil {
+		return nil, err
+	}
 	return &shape.Empty{}, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/apierr"
 	"github.com/starlingcfg/starling/internal/clock"
+	"github.com/starlingcfg/starling/internal/compliance"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/pagetoken"
@@ -58,6 +59,9 @@ type Options struct {
 	// Inventory holds the configuration items the source accounts'
 	// recorders record. Nil is a store that holds none and refuses writes.
 	Inventory inventory.Store
+	// Results holds the rules' evaluation results. Nil is a store that
+	// holds none and refuses writes.
+	Results compliance.Store
 }
 
 // Service implements configapi.Service. Operations it does not serve yet
@@ -73,6 +77,7 @@ type Service struct {
 	orgs    Organizations
 	regions []string
 	inv     inventory.Store
+	results compliance.Store
 
 	// views are the aggregate views computed at the control plane's
 	// current write generation (viewcache.go).
@@ -100,6 +105,7 @@ func New(opts Options) *Service {
 		orgs:    opts.Organizations,
 		regions: opts.Regions,
 		inv:     opts.Inventory,
+		results: opts.Results,
 		pruned:  make(map[inventory.Source]time.Time),
 	}
 	if s.clock == nil {
@@ -119,6 +125,9 @@ func New(opts Options) *Service {
 	}
 	if s.inv == nil {
 		s.inv = noInventory{}
+	}
+	if s.results == nil {
+		s.results = noResults{}
 	}
 	return s
 }

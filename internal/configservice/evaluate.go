@@ -1,0 +1,321 @@
+package configservice
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/compliance"
+	"github.com/starlingcfg/starling/internal/compliance/managed"
+	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/store"
+)
+
+// Managed rules evaluated by Starling itself (package managed), over the
+// configuration items of the rule's account and region: all of them when
+// a rule is put or StartConfigRulesEvaluation names it, and the changed
+// ones whenever the server records items (RecordConfigurationItems,
+// PutResourceConfig, DeleteResourceConfig).
+
+// periodicRules are the managed rules Starling evaluates that AWS also
+// runs periodically, for which PutConfigRule accepts a
+// MaximumExecutionFrequency (the trigger types of each rule's page in the
+// AWS Config Developer Guide; shared/spec/managed-rules.md, the table).
+// The others run on configuration changes only.
+var periodicRules = map[string]bool{
+	"INCOMING_SSH_DISABLED":            true,
+	"RESTRICTED_INCOMING_TRAFFIC":      true,
+	"S3_BUCKET_PUBLIC_READ_PROHIBITED": true,
+	"VPC_FLOW_LOGS_ENABLED":            true,
+}
+
+// resultsBatch is how many results one PutResults writes.
+const resultsBatch = 1000
+
+// evaluable returns the managed rule that r runs and its parameters, or
+// false when Starling does not evaluate r (a custom rule, or a managed
+// rule it does not know).
+func evaluable(r *configapi.ConfigRule) (*managed.Rule, managed.Params, bool) {
+	if r.Source == nil || deref(r.Source.Owner) != ownerAWS {
+		return nil, nil, false
+	}
+	m, ok := managed.Lookup(deref(r.Source.SourceIdentifier))
+	if !ok {
+		return nil, nil, false
+	}
+	p, err := managed.ParseParams(deref(r.InputParameters))
+	if err != nil {
+		return nil, nil, false // PutConfigRule refused it; an older record
+	}
+	return m, p, true
+}
+
+// ruleTypes returns the types r evaluates: the managed rule's, narrowed to
+// the scope's ComplianceResourceTypes when it names some.
+func ruleTypes(r *configapi.ConfigRule, m *managed.Rule) []string {
+	if r.Scope == nil || len(r.Scope.ComplianceResourceTypes) == 0 {
+		return m.ResourceTypes
+	}
+	var out []string
+	for _, t := range m.ResourceTypes {
+		if slices.Contains(r.Scope.ComplianceResourceTypes, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// inRuleScope reports whether the scope of r admits the item: its type is
+// one of types, and it has the scope's resource id and tag.
+func inRuleScope(r *configapi.ConfigRule, types []string, it *inventory.Item) bool {
+	if !slices.Contains(types, it.ResourceType) {
+		return false
+	}
+	sc := r.Scope
+	if sc == nil {
+		return true
+	}
+	if sc.ComplianceResourceId != nil && *sc.ComplianceResourceId != it.ResourceID {
+		return false
+	}
+	if sc.TagKey != nil {
+		v, ok := it.Tags[*sc.TagKey]
+		if !ok || (sc.TagValue != nil && *sc.TagValue != v) {
+			return false
+		}
+	}
+	return true
+}
+
+// relatedEnv returns the Env of the items of the related types of the
+// rules ms in src, or nil when they have none.
+func (s *Service) relatedEnv(ctx context.Context, src inventory.Source, ms ...*managed.Rule) (managed.Env, error) {
+	var types []string
+	for _, m := range ms {
+		for _, t := range m.Related {
+			if !slices.Contains(types, t) {
+				types = append(types, t)
+			}
+		}
+	}
+	if len(types) == 0 {
+		return nil, nil
+	}
+	var items []inventory.Item
+	for it, err := range s.inv.Scan(ctx, inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: types}}) {
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	return managed.NewSourceEnv(items), nil
+}
+
+// result returns the result of a verdict on it.
+func result(src inventory.Source, rule string, v managed.Verdict, it *inventory.Item, now time.Time) compliance.Result {
+	return compliance.Result{
+		ResultKey:      compliance.ResultKey{Source: src, RuleName: rule, ResourceType: v.ResourceType, ResourceID: v.ResourceID},
+		ComplianceType: v.ComplianceType, Annotation: v.Annotation,
+		OrderingTime: it.CaptureTime, RecordedTime: now, InvokedTime: now,
+	}
+}
+
+// ruleRun is one rule of an evaluation: the rule, what it runs, and the
+// types it evaluates.
+type ruleRun struct {
+	rule   *configapi.ConfigRule
+	m      *managed.Rule
+	params managed.Params
+	types  []string
+}
+
+// runsOf returns the runs of the rules Starling evaluates among rules.
+func runsOf(rules []configapi.ConfigRule) []ruleRun {
+	var runs []ruleRun
+	for i := range rules {
+		r := &rules[i]
+		if m, p, ok := evaluable(r); ok {
+			runs = append(runs, ruleRun{rule: r, m: m, params: p, types: ruleTypes(r, m)})
+		}
+	}
+	return runs
+}
+
+// evaluateRules evaluates, of rules (of the namespace t), those Starling
+// evaluates over every configuration item of t's source in their scope,
+// in one read of the items of all their types, and makes their results
+// the rules' only ones.
+func (s *Service) evaluateRules(ctx context.Context, t store.Namespace, rules []configapi.ConfigRule) error {
+	runs := runsOf(rules)
+	if len(runs) == 0 {
+		return nil
+	}
+	src := sourceOf(t)
+	now := s.clock.Now().Truncate(time.Millisecond)
+	ms := make([]*managed.Rule, len(runs))
+	var types []string
+	for i, run := range runs {
+		ms[i] = run.m
+		for _, typ := range run.types {
+			if !slices.Contains(types, typ) {
+				types = append(types, typ)
+			}
+		}
+	}
+	env, err := s.relatedEnv(ctx, src, ms...)
+	if err != nil {
+		return err
+	}
+	var results []compliance.Result
+	if len(types) > 0 {
+		slices.Sort(types)
+		q := inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: types, IncludeDeleted: true}}
+		for it, err := range s.inv.Scan(ctx, q) {
+			if err != nil {
+				return err
+			}
+			for _, run := range runs {
+				if inRuleScope(run.rule, run.types, &it) {
+					results = append(results, result(src, *run.rule.ConfigRuleName, run.m.Evaluate(&it, run.params, env), &it, now))
+				}
+			}
+		}
+	}
+	// The rules' results are these: a resource that left a rule's scope
+	// has none.
+	names := make([]string, len(runs))
+	for i, run := range runs {
+		names[i] = *run.rule.ConfigRuleName
+		if _, err := s.results.DeleteResults(ctx, src, names[i]); err != nil {
+			return err
+		}
+	}
+	for batch := range slices.Chunk(results, resultsBatch) {
+		if err := s.results.PutResults(ctx, batch); err != nil {
+			return err
+		}
+	}
+	return s.markEvaluated(ctx, t, names, now)
+}
+
+// evaluateChanged evaluates the items just recorded in src by the rules of
+// the source that Starling evaluates and whose scope admits them, and, for
+// a rule that reads a related type (a VPC's flow logs), every resource of
+// the rule when an item of that type changed.
+func (s *Service) evaluateChanged(ctx context.Context, src inventory.Source, items []inventory.Item) error {
+	t := store.Regional(src.AccountID, src.Region)
+	var rules []configapi.ConfigRule
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		n, err := tx.Count(t, kindConfigRule)
+		if err != nil || n == 0 {
+			return err
+		}
+		recs, err := allRules(tx, t)
+		for _, rec := range recs {
+			rules = append(rules, rec.Rule)
+		}
+		return err
+	})
+	if err != nil || len(rules) == 0 {
+		return err
+	}
+	now := s.clock.Now().Truncate(time.Millisecond)
+	var whole []configapi.ConfigRule // rules to evaluate over every resource
+	var runs []ruleRun
+	var ms []*managed.Rule
+	for _, run := range runsOf(rules) {
+		if slices.ContainsFunc(items, func(it inventory.Item) bool { return slices.Contains(run.m.Related, it.ResourceType) }) {
+			whole = append(whole, *run.rule)
+			continue
+		}
+		if slices.ContainsFunc(items, func(it inventory.Item) bool { return slices.Contains(run.types, it.ResourceType) }) {
+			runs = append(runs, run)
+			ms = append(ms, run.m)
+		}
+	}
+	var results []compliance.Result
+	if len(runs) > 0 {
+		env, err := s.relatedEnv(ctx, src, ms...)
+		if err != nil {
+			return err
+		}
+		for j := range items {
+			it := latestOf(items, j)
+			if it == nil {
+				continue
+			}
+			for _, run := range runs {
+				if !slices.Contains(run.types, it.ResourceType) {
+					continue
+				}
+				name := *run.rule.ConfigRuleName
+				if !inRuleScope(run.rule, run.types, it) {
+					// Out of the scope now (a tag removed): no result.
+					if err := s.deleteResult(ctx, src, name, it); err != nil {
+						return err
+					}
+					continue
+				}
+				results = append(results, result(src, name, run.m.Evaluate(it, run.params, env), it, now))
+			}
+		}
+	}
+	for batch := range slices.Chunk(results, resultsBatch) {
+		if err := s.results.PutResults(ctx, batch); err != nil {
+			return err
+		}
+	}
+	return s.evaluateRules(ctx, t, whole)
+}
+
+// latestOf returns items[j] if no later item of the batch is a later
+// version of the same resource, else nil (the later one is evaluated).
+func latestOf(items []inventory.Item, j int) *inventory.Item {
+	it := &items[j]
+	for k := range items {
+		if k != j && items[k].Key == it.Key && (items[k].StateID > it.StateID || (items[k].StateID == it.StateID && k > j)) {
+			return nil
+		}
+	}
+	return it
+}
+
+// deleteResult deletes the result of the rule on the item's resource, if
+// there is one, keeping the resource's results by other rules.
+func (s *Service) deleteResult(ctx context.Context, src inventory.Source, rule string, it *inventory.Item) error {
+	page, err := s.results.List(ctx, compliance.ListQuery{
+		Scope: inventory.OneSource(src), Limit: 1,
+		Filter: compliance.Filter{RuleNames: []string{rule}, ResourceType: it.ResourceType, ResourceID: it.ResourceID},
+	})
+	if err != nil || len(page.Results) == 0 {
+		return err
+	}
+	// The contract deletes a resource's results by every rule: put back
+	// the others'.
+	var keep []compliance.Result
+	q := compliance.ListQuery{Scope: inventory.OneSource(src), Limit: resultsReadPage,
+		Filter: compliance.Filter{ResourceType: it.ResourceType, ResourceID: it.ResourceID}}
+	for {
+		p, err := s.results.List(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, r := range p.Results {
+			if r.RuleName != rule {
+				keep = append(keep, r)
+			}
+		}
+		if p.Next == "" {
+			break
+		}
+		q.Cursor = p.Next
+	}
+	if err := s.results.DeleteResource(ctx, src, it.ResourceType, it.ResourceID); err != nil {
+		return err
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return s.results.PutResults(ctx, keep)
+}
