@@ -1,0 +1,225 @@
+package configservice
+
+import (
+	"context"
+	"slices"
+
+	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/compliance"
+	"github.com/starlingcfg/starling/internal/inventory"
+	"github.com/starlingcfg/starling/internal/pagetoken"
+	"github.com/starlingcfg/starling/internal/store"
+)
+
+// The aggregated view of conformance packs
+// (DescribeAggregateComplianceByConformancePacks,
+// GetAggregateConformancePackComplianceSummary): the packs of the
+// aggregator's readable sources (aggregateView, the one place that decides
+// them), read from the control plane in one transaction, and the counts of
+// their rules' results in one read of the results store over the view's
+// scope. AWS also lists packs deleted from a source; Starling keeps no
+// record of them.
+
+// aggregatePacksMax is the largest and default page of both reads (the
+// model's Limit, 0..100: "The default is maximum").
+const aggregatePacksMax = 100
+
+// sourcePack is a pack of a source, with its compliance.
+type sourcePack struct {
+	inventory.Source
+	pack packRecord
+	packCompliance
+}
+
+// key is the page-token key of the pack: (account, region, name).
+func (sp *sourcePack) key() string {
+	return sp.AccountID + "\x00" + sp.Region + "\x00" + sp.pack.name()
+}
+
+// viewPacks returns the packs of the view's sources (of account and region
+// when not ""), in (account, region, name) order, with their compliance.
+func (s *Service) viewPacks(ctx context.Context, v *aggregateView, account, region string) ([]sourcePack, error) {
+	var packs []sourcePack
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		packs = nil
+		for _, src := range v.scope.Sources {
+			if (account != "" && src.AccountID != account) || (region != "" && src.Region != region) {
+				continue
+			}
+			recs, err := allPacks(tx, store.Regional(src.AccountID, src.Region))
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				packs = append(packs, sourcePack{Source: src, pack: r})
+			}
+		}
+		return nil
+	})
+	if err != nil || len(packs) == 0 {
+		return packs, err
+	}
+	counts, err := s.results.Counts(ctx, compliance.CountsQuery{Scope: v.scope, Filter: compliance.Filter{AccountID: account, Region: region}})
+	if err != nil {
+		return nil, resultsErr(err)
+	}
+	type ruleKey struct {
+		inventory.Source
+		rule string
+	}
+	byRule := make(map[ruleKey]compliance.RuleCounts, len(counts))
+	for _, c := range counts {
+		byRule[ruleKey{c.Source, c.RuleName}] = c
+	}
+	for i := range packs {
+		sp := &packs[i]
+		sp.packCompliance = packComplianceOf(sp.pack.ruleNames(), func(r string) compliance.RuleCounts {
+			return byRule[ruleKey{sp.Source, r}]
+		})
+	}
+	return packs, nil
+}
+
+// DescribeAggregateComplianceByConformancePacks returns the compliance of
+// each pack of each readable source: the number of its rules that are
+// compliant, noncompliant and in all, in (account, region, name) order.
+func (s *Service) DescribeAggregateComplianceByConformancePacks(ctx context.Context, in *configapi.DescribeAggregateComplianceByConformancePacksRequest) (*configapi.DescribeAggregateComplianceByConformancePacksResponse, error) {
+	t, err := callerNamespace(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := *in.ConfigurationAggregatorName
+	v, err := s.aggregateView(ctx, t, name)
+	if err != nil {
+		return nil, err
+	}
+	var account, region, packName, want string
+	if f := in.Filters; f != nil {
+		account, region, packName, want = deref(f.AccountId), deref(f.AwsRegion), deref(f.ConformancePackName), deref(f.ComplianceType)
+	}
+	scope := pagetoken.Scope("DescribeAggregateComplianceByConformancePacks", t.Owner, t.Region, name, account, region, packName, want)
+	after, err := s.decodeToken(scope, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	packs, err := s.viewPacks(ctx, v, account, region)
+	if err != nil {
+		return nil, err
+	}
+	limit := pageLimit(in.Limit, aggregatePacksMax)
+	out := &configapi.DescribeAggregateComplianceByConformancePacksResponse{AggregateComplianceByConformancePacks: []configapi.AggregateComplianceByConformancePack{}}
+	last := ""
+	for i := range packs {
+		sp := &packs[i]
+		if (after != "" && sp.key() <= after) || (packName != "" && sp.pack.name() != packName) {
+			continue
+		}
+		ct := sp.complianceType()
+		if want != "" && ct != want {
+			continue
+		}
+		if len(out.AggregateComplianceByConformancePacks) == limit {
+			out.NextToken = ptr(s.tokens.Encode(scope, last))
+			break
+		}
+		out.AggregateComplianceByConformancePacks = append(out.AggregateComplianceByConformancePacks, configapi.AggregateComplianceByConformancePack{
+			ConformancePackName: sp.pack.Detail.ConformancePackName, AccountId: ptr(sp.AccountID), AwsRegion: ptr(sp.Region),
+			Compliance: &configapi.AggregateConformancePackCompliance{
+				ComplianceType: ptr(ct), CompliantRuleCount: ptr(int32(sp.compliant)),
+				NonCompliantRuleCount: ptr(int32(sp.nonCompliant)), TotalRuleCount: ptr(int32(sp.total)),
+			},
+		})
+		last = sp.key()
+	}
+	return out, nil
+}
+
+// packSummary counts packs by compliance.
+type packSummary struct{ compliant, nonCompliant int32 }
+
+func (p *packSummary) add(sp *sourcePack) {
+	switch sp.complianceType() {
+	case compliance.Compliant:
+		p.compliant++
+	case compliance.NonCompliant:
+		p.nonCompliant++
+	}
+}
+
+func (p *packSummary) count() *configapi.AggregateConformancePackComplianceCount {
+	return &configapi.AggregateConformancePackComplianceCount{
+		CompliantConformancePackCount: ptr(p.compliant), NonCompliantConformancePackCount: ptr(p.nonCompliant),
+	}
+}
+
+// GetAggregateConformancePackComplianceSummary returns how many packs of the
+// readable sources are compliant and how many noncompliant: per account or
+// per region with GroupByKey (in group order), else one count without a
+// group name, as GetAggregateConfigRuleComplianceSummary does.
+func (s *Service) GetAggregateConformancePackComplianceSummary(ctx context.Context, in *configapi.GetAggregateConformancePackComplianceSummaryRequest) (*configapi.GetAggregateConformancePackComplianceSummaryResponse, error) {
+	t, err := callerNamespace(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := *in.ConfigurationAggregatorName
+	v, err := s.aggregateView(ctx, t, name)
+	if err != nil {
+		return nil, err
+	}
+	var account, region string
+	if f := in.Filters; f != nil {
+		account, region = deref(f.AccountId), deref(f.AwsRegion)
+	}
+	key := deref(in.GroupByKey)
+	scope := pagetoken.Scope("GetAggregateConformancePackComplianceSummary", t.Owner, t.Region, name, account, region, key)
+	after, err := s.decodeToken(scope, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	packs, err := s.viewPacks(ctx, v, account, region)
+	if err != nil {
+		return nil, err
+	}
+	out := &configapi.GetAggregateConformancePackComplianceSummaryResponse{
+		AggregateConformancePackComplianceSummaries: []configapi.AggregateConformancePackComplianceSummary{}}
+	if key == "" {
+		var sum packSummary
+		for i := range packs {
+			sum.add(&packs[i])
+		}
+		out.AggregateConformancePackComplianceSummaries = append(out.AggregateConformancePackComplianceSummaries,
+			configapi.AggregateConformancePackComplianceSummary{ComplianceSummary: sum.count()})
+		return out, nil
+	}
+	out.GroupByKey = ptr(key)
+	groups := map[string]*packSummary{}
+	var names []string
+	for i := range packs {
+		sp := &packs[i]
+		g := sp.AccountID
+		if key == "AWS_REGION" {
+			g = sp.Region
+		}
+		sum := groups[g]
+		if sum == nil {
+			sum = &packSummary{}
+			groups[g] = sum
+			names = append(names, g)
+		}
+		sum.add(sp)
+	}
+	slices.Sort(names)
+	limit := pageLimit(in.Limit, aggregatePacksMax)
+	for _, g := range names {
+		if after != "" && g <= after {
+			continue
+		}
+		if len(out.AggregateConformancePackComplianceSummaries) == limit {
+			out.NextToken = ptr(s.tokens.Encode(scope, *out.AggregateConformancePackComplianceSummaries[limit-1].GroupName))
+			break
+		}
+		out.AggregateConformancePackComplianceSummaries = append(out.AggregateConformancePackComplianceSummaries,
+			configapi.AggregateConformancePackComplianceSummary{GroupName: ptr(g), ComplianceSummary: groups[g].count()})
+	}
+	return out, nil
+}
