@@ -463,6 +463,9 @@ func TestHostile_LongNames(t *testing.T) {
 	for key, w := range hostileInventoryNames { // inventory_isolation_test.go
 		table[key] = want(w)
 	}
+	for key, w := range hostileComplianceNames { // meta_compliance_test.go
+		table[key] = want(w)
+	}
 	servedConfig, servedOrgs := servedSets(t, s)
 	var seen []string
 	for _, set := range []struct {
@@ -512,6 +515,14 @@ func TestHostile_LongNames(t *testing.T) {
 	}
 	if r := s.post(t, "StarlingDoveService.DescribeConfigurationRecorders", `{}`); r.status != 200 || strings.Contains(r.raw, "nnnn") || strings.Contains(r.raw, "aaaa") {
 		t.Errorf("DescribeConfigurationRecorders = %d %.300s; want the recorder unchanged", r.status, r.raw)
+	}
+	// The default account has a recorder: a rule or pack that got past
+	// validation would have been created.
+	if r := s.post(t, "StarlingDoveService.DescribeConfigRules", `{}`); r.status != 200 || r.raw != `{"ConfigRules":[]}` {
+		t.Errorf("DescribeConfigRules = %d %.300s; want none", r.status, r.raw)
+	}
+	if r := s.post(t, "StarlingDoveService.DescribeConformancePacks", `{}`); r.status != 200 || r.raw != `{"ConformancePackDetails":[]}` {
+		t.Errorf("DescribeConformancePacks = %d %.300s; want none", r.status, r.raw)
 	}
 }
 
