@@ -7,7 +7,7 @@
 //	    [--concurrency 8] [--duration 10s] [--warmup 2s] [--names K]
 //	    [--access-key 111111111111] [--secret x] [--region us-east-1]
 //	    [--ceiling] [--rounds 1] [--label TEXT]
-//	starling-load run --endpoint URL[,URL…] --op agg-list|agg-counts|agg-batchget
+//	starling-load run --endpoint URL[,URL…] --op agg-list|agg-counts|agg-batchget|agg-compliance-rules|agg-compliance-details|agg-compliance-summary
 //	    [--aggregator generated] [--group RESOURCE_TYPE|ACCOUNT_ID|AWS_REGION]
 //	    [--access-key 000000000000] [other run flags]
 //	starling-load startup --binary PATH (--data DIR | --store DSN)
@@ -130,7 +130,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet("run", stderr)
 	ops := "operation: put (PutConfigurationAggregator over K names), describe (DescribeConfigurationAggregators of K aggregators), tag (TagResource) or batchget (BatchGetResourceConfig of one key over K recorded EC2 instances); " +
 		"or, reading --aggregator: agg-list (a ListAggregateDiscoveredResources page of a type and an account or a region, over K such filters taken from the data), " +
-		"agg-counts (GetAggregateDiscoveredResourceCounts by --group) or agg-batchget (BatchGetAggregateResourceConfig of 100 existing resources, over K such batches sampled from the data)"
+		"agg-counts (GetAggregateDiscoveredResourceCounts by --group), agg-batchget (BatchGetAggregateResourceConfig of 100 existing resources, over K such batches sampled from the data), " +
+		"agg-compliance-rules (DescribeAggregateComplianceByConfigRules, unfiltered or of one of K accounts), agg-compliance-details (GetAggregateComplianceDetailsByConfigRule of one of K rules of a source) " +
+		"or agg-compliance-summary (GetAggregateConfigRuleComplianceSummary by --group ACCOUNT_ID or AWS_REGION)"
 	fs.StringVar(&endpoints, "endpoint", "http://127.0.0.1:4566", "Starling's base URL, or several comma-separated ones (replicas sharing one PostgreSQL database): worker i sends to endpoint i mod n, the workload is prepared on the first, and every endpoint's /metrics is read")
 	fs.StringVar(&o.Op, "op", loadgen.OpPut, ops)
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight (closed-loop workers)")

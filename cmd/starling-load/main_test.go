@@ -75,6 +75,8 @@ func seedAggregator(t *testing.T, url string) {
 		{"PutAggregationAuthorization", `{"AuthorizedAccountId":"000000000000","AuthorizedAwsRegion":"us-east-1"}`},
 		{"PutConfigurationAggregator", `{"ConfigurationAggregatorName":"` + loadgen.DefaultAggregator + `",` +
 			`"AccountAggregationSources":[{"AccountIds":["000000000000"],"AwsRegions":["us-east-1"]}]}`},
+		// A rule, which evaluates the instances: the agg-compliance-* reads.
+		{"PutConfigRule", `{"ConfigRule":{"ConfigRuleName":"no-public-ip","Source":{"Owner":"AWS","SourceIdentifier":"EC2_INSTANCE_NO_PUBLIC_IP"}}}`},
 	} {
 		if _, err := c.CallOK(ctx, call.op, []byte(call.body)); err != nil {
 			t.Fatal(err)

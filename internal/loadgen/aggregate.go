@@ -79,7 +79,7 @@ const aggSeed = 14
 
 // IsAggregate reports whether op is one of the aggregate workloads.
 func IsAggregate(op string) bool {
-	return op == OpAggList || op == OpAggCounts || op == OpAggBatchGet
+	return op == OpAggList || op == OpAggCounts || op == OpAggBatchGet || isCompliance(op)
 }
 
 // AggregateOptions shape an aggregate workload.
@@ -168,6 +168,9 @@ func PrepareAggregate(ctx context.Context, c *Client, o AggregateOptions) (*Plan
 		}, nil
 	case OpAggList, OpAggBatchGet:
 	default:
+		if isCompliance(o.Op) {
+			return prepareCompliance(ctx, c, o, progress)
+		}
 		return nil, fmt.Errorf("unknown aggregate operation %q", o.Op)
 	}
 	r := rand.New(rand.NewPCG(aggSeed, 0))

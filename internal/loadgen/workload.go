@@ -22,7 +22,8 @@ const (
 )
 
 // Ops lists the operations in the order the help names them.
-var Ops = []string{OpPut, OpDescribe, OpTag, OpBatchGet, OpAggList, OpAggCounts, OpAggBatchGet}
+var Ops = []string{OpPut, OpDescribe, OpTag, OpBatchGet, OpAggList, OpAggCounts, OpAggBatchGet,
+	OpAggComplianceRules, OpAggComplianceDetails, OpAggComplianceSummary}
 
 // AWS Config operation names the workloads call.
 const (
