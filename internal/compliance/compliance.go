@@ -146,6 +146,9 @@ type Store interface {
 	// DeleteResource deletes every result of one resource of the source
 	// (by every rule), as when the resource leaves the rules' scope.
 	DeleteResource(ctx context.Context, src inventory.Source, resourceType, resourceID string) error
+	// DeleteResult deletes the result of one rule on one resource, if
+	// there is one, as when the resource leaves that rule's scope.
+	DeleteResult(ctx context.Context, k ResultKey) error
 	// List returns a page of the results that q admits.
 	List(ctx context.Context, q ListQuery) (ListPage, error)
 	// Counts returns the per-rule counts that q admits, in one read (a

@@ -176,22 +176,9 @@ func (s *Service) GetAggregateConfigRuleComplianceSummary(ctx context.Context, i
 		return out, nil
 	}
 	out.GroupByKey = ptr(key)
-	groups := map[string]*ruleSummary{}
-	var names []string
-	for _, c := range counts {
-		g := c.AccountID
-		if key == "AWS_REGION" {
-			g = c.Region
-		}
-		sum := groups[g]
-		if sum == nil {
-			sum = &ruleSummary{}
-			groups[g] = sum
-			names = append(names, g)
-		}
-		sum.add(c)
-	}
-	slices.Sort(names)
+	names, groups := sourceGroups(counts, key,
+		func(c *compliance.RuleCounts) inventory.Source { return c.Source },
+		func(sum *ruleSummary, c *compliance.RuleCounts) { sum.add(*c) })
 	limit := pageLimit(in.Limit, aggregateGroupByLimitMax)
 	for _, g := range names {
 		if after != "" && g <= after {
@@ -206,4 +193,29 @@ func (s *Service) GetAggregateConfigRuleComplianceSummary(ctx context.Context, i
 		})
 	}
 	return out, nil
+}
+
+// sourceGroups groups items by the account (key ACCOUNT_ID) or the region
+// (AWS_REGION) of their source, adding each to its group's sum: the
+// GroupByKey of the aggregate compliance summaries. It returns the group
+// names, sorted, and the sums.
+func sourceGroups[T, S any](items []T, key string, source func(*T) inventory.Source, add func(*S, *T)) ([]string, map[string]*S) {
+	sums := map[string]*S{}
+	var names []string
+	for i := range items {
+		src := source(&items[i])
+		g := src.AccountID
+		if key == "AWS_REGION" {
+			g = src.Region
+		}
+		sum := sums[g]
+		if sum == nil {
+			sum = new(S)
+			sums[g] = sum
+			names = append(names, g)
+		}
+		add(sum, &items[i])
+	}
+	slices.Sort(names)
+	return names, sums
 }

@@ -2,7 +2,6 @@ package configservice
 
 import (
 	"context"
-	"slices"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/compliance"
@@ -192,23 +191,7 @@ func (s *Service) GetAggregateConformancePackComplianceSummary(ctx context.Conte
 		return out, nil
 	}
 	out.GroupByKey = ptr(key)
-	groups := map[string]*packSummary{}
-	var names []string
-	for i := range packs {
-		sp := &packs[i]
-		g := sp.AccountID
-		if key == "AWS_REGION" {
-			g = sp.Region
-		}
-		sum := groups[g]
-		if sum == nil {
-			sum = &packSummary{}
-			groups[g] = sum
-			names = append(names, g)
-		}
-		sum.add(sp)
-	}
-	slices.Sort(names)
+	names, groups := sourceGroups(packs, key, func(sp *sourcePack) inventory.Source { return sp.Source }, (*packSummary).add)
 	limit := pageLimit(in.Limit, aggregatePacksMax)
 	for _, g := range names {
 		if after != "" && g <= after {

@@ -252,7 +252,8 @@ func (s *Service) evaluateChanged(ctx context.Context, src inventory.Source, ite
 				name := *run.rule.ConfigRuleName
 				if !inRuleScope(run.rule, run.types, it) {
 					// Out of the scope now (a tag removed): no result.
-					if err := s.deleteResult(ctx, src, name, it); err != nil {
+					k := compliance.ResultKey{Source: src, RuleName: name, ResourceType: it.ResourceType, ResourceID: it.ResourceID}
+					if err := s.results.DeleteResult(ctx, k); err != nil {
 						return err
 					}
 					continue
@@ -279,43 +280,4 @@ func latestOf(items []inventory.Item, j int) *inventory.Item {
 		}
 	}
 	return it
-}
-
-// deleteResult deletes the result of the rule on the item's resource, if
-// there is one, keeping the resource's results by other rules.
-func (s *Service) deleteResult(ctx context.Context, src inventory.Source, rule string, it *inventory.Item) error {
-	page, err := s.results.List(ctx, compliance.ListQuery{
-		Scope: inventory.OneSource(src), Limit: 1,
-		Filter: compliance.Filter{RuleNames: []string{rule}, ResourceType: it.ResourceType, ResourceID: it.ResourceID},
-	})
-	if err != nil || len(page.Results) == 0 {
-		return err
-	}
-	// The contract deletes a resource's results by every rule: put back
-	// the others'.
-	var keep []compliance.Result
-	q := compliance.ListQuery{Scope: inventory.OneSource(src), Limit: resultsReadPage,
-		Filter: compliance.Filter{ResourceType: it.ResourceType, ResourceID: it.ResourceID}}
-	for {
-		p, err := s.results.List(ctx, q)
-		if err != nil {
-			return err
-		}
-		for _, r := range p.Results {
-			if r.RuleName != rule {
-				keep = append(keep, r)
-			}
-		}
-		if p.Next == "" {
-			break
-		}
-		q.Cursor = p.Next
-	}
-	if err := s.results.DeleteResource(ctx, src, it.ResourceType, it.ResourceID); err != nil {
-		return err
-	}
-	if len(keep) == 0 {
-		return nil
-	}
-	return s.results.PutResults(ctx, keep)
 }

@@ -335,6 +335,7 @@ func (noResults) DeleteResults(context.Context, inventory.Source, string) (int64
 	return 0, nil
 }
 func (noResults) DeleteResource(context.Context, inventory.Source, string, string) error { return nil }
+func (noResults) DeleteResult(context.Context, compliance.ResultKey) error               { return nil }
 func (noResults) List(context.Context, compliance.ListQuery) (compliance.ListPage, error) {
 	return compliance.ListPage{}, nil
 }

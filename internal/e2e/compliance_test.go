@@ -369,3 +369,26 @@ func TestAggregateCompliance(t *testing.T) {
 		AccountId: aws.String(acctB), AwsRegion: aws.String("us-east-1"), ComplianceType: types.ComplianceTypeNotApplicable})
 	wantError(t, err, "ValidationException", "Value 'NOT_APPLICABLE' at 'complianceType' failed to satisfy constraint: Member must satisfy enum value set: [COMPLIANT, NON_COMPLIANT]")
 }
+
+// TestRuleScopeByTag checks a rule scoped by a tag: a bucket evaluated
+// while it has the tag loses its result when a later version drops the
+// tag, and the results of the account's other rules on it stay.
+func TestRuleScopeByTag(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	c := s.config(acctA, "us-east-1")
+	startRecording(t, c, nil)
+	at := testEpoch.Add(-time.Hour)
+	s.mustIngest(t, acctA, "us-east-1", bucketItem(acctA, "us-east-1", "b1", "Enabled", 1, at).with("tags", map[string]any{"team": "a"}))
+	_ = must(c.PutConfigRule(ctx, &configservice.PutConfigRuleInput{ConfigRule: &types.ConfigRule{ConfigRuleName: aws.String("team-buckets"),
+		Scope:  &types.Scope{TagKey: aws.String("team")},
+		Source: &types.Source{Owner: types.OwnerAws, SourceIdentifier: aws.String("S3_BUCKET_VERSIONING_ENABLED")}}})).get(t)
+	putManagedRule(t, c, "all-buckets", "S3_BUCKET_VERSIONING_ENABLED", "")
+	if got := fmt.Sprint(detailsByRule(t, c, "team-buckets", 0), detailsByRule(t, c, "all-buckets", 0)); got != "[b1=COMPLIANT] [b1=COMPLIANT]" {
+		t.Fatalf("with the tag: %s", got)
+	}
+	s.mustIngest(t, acctA, "us-east-1", bucketItem(acctA, "us-east-1", "b1", "Suspended", 2, at.Add(time.Minute)))
+	if got := fmt.Sprint(detailsByRule(t, c, "team-buckets", 0), detailsByRule(t, c, "all-buckets", 0)); got != "[] [b1=NON_COMPLIANT]" {
+		t.Errorf("without the tag: %s", got)
+	}
+}

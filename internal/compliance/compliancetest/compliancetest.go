@@ -755,6 +755,11 @@ func (s suite) countsTransitions(t *testing.T) {
 		}, &cnt{0, 1, 0, 0}},
 		{"the rule's results deleted", func() error { _, err := st.DeleteResults(t.Context(), srcA, ruleTags); return err }, nil},
 		{"back again", func() error { return st.PutResults(t.Context(), []compliance.Result{res(k2, compliance.Compliant, 1)}) }, &cnt{1, 0, 0, 0}},
+		{"another rule's result on the resource deleted", func() error {
+			return st.DeleteResult(t.Context(), key(srcA, ruleS3, typInstance, "i-2"))
+		}, &cnt{1, 0, 0, 0}},
+		{"one result deleted, the rule's last", func() error { return st.DeleteResult(t.Context(), k2) }, nil},
+		{"a result that is not there deleted", func() error { return st.DeleteResult(t.Context(), k2) }, nil},
 	}
 	m := newModel()
 	for _, step := range steps {
@@ -1173,11 +1178,18 @@ func (s suite) random(t *testing.T) {
 			if got, err := st.DeleteResults(t.Context(), src, rule); err != nil || got != want {
 				t.Errorf("round %d: %s: got %d, %v; want %d", round, what, got, err, want)
 			}
-		case n < 97:
+		case n < 88:
 			src, typ, id := srcs[r.IntN(len(srcs))], pick(types), pick(ids)
 			what = fmt.Sprintf("DeleteResource(%v, %s, %s)", src, typ, id)
 			m.deleteResource(src, typ, id)
 			if err := st.DeleteResource(t.Context(), src, typ, id); err != nil {
+				t.Errorf("round %d: %s: %v", round, what, err)
+			}
+		case n < 97:
+			k := key(srcs[r.IntN(len(srcs))], pick(rules), pick(types), pick(ids))
+			what = fmt.Sprintf("DeleteResult(%+v)", k)
+			m.deleteResult(k)
+			if err := st.DeleteResult(t.Context(), k); err != nil {
 				t.Errorf("round %d: %s: %v", round, what, err)
 			}
 		default:

@@ -57,6 +57,8 @@ func (m *model) deleteResource(src inventory.Source, typ, id string) {
 	}
 }
 
+func (m *model) deleteResult(k compliance.ResultKey) { delete(m.results, k) }
+
 func (m *model) reset() { clear(m.results) }
 
 func inScope(sc *inventory.Scope, src inventory.Source) bool {

@@ -463,7 +463,8 @@ func (p *compliancePlan) put(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// qComplianceDeleteRule and qComplianceDeleteResource delete results and
+// qComplianceDeleteRule, qComplianceDeleteResource and
+// qComplianceDeleteResult delete results and
 // return, per rule, how many of each compliance type they deleted and
 // the largest recorded time, for the counts.
 const (
@@ -479,10 +480,14 @@ FROM d GROUP BY account_id, region, rule_name ORDER BY account_id, region, rule_
 	qComplianceDeleteResource = `WITH d AS (
   DELETE FROM compliance_results WHERE account_id = $1 AND region = $2 AND resource_type = $3 AND resource_id = $4
   RETURNING account_id, region, rule_name, compliance_type, recorded_time)` + complianceDeletedCounts
+	qComplianceDeleteResult = `WITH d AS (
+  DELETE FROM compliance_results
+  WHERE account_id = $1 AND region = $2 AND rule_name = $3 AND resource_type = $4 AND resource_id = $5
+  RETURNING account_id, region, rule_name, compliance_type, recorded_time)` + complianceDeletedCounts
 )
 
-// deleteResults runs the deletion q (qComplianceDeleteRule or
-// qComplianceDeleteResource) with args, and takes what it deleted away
+// deleteResults runs the deletion q (one of qComplianceDeleteRule,
+// qComplianceDeleteResource and qComplianceDeleteResult) with args, and takes what it deleted away
 // from the counts, in one transaction; it returns how many results it
 // deleted.
 func (c *Compliance) deleteResults(ctx context.Context, op, q string, args ...any) (int64, error) {
@@ -521,6 +526,12 @@ func (c *Compliance) DeleteResults(ctx context.Context, src inventory.Source, ru
 // DeleteResource implements [compliance.Store.DeleteResource].
 func (c *Compliance) DeleteResource(ctx context.Context, src inventory.Source, resourceType, resourceID string) error {
 	_, err := c.deleteResults(ctx, "DeleteResource", qComplianceDeleteResource, src.AccountID, src.Region, resourceType, resourceID)
+	return err
+}
+
+// DeleteResult implements [compliance.Store.DeleteResult].
+func (c *Compliance) DeleteResult(ctx context.Context, k compliance.ResultKey) error {
+	_, err := c.deleteResults(ctx, "DeleteResult", qComplianceDeleteResult, k.AccountID, k.Region, k.RuleName, k.ResourceType, k.ResourceID)
 	return err
 }
 

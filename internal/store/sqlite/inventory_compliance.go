@@ -61,6 +61,9 @@ WHERE excluded.ordering_time >= compliance_results.ordering_time`
 	qComplianceDeleteRule       = `DELETE FROM compliance_results WHERE account_id = ? AND region = ? AND rule_name = ?`
 	qComplianceDeleteResource   = `DELETE FROM compliance_results` + byResource + `
 WHERE account_id = ? AND region = ? AND resource_type = ? AND resource_id = ?`
+	// The primary key: the triggers keep the counts.
+	qComplianceDeleteResult = `DELETE FROM compliance_results
+WHERE account_id = ? AND region = ? AND rule_name = ? AND resource_type = ? AND resource_id = ?`
 )
 
 // byResource makes a statement that names a resource (its source, type and
@@ -274,6 +277,14 @@ func (c *Compliance) DeleteResults(ctx context.Context, src inventory.Source, ru
 func (c *Compliance) DeleteResource(ctx context.Context, src inventory.Source, resourceType, resourceID string) error {
 	return c.write(ctx, "DeleteResource", func(ws *complianceStmts) error {
 		_, err := ws.deleteResource.ExecContext(context.Background(), src.AccountID, src.Region, resourceType, resourceID)
+		return err
+	})
+}
+
+// DeleteResult implements [compliance.Store.DeleteResult].
+func (c *Compliance) DeleteResult(ctx context.Context, k compliance.ResultKey) error {
+	return c.write(ctx, "DeleteResult", func(*complianceStmts) error {
+		_, err := c.s.w.ExecContext(context.Background(), qComplianceDeleteResult, k.AccountID, k.Region, k.RuleName, k.ResourceType, k.ResourceID)
 		return err
 	})
 }
