@@ -61,6 +61,10 @@ type packRecord struct {
 	LastUpdateCompleted shape.Timestamp                 `json:"lastUpdateCompleted"`
 	// Rules are the pack's rules, by name.
 	Rules []packRule `json:"rules"`
+	// Org is the ARN of the organization conformance pack that deployed
+	// the pack, which only it changes (organization_packs.go); "" for the
+	// caller's own.
+	Org string `json:"org,omitempty"`
 }
 
 // packRule is one rule of a pack.
@@ -157,7 +161,7 @@ func templateInvalid(detail string) error {
 // (AccessDeniedException, "Status Code: 400", in the developer guide's
 // troubleshooting page).
 func refuseServiceLinked(rec *ruleRecord) error {
-	if rec.Pack == "" {
+	if rec.Pack == "" && rec.Org == "" {
 		return nil
 	}
 	return apierr.New("AccessDeniedException", msgServiceLinkedRule)
@@ -322,6 +326,8 @@ func (s *Service) PutConformancePack(ctx context.Context, in *configapi.PutConfo
 			}
 		case err != nil:
 			return err
+		case pack.Org != "":
+			return refuseOrgPack()
 		}
 		rules, gone, err := deployPackRules(tx, t, &pack, drafts, ruleIDs, now)
 		if err != nil {
@@ -603,6 +609,9 @@ func (s *Service) DeleteConformancePack(ctx context.Context, in *configapi.Delet
 		pack, err := loadPack(tx, t, name)
 		if err != nil {
 			return err
+		}
+		if pack.Org != "" {
+			return refuseOrgPack()
 		}
 		rules = pack.ruleNames()
 		for _, r := range rules {

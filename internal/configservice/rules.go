@@ -33,6 +33,10 @@ type ruleRecord struct {
 	// Pack names the conformance pack that deployed the rule, which
 	// only the pack changes (conformancepack.go); "" for the caller's own.
 	Pack string `json:"pack,omitempty"`
+	// Org is the ARN of the organization rule that deployed the rule,
+	// which only it changes (organization_rules.go); "" for the caller's
+	// own.
+	Org string `json:"org,omitempty"`
 }
 
 // ruleStatus is what DescribeConfigRuleEvaluationStatus shows of a rule

@@ -63,6 +63,9 @@ type isoEnv struct {
 	// Config rules, their results, a conformance pack, in A's account
 	// and isoRegion (meta_compliance_test.go).
 	isoCompliance
+	// An organization rule and an organization pack of A's, in isoRegion
+	// (organization_rules_test.go).
+	isoOrgRules
 }
 
 // setupIsolation creates A's resources: three aggregators (account and
@@ -143,6 +146,7 @@ func setupIsolation(t *testing.T, s *server) *isoEnv {
 	e.recorderARN = aws.ToString(describeRecorder(t, a).Arn)
 	e.setupInventory(t)  // inventory_isolation_test.go
 	e.setupCompliance(t) // meta_compliance_test.go
+	e.setupOrgRules(t)   // organization_rules_test.go
 	return e
 }
 
@@ -162,7 +166,7 @@ func (e *isoEnv) snapshot(t *testing.T) string {
 		parts = append(parts, v)
 	}
 	add(a.DescribeConfigurationAggregators(ctx, &configservice.DescribeConfigurationAggregatorsInput{}))
-	for _, arn := range []string{e.aggARN, e.orgAggARN, e.authARN, e.recorderARN, e.ruleARN, e.packRuleARN, e.packARN} {
+	for _, arn := range []string{e.aggARN, e.orgAggARN, e.authARN, e.recorderARN, e.ruleARN, e.packRuleARN, e.packARN, e.orgRuleARN, e.orgPackARN} {
 		add(a.ListTagsForResource(ctx, &configservice.ListTagsForResourceInput{ResourceArn: aws.String(arn)}))
 	}
 	for _, name := range []string{"agg-a1", "agg-a2", "org-agg"} {
@@ -182,6 +186,7 @@ func (e *isoEnv) snapshot(t *testing.T) string {
 	add(m.ListHandshakesForOrganization(ctx, nil))
 	add(e.s.orgs(isoInvitee).ListHandshakesForAccount(ctx, nil))
 	add(e.complianceView(t), nil)
+	add(e.orgRulesView(t), nil)
 	b, err := json.MarshalIndent(parts, "", " ")
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +196,8 @@ func (e *isoEnv) snapshot(t *testing.T) string {
 
 // ids are A's identifiers that must not show in what another caller sees.
 func (e *isoEnv) ids() []string {
-	return []string{e.orgID, e.carID, e.createdID, e.inviteID, isoAdmin, isoMember, "agg-a1", "org-agg", e.aggARN, e.authARN, e.recorderARN, e.ruleARN, e.packARN}
+	return []string{e.orgID, e.carID, e.createdID, e.inviteID, isoAdmin, isoMember, "agg-a1", "org-agg", e.aggARN, e.authARN, e.recorderARN, e.ruleARN, e.packARN,
+		e.orgRuleARN, e.orgPackARN}
 }
 
 // noneOf fails if the rendering of v mentions any of ids.
@@ -313,7 +319,7 @@ func (e *isoEnv) configCases() []configCase {
 	noSuchAgg := wantErr("NoSuchConfigurationAggregatorException", isoNoSuchAggregator)
 	noSuchRec := wantErr("NoSuchConfigurationRecorderException", isoNoSuchRecorder)
 	noSuchChan := wantErr("NoSuchDeliveryChannelException", isoNoSuchChannel)
-	arns := []string{e.aggARN, e.orgAggARN, e.authARN, e.recorderARN, e.ruleARN, e.packRuleARN, e.packARN}
+	arns := []string{e.aggARN, e.orgAggARN, e.authARN, e.recorderARN, e.ruleARN, e.packRuleARN, e.packARN, e.orgRuleARN, e.orgPackARN}
 	return []configCase{
 		{"PutConfigurationAggregator", "A's name makes the caller's own aggregator", func(t *testing.T, c *configservice.Client, x isoCaller) {
 			in := putAccounts("agg-a1", x.account)
@@ -626,7 +632,7 @@ func TestIsolation(t *testing.T) {
 	if len(servedConfig) < 20 || len(servedOrgs) < 20 {
 		t.Fatalf("found %d Config and %d Organizations operations served; want the 20+ of each that are", len(servedConfig), len(servedOrgs))
 	}
-	configCases, orgCases := slices.Concat(e.configCases(), e.inventoryCases(), e.storedQueryCases(), e.selectIsoCases(), e.complianceCases()), e.orgCases()
+	configCases, orgCases := slices.Concat(e.configCases(), e.inventoryCases(), e.storedQueryCases(), e.selectIsoCases(), e.complianceCases(), e.orgRuleCases()), e.orgCases()
 	var configOps, orgOps []string
 	for _, c := range configCases {
 		configOps = append(configOps, c.op)
