@@ -23,6 +23,7 @@ import (
 	"github.com/starlingcfg/starling/internal/compliance"
 	"github.com/starlingcfg/starling/internal/config"
 	"github.com/starlingcfg/starling/internal/configservice"
+	"github.com/starlingcfg/starling/internal/console"
 	"github.com/starlingcfg/starling/internal/credentials"
 	"github.com/starlingcfg/starling/internal/identity"
 	"github.com/starlingcfg/starling/internal/inventory"
@@ -62,7 +63,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	auth, err := authenticator(cfg, opts.Clock, log)
+	auth, creds, err := authenticator(cfg, opts.Clock, log)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +115,19 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if cfg.Auth != config.AuthVerify {
 		backup = b.backup
 	}
+	con, err := console.New(console.Options{
+		Operations:  configservice.Operations(cfgSvc),
+		Service:     cfgSvc,
+		Credentials: creds,
+		Resolver:    identity.Resolver{DefaultAccountID: cfg.DefaultAccount},
+		Regions:     regionsOf(cfg),
+		Now:         nowOf(opts.Clock),
+		Logger:      log,
+	})
+	if err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("console: %w", err)
+	}
 	reg := prometheus.NewRegistry()
 	if b.register != nil {
 		b.register(reg)
@@ -147,6 +161,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Reset:        reset,
 		Backup:       backup,
 		AllowedHosts: cfg.AllowedHosts,
+		Console:      con,
 		Logger:       log,
 		Registry:     reg,
 		Version:      opts.Version,
@@ -240,18 +255,34 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 // principals in the credentials file, which is read now so that a mistake
 // in it stops the start. The log names the file and counts the principals;
 // it never shows a secret.
-func authenticator(cfg config.Config, clk clock.Clock, log *slog.Logger) (server.Authenticator, error) {
+func authenticator(cfg config.Config, clk clock.Clock, log *slog.Logger) (server.Authenticator, *credentials.Set, error) {
 	if cfg.Auth != config.AuthVerify {
-		return nil, nil
+		return nil, nil, nil
 	}
 	creds, err := credentials.Load(cfg.CredentialsFile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	log.Info("verifying SigV4 signatures",
 		slog.String("credentials", cfg.CredentialsFile),
 		slog.Int("principals", creds.Len()))
-	return sigv4.NewVerifier(creds, clk), nil
+	return sigv4.NewVerifier(creds, clk), creds, nil
+}
+
+// nowOf returns the clock's Now, or nil for the system clock.
+func nowOf(c clock.Clock) func() time.Time {
+	if c == nil {
+		return nil
+	}
+	return c.Now
+}
+
+// regionsOf returns the regions the console offers at sign-in.
+func regionsOf(cfg config.Config) []string {
+	if len(cfg.Regions) > 0 {
+		return cfg.Regions
+	}
+	return configservice.DefaultRegions
 }
 
 // resultsOf returns the evaluation-result store that lives beside the

@@ -86,6 +86,9 @@ type Options struct {
 	// backup endpoints may name, such as a docker-compose service name;
 	// "*" allows any. Compared without case and port.
 	AllowedHosts []string
+	// Console, when set, serves the web console under /console (package
+	// console), to requests whose Host AllowedHosts admits.
+	Console http.Handler
 	// Logger receives one line per request and internal errors.
 	Logger *slog.Logger
 	// Registry receives the server's metrics and is served at /metrics.
@@ -121,6 +124,7 @@ type Server struct {
 	maxBody int64
 	reset   func(context.Context) error
 	backup  func(context.Context, string, io.Writer) error
+	console http.Handler
 	hosts   hostAllowList
 	log     *slog.Logger
 	metrics *metrics
@@ -137,6 +141,7 @@ func New(opts Options) *Server {
 		maxBody: opts.MaxBodyBytes,
 		reset:   opts.Reset,
 		backup:  opts.Backup,
+		console: opts.Console,
 		hosts:   newHostAllowList(opts.AllowedHosts),
 		log:     opts.Logger,
 		version: opts.Version,
@@ -173,7 +178,21 @@ const (
 	// like reset, rather than GET: it is an operator action, not a
 	// resource to link to, and no cross-site <img> or link can send it.
 	PathBackup = "/_starling/backup"
+	// PathConsole is where the web console is served.
+	PathConsole = "/console"
 )
+
+// serveConsole serves the console to a request whose Host is an IP
+// address, localhost or an allowed name: a page that rebinds its own name
+// to this server (DNS rebinding) must not read the console as same-origin.
+func (s *Server) serveConsole(w http.ResponseWriter, r *http.Request) {
+	if !s.hosts.allows(r.Host) {
+		http.Error(w, "refused: the Host header "+quoteShort(r.Host)+" is not an IP address, localhost, or a name in --allowed-hosts. "+
+			"To reach the console by this name, start Starling with --allowed-hosts NAME.", http.StatusForbidden)
+		return
+	}
+	s.console.ServeHTTP(w, r)
+}
 
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -190,6 +209,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		case PathBackup:
 			s.serveBackup(w, r)
+			return
+		}
+		if s.console != nil && (r.URL.Path == PathConsole || strings.HasPrefix(r.URL.Path, PathConsole+"/")) {
+			s.serveConsole(w, r)
 			return
 		}
 		if len(s.queries) > 0 && r.Method == http.MethodPost &&
