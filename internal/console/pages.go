@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
 )
@@ -132,27 +133,46 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, s *session) {
 		p.Rows = append(p.Rows, *row)
 	}
 
-	for _, g := range []struct {
+	// The three counts are independent reads: ask them at once.
+	groups := []struct {
 		key string
 		out *[]configapi.GroupedResourceCount
-	}{{"RESOURCE_TYPE", &p.ByType}, {"ACCOUNT_ID", &p.ByAccount}, {"AWS_REGION", &p.ByRegion}} {
-		var counts configapi.GetAggregateDiscoveredResourceCountsResponse
-		err := c.call(ctx, s, "GetAggregateDiscoveredResourceCounts", &configapi.GetAggregateDiscoveredResourceCountsRequest{
-			ConfigurationAggregatorName: &name, GroupByKey: &g.key, Limit: ptr(int32(1000)),
-		}, &counts)
-		if err != nil {
-			c.fail(w, r, s, err)
-			return
+	}{{"RESOURCE_TYPE", &p.ByType}, {"ACCOUNT_ID", &p.ByAccount}, {"AWS_REGION", &p.ByRegion}}
+	counts := make([]configapi.GetAggregateDiscoveredResourceCountsResponse, len(groups))
+	errs := make([]error, len(groups))
+	var wg sync.WaitGroup
+	for i := range groups {
+		wg.Go(func() {
+			errs[i] = c.call(ctx, s, "GetAggregateDiscoveredResourceCounts", &configapi.GetAggregateDiscoveredResourceCountsRequest{
+				ConfigurationAggregatorName: &name, GroupByKey: &groups[i].key, Limit: ptr(int32(1000)),
+			}, &counts[i])
+		})
+	}
+	wg.Wait()
+	if err := firstError(errs); err != nil {
+		c.fail(w, r, s, err)
+		return
+	}
+	for i, g := range groups {
+		p.Total = deref(counts[i].TotalDiscoveredResources)
+		gs := counts[i].GroupedResourceCounts
+		sort.SliceStable(gs, func(i, j int) bool { return deref(gs[i].ResourceCount) > deref(gs[j].ResourceCount) })
+		if len(gs) > countGroups {
+			gs, p.MoreGroups = gs[:countGroups], true
 		}
-		p.Total = deref(counts.TotalDiscoveredResources)
-		groups := counts.GroupedResourceCounts
-		sort.SliceStable(groups, func(i, j int) bool { return deref(groups[i].ResourceCount) > deref(groups[j].ResourceCount) })
-		if len(groups) > countGroups {
-			groups, p.MoreGroups = groups[:countGroups], true
-		}
-		*g.out = groups
+		*g.out = gs
 	}
 	c.render(w, r, s, http.StatusOK, "overview", p)
+}
+
+// firstError returns the first of errs that is not nil.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deref returns *p, or the zero value for nil.
