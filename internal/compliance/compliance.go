@@ -14,6 +14,8 @@ package compliance
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/starlingcfg/starling/internal/inventory"
@@ -111,6 +113,26 @@ type RuleCounts struct {
 	Latest time.Time
 }
 
+// Compliance returns the compliance of the rule that c counts:
+// NON_COMPLIANT when one of its results is, else COMPLIANT when one is,
+// else "" (its results are all NOT_APPLICABLE or INSUFFICIENT_DATA: AWS
+// shows no compliance for it).
+func (c *RuleCounts) Compliance() string {
+	switch {
+	case c.NonCompliant > 0:
+		return NonCompliant
+	case c.Compliant > 0:
+		return Compliant
+	}
+	return ""
+}
+
+// RuleKey identifies one rule of one source.
+type RuleKey struct {
+	inventory.Source
+	RuleName string
+}
+
 // CountsQuery asks for the RuleCounts of every (source, rule) that Scope
 // and Filter admit (Filter.ResourceType and ResourceID and
 // ComplianceTypes are ignored) and that has at least one result, in the
@@ -118,6 +140,61 @@ type RuleCounts struct {
 type CountsQuery struct {
 	Scope  *inventory.Scope
 	Filter Filter
+	// Compliance, when not empty, admits only the rules whose compliance
+	// (RuleCounts.Compliance) is one of these: COMPLIANT, NON_COMPLIANT,
+	// or "" for the rules without one.
+	Compliance []string
+	// After, when not nil, admits only the rules after it in the order
+	// (account, region, rule): the page that follows the one that ended
+	// with it.
+	After *RuleKey
+	// Limit, when positive, is the largest number of rows returned: the
+	// first ones in the order.
+	Limit int
+}
+
+// SummaryGroupBy is what a SummaryQuery sums the rules' compliance by.
+type SummaryGroupBy int
+
+// The groupings of a SummaryQuery.
+const (
+	// SummaryTotal sums every rule of the scope in one group, named "".
+	SummaryTotal SummaryGroupBy = iota
+	// SummaryByAccount sums the rules of each account.
+	SummaryByAccount
+	// SummaryByRegion sums the rules of each region.
+	SummaryByRegion
+)
+
+// SummaryQuery asks how many of the rules (with results) of the sources
+// that Scope, AccountID and Region admit are compliant and how many
+// noncompliant, per group: GetAggregateConfigRuleComplianceSummary's
+// answer.
+type SummaryQuery struct {
+	Scope *inventory.Scope
+	// AccountID and Region, when set, narrow the scope.
+	AccountID, Region string
+	GroupBy           SummaryGroupBy
+	// After, when not "", admits only the groups after it (by name, in
+	// byte order).
+	After string
+	// Limit, when positive, is the largest number of groups returned: the
+	// first ones in the order.
+	Limit int
+}
+
+// RuleSummary sums the compliance of the rules of one group: Compliant
+// and NonCompliant count the rules whose compliance (RuleCounts.Compliance)
+// is COMPLIANT and NON_COMPLIANT. A group whose rules have no compliance
+// has a summary of zeros; a group without rules with results has none.
+type RuleSummary struct {
+	// Group is the account or the region, or "" for SummaryTotal.
+	Group        string
+	Compliant    int64
+	NonCompliant int64
+	// Latest is the largest Latest of the rules counted; zero when none
+	// is.
+	Latest time.Time
 }
 
 // ResourceCounts counts, for one resource type of the scope, the resources
@@ -140,6 +217,16 @@ type Store interface {
 	// evaluation arriving late does not undo a newer one). A batch is
 	// atomic.
 	PutResults(ctx context.Context, results []Result) error
+	// ReplaceResults makes results the only results of the rules of the
+	// source src, atomically: the rules' other results are deleted, and
+	// results are stored whatever the OrderingTime of the results they
+	// replace (of several of one key in results, the one with the latest
+	// OrderingTime is kept, as PutResults keeps it). A reader sees the
+	// rules' results as they were before or as they are after, never a
+	// mix, nor a rule without results in between. Every result must be of
+	// src and of one of rules; rules may hold rules without results, which
+	// are left with none.
+	ReplaceResults(ctx context.Context, src inventory.Source, rules []string, results []Result) error
 	// DeleteResults deletes the results of the rule of the source, and
 	// returns how many there were.
 	DeleteResults(ctx context.Context, src inventory.Source, rule string) (int64, error)
@@ -155,6 +242,9 @@ type Store interface {
 	// summary table, never a scan of every result), however many sources
 	// the scope holds.
 	Counts(ctx context.Context, q CountsQuery) ([]RuleCounts, error)
+	// Summaries returns the sums of q, in group order, in one read of
+	// the per-rule counts, summed by the database: never one row per rule.
+	Summaries(ctx context.Context, q SummaryQuery) ([]RuleSummary, error)
 	// ResourceCounts returns, for each resource type with results in the
 	// scope (sorted by type), ResourceCounts over the rules that
 	// Filter.RuleNames admits (all when empty). Filter.ResourceType, when
@@ -162,4 +252,37 @@ type Store interface {
 	ResourceCounts(ctx context.Context, scope *inventory.Scope, f Filter) ([]ResourceCounts, error)
 	// Reset deletes every result.
 	Reset(ctx context.Context) error
+}
+
+// CheckReplace returns an error naming what ReplaceResults refuses in its
+// arguments besides the results' own fields, which a backend checks as
+// PutResults does: a source with an empty account or region, an empty
+// rule name, a result of another source or of a rule rules does not name.
+func CheckReplace(src inventory.Source, rules []string, results []Result) error {
+	switch {
+	case src.AccountID == "":
+		return errors.New("empty account id")
+	case src.Region == "":
+		return errors.New("empty region")
+	case slices.Contains(rules, ""):
+		return errors.New("empty rule name")
+	}
+	named := func(rule string) bool { return slices.Contains(rules, rule) }
+	if len(rules) > 8 {
+		set := make(map[string]bool, len(rules))
+		for _, rule := range rules {
+			set[rule] = true
+		}
+		named = func(rule string) bool { return set[rule] }
+	}
+	for i := range results {
+		r := &results[i]
+		if r.Source != src {
+			return fmt.Errorf("result %d: of source %s/%s, not %s/%s", i, r.AccountID, r.Region, src.AccountID, src.Region)
+		}
+		if !named(r.RuleName) {
+			return fmt.Errorf("result %d: of rule %q, which the replacement does not name", i, r.RuleName)
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package configservice
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/compliance"
@@ -16,14 +17,27 @@ import (
 // applies to configuration items, not to rules: a rule's compliance is
 // shown whatever types it evaluates (docs/deviations.md).
 
-// aggregateComplianceKey is the page-token key of a (source, rule).
-func aggregateComplianceKey(c compliance.RuleCounts) string {
+// aggregateComplianceKey is the page-token key of a (source, rule): its
+// account, region and rule, joined by NUL bytes, which none of them holds.
+func aggregateComplianceKey(c *compliance.RuleCounts) string {
 	return c.AccountID + "\x00" + c.Region + "\x00" + c.RuleName
+}
+
+// parseAggregateComplianceKey returns the (source, rule) of a key of
+// aggregateComplianceKey.
+func parseAggregateComplianceKey(key string) (*compliance.RuleKey, error) {
+	parts := strings.Split(key, "\x00")
+	if len(parts) != 3 {
+		return nil, invalidNextToken()
+	}
+	return &compliance.RuleKey{Source: inventory.Source{AccountID: parts[0], Region: parts[1]}, RuleName: parts[2]}, nil
 }
 
 // DescribeAggregateComplianceByConfigRules returns the compliance of each
 // rule of each readable source that has a result that decides it, in
-// (account, region, rule) order.
+// (account, region, rule) order: a page of the results store's counts,
+// read after the page token's (source, rule) and filtered by compliance
+// there, never every rule of the view.
 func (s *Service) DescribeAggregateComplianceByConfigRules(ctx context.Context, in *configapi.DescribeAggregateComplianceByConfigRulesRequest) (*configapi.DescribeAggregateComplianceByConfigRulesResponse, error) {
 	t, err := callerNamespace(ctx)
 	if err != nil {
@@ -55,30 +69,33 @@ func (s *Service) DescribeAggregateComplianceByConfigRules(ctx context.Context, 
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.results.Counts(ctx, compliance.CountsQuery{Scope: v.scope, Filter: f})
+	limit := pageLimit(in.Limit, aggregateGroupByLimitMax)
+	// The rules a result decides (ruleCompliance), or those of the
+	// filter's compliance type; one more than a page, to know whether
+	// another follows.
+	q := compliance.CountsQuery{Scope: v.scope, Filter: f, Compliance: []string{compliance.Compliant, compliance.NonCompliant}, Limit: limit + 1}
+	if want != "" {
+		q.Compliance = []string{want}
+	}
+	if after != "" {
+		if q.After, err = parseAggregateComplianceKey(after); err != nil {
+			return nil, err
+		}
+	}
+	counts, err := s.results.Counts(ctx, q)
 	if err != nil {
 		return nil, resultsErr(err)
 	}
-	limit := pageLimit(in.Limit, aggregateGroupByLimitMax)
-	out := &configapi.DescribeAggregateComplianceByConfigRulesResponse{AggregateComplianceByConfigRules: []configapi.AggregateComplianceByConfigRule{}}
-	var last string
-	for _, c := range counts {
-		key := aggregateComplianceKey(c)
-		if after != "" && key <= after {
-			continue
-		}
-		comp := ruleCompliance(c)
-		if comp == nil || (want != "" && *comp.ComplianceType != want) {
-			continue
-		}
-		if len(out.AggregateComplianceByConfigRules) == limit {
-			out.NextToken = ptr(s.tokens.Encode(scope, last))
+	out := &configapi.DescribeAggregateComplianceByConfigRulesResponse{AggregateComplianceByConfigRules: make([]configapi.AggregateComplianceByConfigRule, 0, min(len(counts), limit))}
+	for i := range counts {
+		c := &counts[i]
+		if i == limit {
+			out.NextToken = ptr(s.tokens.Encode(scope, aggregateComplianceKey(&counts[i-1])))
 			break
 		}
 		out.AggregateComplianceByConfigRules = append(out.AggregateComplianceByConfigRules, configapi.AggregateComplianceByConfigRule{
-			ConfigRuleName: ptr(c.RuleName), Compliance: comp, AccountId: ptr(c.AccountID), AwsRegion: ptr(c.Region),
+			ConfigRuleName: ptr(c.RuleName), Compliance: ruleCompliance(*c), AccountId: ptr(c.AccountID), AwsRegion: ptr(c.Region),
 		})
-		last = key
 	}
 	return out, nil
 }
@@ -140,7 +157,8 @@ func (s *Service) GetAggregateComplianceDetailsByConfigRule(ctx context.Context,
 // GetAggregateConfigRuleComplianceSummary returns how many rules of the
 // readable sources are compliant and how many noncompliant: per account
 // or per region with GroupByKey (in group order), else one count without a
-// group name.
+// group name. The results store sums the rules per group (Summaries): a
+// page of groups, never a row per rule.
 func (s *Service) GetAggregateConfigRuleComplianceSummary(ctx context.Context, in *configapi.GetAggregateConfigRuleComplianceSummaryRequest) (*configapi.GetAggregateConfigRuleComplianceSummaryResponse, error) {
 	t, err := callerNamespace(ctx)
 	if err != nil {
@@ -151,45 +169,47 @@ func (s *Service) GetAggregateConfigRuleComplianceSummary(ctx context.Context, i
 	if err != nil {
 		return nil, err
 	}
-	var f compliance.Filter
+	q := compliance.SummaryQuery{Scope: v.scope}
 	if fl := in.Filters; fl != nil {
-		f.AccountID, f.Region = deref(fl.AccountId), deref(fl.AwsRegion)
+		q.AccountID, q.Region = deref(fl.AccountId), deref(fl.AwsRegion)
 	}
 	key := deref(in.GroupByKey)
-	scope := pagetoken.Scope("GetAggregateConfigRuleComplianceSummary", t.Owner, t.Region, name, f.AccountID, f.Region, key)
+	scope := pagetoken.Scope("GetAggregateConfigRuleComplianceSummary", t.Owner, t.Region, name, q.AccountID, q.Region, key)
 	after, err := s.decodeToken(scope, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.results.Counts(ctx, compliance.CountsQuery{Scope: v.scope, Filter: f})
+	limit := pageLimit(in.Limit, aggregateGroupByLimitMax)
+	switch key {
+	case "":
+	case "AWS_REGION":
+		q.GroupBy, q.After, q.Limit = compliance.SummaryByRegion, after, limit+1
+	default:
+		q.GroupBy, q.After, q.Limit = compliance.SummaryByAccount, after, limit+1
+	}
+	sums, err := s.results.Summaries(ctx, q)
 	if err != nil {
 		return nil, resultsErr(err)
 	}
 	now := s.clock.Now()
 	out := &configapi.GetAggregateConfigRuleComplianceSummaryResponse{AggregateComplianceCounts: []configapi.AggregateComplianceCount{}}
 	if key == "" {
-		var sum ruleSummary
-		for _, c := range counts {
-			sum.add(c)
+		var sum ruleSummary // zeros when no rule has results
+		for _, g := range sums {
+			sum = ruleSummary{compliant: g.Compliant, nonCompliant: g.NonCompliant, latest: g.Latest}
 		}
 		out.AggregateComplianceCounts = append(out.AggregateComplianceCounts, configapi.AggregateComplianceCount{ComplianceSummary: sum.summary(now)})
 		return out, nil
 	}
 	out.GroupByKey = ptr(key)
-	names, groups := sourceGroups(counts, key,
-		func(c *compliance.RuleCounts) inventory.Source { return c.Source },
-		func(sum *ruleSummary, c *compliance.RuleCounts) { sum.add(*c) })
-	limit := pageLimit(in.Limit, aggregateGroupByLimitMax)
-	for _, g := range names {
-		if after != "" && g <= after {
-			continue
-		}
-		if len(out.AggregateComplianceCounts) == limit {
-			out.NextToken = ptr(s.tokens.Encode(scope, *out.AggregateComplianceCounts[limit-1].GroupName))
+	for i, g := range sums {
+		if i == limit {
+			out.NextToken = ptr(s.tokens.Encode(scope, sums[i-1].Group))
 			break
 		}
+		sum := ruleSummary{compliant: g.Compliant, nonCompliant: g.NonCompliant, latest: g.Latest}
 		out.AggregateComplianceCounts = append(out.AggregateComplianceCounts, configapi.AggregateComplianceCount{
-			GroupName: ptr(g), ComplianceSummary: groups[g].summary(now),
+			GroupName: ptr(g.Group), ComplianceSummary: sum.summary(now),
 		})
 	}
 	return out, nil
@@ -218,4 +238,10 @@ func sourceGroups[T, S any](items []T, key string, source func(*T) inventory.Sou
 	}
 	slices.Sort(names)
 	return names, sums
+}
+
+// Summaries, of a Service built without a results store, sums nothing
+// (noResults, items.go).
+func (noResults) Summaries(context.Context, compliance.SummaryQuery) ([]compliance.RuleSummary, error) {
+	return nil, nil
 }

@@ -2,6 +2,7 @@ package configservice
 
 import (
 	"context"
+	"slices"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/compliance"
@@ -15,8 +16,8 @@ import (
 // GetAggregateConformancePackComplianceSummary): the packs of the
 // aggregator's readable sources (aggregateView, the one place that decides
 // them), read from the control plane in one transaction, and the counts of
-// their rules' results in one read of the results store over the view's
-// scope. AWS also lists packs deleted from a source; Starling keeps no
+// their rules' results in one read of the results store over the sources
+// that have packs, narrowed to the packs' rules. AWS also lists packs deleted from a source; Starling keeps no
 // record of them.
 
 // aggregatePacksMax is the largest and default page of both reads (the
@@ -58,7 +59,19 @@ func (s *Service) viewPacks(ctx context.Context, v *aggregateView, account, regi
 	if err != nil || len(packs) == 0 {
 		return packs, err
 	}
-	counts, err := s.results.Counts(ctx, compliance.CountsQuery{Scope: v.scope, Filter: compliance.Filter{AccountID: account, Region: region}})
+	// The counts of the packs' rules in the sources with packs only: not
+	// every rule of the view.
+	var srcs []inventory.Source
+	var rules []string
+	for i := range packs {
+		if n := len(srcs); n == 0 || srcs[n-1] != packs[i].Source {
+			srcs = append(srcs, packs[i].Source)
+		}
+		rules = append(rules, packs[i].pack.ruleNames()...)
+	}
+	slices.Sort(rules)
+	rules = slices.Compact(rules)
+	counts, err := s.results.Counts(ctx, compliance.CountsQuery{Scope: inventory.NewScope(srcs), Filter: compliance.Filter{RuleNames: rules}})
 	if err != nil {
 		return nil, resultsErr(err)
 	}

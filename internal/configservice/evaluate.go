@@ -144,8 +144,13 @@ func runsOf(rules []configapi.ConfigRule) []ruleRun {
 
 // evaluateRules evaluates, of rules (of the namespace t), those Starling
 // evaluates over every configuration item of t's source in their scope,
-// in one read of the items of all their types, and makes their results
-// the rules' only ones.
+// in one read of the items of all their types and of the types their
+// rules relate to, and makes their results the rules' only ones, in one
+// write.
+//
+// The rules that read related items (a VPC's flow logs) need all of those
+// before they evaluate an item: the items of their types are kept until
+// the read ends, then evaluated; the others' are evaluated as they come.
 func (s *Service) evaluateRules(ctx context.Context, t store.Namespace, rules []configapi.ConfigRule) error {
 	runs := runsOf(rules)
 	if len(runs) == 0 {
@@ -153,48 +158,67 @@ func (s *Service) evaluateRules(ctx context.Context, t store.Namespace, rules []
 	}
 	src := sourceOf(t)
 	now := s.clock.Now().Truncate(time.Millisecond)
-	ms := make([]*managed.Rule, len(runs))
-	var types []string
-	for i, run := range runs {
-		ms[i] = run.m
-		for _, typ := range run.types {
-			if !slices.Contains(types, typ) {
-				types = append(types, typ)
+	// types: what the runs evaluate; related: what some read besides;
+	// later: the types of those, whose items wait for the related ones.
+	var types, related, later []string
+	add := func(set *[]string, ts []string) {
+		for _, typ := range ts {
+			if !slices.Contains(*set, typ) {
+				*set = append(*set, typ)
 			}
 		}
 	}
-	env, err := s.relatedEnv(ctx, src, ms...)
-	if err != nil {
-		return err
+	for _, run := range runs {
+		add(&types, run.types)
+		add(&related, run.m.Related)
+		if len(run.m.Related) > 0 {
+			add(&later, run.types)
+		}
 	}
+	read := slices.Clone(types)
+	add(&read, related)
+	slices.Sort(read)
 	var results []compliance.Result
+	var relatedItems, waiting []inventory.Item
 	if len(types) > 0 {
-		slices.Sort(types)
-		q := inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: types, IncludeDeleted: true}}
+		q := inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: read, IncludeDeleted: true}}
 		for it, err := range s.inv.Scan(ctx, q) {
 			if err != nil {
 				return err
 			}
+			if !it.Deleted() && slices.Contains(related, it.ResourceType) {
+				relatedItems = append(relatedItems, it)
+			}
+			if slices.Contains(later, it.ResourceType) {
+				waiting = append(waiting, it)
+			}
 			for _, run := range runs {
-				if inRuleScope(run.rule, run.types, &it) {
-					results = append(results, result(src, *run.rule.ConfigRuleName, run.m.Evaluate(&it, run.params, env), &it, now))
+				if len(run.m.Related) == 0 && inRuleScope(run.rule, run.types, &it) {
+					results = append(results, result(src, *run.rule.ConfigRuleName, run.m.Evaluate(&it, run.params, nil), &it, now))
 				}
 			}
 		}
 	}
-	// The rules' results are these: a resource that left a rule's scope
-	// has none.
+	if len(waiting) > 0 {
+		env := managed.NewSourceEnv(relatedItems)
+		for i := range waiting {
+			it := &waiting[i]
+			for _, run := range runs {
+				if len(run.m.Related) > 0 && inRuleScope(run.rule, run.types, it) {
+					results = append(results, result(src, *run.rule.ConfigRuleName, run.m.Evaluate(it, run.params, env), it, now))
+				}
+			}
+		}
+	}
+	// The rules' results are these, in one transaction: a resource that
+	// left a rule's scope has none, and a reader never sees a rule
+	// without its results.
 	names := make([]string, len(runs))
 	for i, run := range runs {
 		names[i] = *run.rule.ConfigRuleName
-		if _, err := s.results.DeleteResults(ctx, src, names[i]); err != nil {
-			return err
-		}
 	}
-	for batch := range slices.Chunk(results, resultsBatch) {
-		if err := s.results.PutResults(ctx, batch); err != nil {
-			return err
-		}
+	if err := s.results.ReplaceResults(ctx, src, names, results); err != nil {
+		return err
 	}
 	return s.markEvaluated(ctx, t, names, now)
 }
@@ -280,4 +304,10 @@ func latestOf(items []inventory.Item, j int) *inventory.Item {
 		}
 	}
 	return it
+}
+
+// ReplaceResults, of a Service built without a results store, refuses as
+// PutResults does (noResults, items.go).
+func (noResults) ReplaceResults(context.Context, inventory.Source, []string, []compliance.Result) error {
+	return errNoResults
 }

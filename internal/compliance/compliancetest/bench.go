@@ -2,6 +2,8 @@ package compliancetest
 
 import (
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,7 +12,8 @@ import (
 )
 
 // The backends' benchmarks (BenchmarkComplianceCounts,
-// BenchmarkCompliancePut) store the results of BenchResult: an
+// BenchmarkCompliancePut, BenchmarkComplianceReplace,
+// BenchmarkComplianceSummaries) store the results of BenchResult: an
 // aggregator's sources, each with BenchRules rules of BenchPerRule results
 // each, so that the figures of the backends compare.
 const (
@@ -172,4 +175,105 @@ func BenchPut(b *testing.B, open func(b *testing.B) compliance.Store) {
 		b.ReportMetric(float64(b.N*BenchBatch)/spent.Seconds(), "results/s")
 		b.ReportMetric(0, "ns/op")
 	})
+}
+
+// BenchReplaceRules and BenchReplacePerRule shape the sources of
+// BenchReplace as `starling generate --managed-rules` shapes its own: nine
+// rules of about a dozen results each, about a hundred results a source.
+const (
+	BenchReplaceRules   = 9
+	BenchReplacePerRule = 12
+)
+
+// benchReplaceBatch returns the results of source s of round round for
+// BenchReplace: a later round flips some verdicts and, each third, leaves
+// a resource out and adds another.
+func benchReplaceBatch(s, round int, dst []compliance.Result) ([]compliance.Result, []string) {
+	dst = dst[:0]
+	src := BenchSource(s)
+	rules := make([]string, BenchReplaceRules)
+	at := benchT0.Add(time.Duration(round) * time.Hour)
+	for r := range rules {
+		rules[r] = fmt.Sprintf("rule-%02d-%s", r, []string{"required-tags", "encrypted-volumes", "restricted-ssh"}[r%3])
+		for j := range BenchReplacePerRule {
+			id := j
+			if j == 0 && round%3 == 2 {
+				id = BenchReplacePerRule // the resource left, another came
+			}
+			dst = append(dst, compliance.Result{
+				ResultKey: compliance.ResultKey{Source: src, RuleName: rules[r],
+					ResourceType: benchTypes[(r+id)%len(benchTypes)], ResourceID: fmt.Sprintf("res-%08x-%d", s*7919+r, id)},
+				ComplianceType: []string{compliance.Compliant, compliance.NonCompliant, compliance.Compliant, compliance.NotApplicable}[(s+r+id+round)%4],
+				Annotation:     []string{"", "The resource has no Owner tag."}[(r+id)%2],
+				OrderingTime:   at, RecordedTime: at.Add(2 * time.Second), InvokedTime: at.Add(time.Second),
+			})
+		}
+	}
+	return dst, rules
+}
+
+// BenchReplace measures ReplaceResults of every rule of a source, as a
+// StartConfigRulesEvaluation of the source makes it, over sources that
+// BenchReplace filled first (round 0), parallel at once (the evaluation
+// runs 4 sources at a time). It reports sources/s and results/s.
+func BenchReplace(b *testing.B, st compliance.Store, parallel int) {
+	const sources = 400
+	var batch []compliance.Result
+	for s := range sources {
+		var rules []string
+		batch, rules = benchReplaceBatch(s, 0, batch)
+		if err := st.ReplaceResults(b.Context(), BenchSource(s), rules, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next atomic.Int64
+	start := time.Now()
+	b.SetParallelism(max(1, parallel/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		var batch []compliance.Result
+		for pb.Next() {
+			n := int(next.Add(1))
+			s, round := n%sources, 1+n/sources
+			var rules []string
+			batch, rules = benchReplaceBatch(s, round, batch)
+			if err := st.ReplaceResults(b.Context(), BenchSource(s), rules, batch); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	took := time.Since(start).Seconds()
+	b.ReportMetric(float64(b.N)/took, "sources/s")
+	b.ReportMetric(float64(b.N*BenchReplaceRules*BenchReplacePerRule)/took, "results/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchSummaries measures Summaries of st, which BenchFill filled with
+// BenchSources sources, over a scope of all of them (an aggregator's) by
+// each grouping.
+func BenchSummaries(b *testing.B, st compliance.Store) {
+	scope := BenchSourcesScope(BenchSources)
+	for _, bc := range []struct {
+		name string
+		by   compliance.SummaryGroupBy
+		rows int
+	}{
+		{"by account", compliance.SummaryByAccount, BenchSources / 2},
+		{"by region", compliance.SummaryByRegion, 2},
+		{"total", compliance.SummaryTotal, 1},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				sums, err := st.Summaries(b.Context(), compliance.SummaryQuery{Scope: scope, GroupBy: bc.by, Limit: 1001})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(sums) != min(bc.rows, 1001) {
+					b.Fatalf("Summaries: %d groups, want %d", len(sums), min(bc.rows, 1001))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
 }

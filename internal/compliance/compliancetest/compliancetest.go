@@ -57,6 +57,11 @@ func Run(t *testing.T, open func(t *testing.T) compliance.Store) {
 	t.Run("ResourceCounts", s.resourceCounts)
 	t.Run("DeleteResults", s.deleteResults)
 	t.Run("DeleteResource", s.deleteResource)
+	t.Run("ReplaceResults", s.replaceResults)
+	t.Run("ReplaceRefused", s.replaceRefused)
+	t.Run("ReplaceConcurrent", s.replaceConcurrent)
+	t.Run("CountsPages", s.countsPages)
+	t.Run("Summaries", s.summaries)
 	t.Run("Reset", s.reset)
 	t.Run("CancelledContext", s.cancelledContext)
 	t.Run("Concurrent", s.concurrent)
@@ -1139,8 +1144,9 @@ func (s suite) concurrent(t *testing.T) {
 }
 
 // random runs random operations (batches of new, later, earlier and
-// repeated results of random types and recorded times, deletions of
-// rules and resources, now and then a Reset) and after each compares
+// repeated results of random types and recorded times, replacements of
+// the results of rules, deletions of rules and resources, now and then a
+// Reset) and after each compares
 // every read with the model, so that whatever a backend derives from the
 // results (the counts, their latest times) stays right through every
 // transition.
@@ -1156,7 +1162,7 @@ func (s suite) random(t *testing.T) {
 	scopes := []*inventory.Scope{inventory.AllSources(), inventory.OneSource(srcB), {Sources: []inventory.Source{srcA2, srcA, other}}}
 	filters := []compliance.Filter{{}, {RuleNames: []string{"r-b"}}, {RuleNames: []string{"r-a", "r-c"}, ResourceType: typInstance},
 		{ResourceType: typBucket, ResourceID: "x1"}, {ComplianceTypes: []string{compliance.NonCompliant, compliance.NotApplicable}}, {Region: srcA.Region}}
-	for round := range 60 {
+	for round := range 80 {
 		var what string
 		switch n := r.IntN(100); {
 		case n < 65:
@@ -1171,6 +1177,28 @@ func (s suite) random(t *testing.T) {
 			what = fmt.Sprintf("PutResults of %d", len(batch))
 			put(t, st, batch...)
 			m.put(batch...)
+		case n < 72:
+			src := srcs[r.IntN(len(srcs))]
+			var names []string
+			for _, rule := range rules {
+				if r.IntN(2) == 0 {
+					names = append(names, rule)
+				}
+			}
+			var batch []compliance.Result
+			for range r.IntN(6) {
+				if len(names) == 0 {
+					break
+				}
+				x := res(key(src, pick(names), pick(types), pick(ids)), allTypes[r.IntN(4)], r.IntN(8))
+				x.RecordedTime = t0.Add(time.Duration(r.IntN(40)) * time.Second)
+				batch = append(batch, x)
+			}
+			what = fmt.Sprintf("ReplaceResults(%v, %v) of %d", src, names, len(batch))
+			if err := st.ReplaceResults(t.Context(), src, names, batch); err != nil {
+				t.Errorf("round %d: %s: %v", round, what, err)
+			}
+			m.replace(src, names, batch...)
 		case n < 80:
 			src, rule := srcs[r.IntN(len(srcs))], pick(rules)
 			what = fmt.Sprintf("DeleteResults(%v, %s)", src, rule)

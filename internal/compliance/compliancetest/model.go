@@ -38,6 +38,16 @@ func (m *model) put(batch ...compliance.Result) {
 	}
 }
 
+// replace applies a ReplaceResults: the rules' results in src are
+// deleted, then the batch is put (of several results of one key, the
+// latest OrderingTime wins, the later in the batch of equal ones).
+func (m *model) replace(src inventory.Source, rules []string, batch ...compliance.Result) {
+	for _, rule := range rules {
+		m.deleteResults(src, rule)
+	}
+	m.put(batch...)
+}
+
 func (m *model) deleteResults(src inventory.Source, rule string) int64 {
 	var n int64
 	for k := range m.results {
@@ -143,6 +153,67 @@ func (m *model) counts(sc *inventory.Scope, f compliance.Filter) []compliance.Ru
 	slices.SortFunc(out, func(a, b compliance.RuleCounts) int {
 		return cmp.Or(inventory.CompareSources(a.Source, b.Source), strings.Compare(a.RuleName, b.RuleName))
 	})
+	return out
+}
+
+// countsQuery is what Counts returns for q: the rows of m.counts that q's
+// Compliance admits, after q.After, the first q.Limit of them.
+func (m *model) countsQuery(q compliance.CountsQuery) []compliance.RuleCounts {
+	var out []compliance.RuleCounts
+	for _, c := range m.counts(q.Scope, q.Filter) {
+		if len(q.Compliance) > 0 && !slices.Contains(q.Compliance, c.Compliance()) {
+			continue
+		}
+		if q.After != nil && cmp.Or(inventory.CompareSources(c.Source, q.After.Source), strings.Compare(c.RuleName, q.After.RuleName)) <= 0 {
+			continue
+		}
+		if q.Limit > 0 && len(out) == q.Limit {
+			break
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// summaries is what Summaries returns for q: the rules of m.counts
+// summed per group.
+func (m *model) summaries(q compliance.SummaryQuery) []compliance.RuleSummary {
+	sums := map[string]*compliance.RuleSummary{}
+	for _, c := range m.counts(q.Scope, compliance.Filter{AccountID: q.AccountID, Region: q.Region}) {
+		var g string
+		switch q.GroupBy {
+		case compliance.SummaryByAccount:
+			g = c.AccountID
+		case compliance.SummaryByRegion:
+			g = c.Region
+		}
+		sum := sums[g]
+		if sum == nil {
+			sum = &compliance.RuleSummary{Group: g}
+			sums[g] = sum
+		}
+		switch c.Compliance() {
+		case compliance.NonCompliant:
+			sum.NonCompliant++
+		case compliance.Compliant:
+			sum.Compliant++
+		default:
+			continue
+		}
+		if c.Latest.After(sum.Latest) {
+			sum.Latest = c.Latest
+		}
+	}
+	var out []compliance.RuleSummary
+	for _, g := range slices.Sorted(maps.Keys(sums)) {
+		if q.After != "" && g <= q.After {
+			continue
+		}
+		if q.Limit > 0 && len(out) == q.Limit {
+			break
+		}
+		out = append(out, *sums[g])
+	}
 	return out
 }
 
@@ -281,6 +352,40 @@ func diffCounts(got, want []compliance.RuleCounts) string {
 	return fmt.Sprintf("got %d:\n%swant %d:\n%s", len(got), f(got), len(want), f(want))
 }
 
+func sameSummaries(got, want []compliance.RuleSummary) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		w := want[i]
+		if !w.Latest.IsZero() {
+			w.Latest = normTime(w.Latest)
+		}
+		g := got[i]
+		if g.Latest.IsZero() {
+			g.Latest = time.Time{} // a zero time in any location
+		}
+		if !reflect.DeepEqual(g, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func diffSummaries(got, want []compliance.RuleSummary) string {
+	if sameSummaries(got, want) {
+		return ""
+	}
+	f := func(ss []compliance.RuleSummary) string {
+		var b strings.Builder
+		for _, s := range ss {
+			fmt.Fprintf(&b, "  %q C=%d NC=%d latest=%s\n", s.Group, s.Compliant, s.NonCompliant, fmtTime(s.Latest))
+		}
+		return b.String()
+	}
+	return fmt.Sprintf("got %d:\n%swant %d:\n%s", len(got), f(got), len(want), f(want))
+}
+
 func sameResourceCounts(got, want []compliance.ResourceCounts) bool {
 	if len(got) != len(want) {
 		return false
@@ -359,6 +464,87 @@ func counts(t testing.TB, st compliance.Store, sc *inventory.Scope, f compliance
 	return got
 }
 
+func countsQuery(t testing.TB, st compliance.Store, q compliance.CountsQuery) []compliance.RuleCounts {
+	t.Helper()
+	got, err := st.Counts(t.Context(), q)
+	if err != nil {
+		t.Fatalf("Counts(%+v): got %v, want nil", q, err)
+	}
+	return got
+}
+
+func summaries(t testing.TB, st compliance.Store, q compliance.SummaryQuery) []compliance.RuleSummary {
+	t.Helper()
+	got, err := st.Summaries(t.Context(), q)
+	if err != nil {
+		t.Fatalf("Summaries(%+v): got %v, want nil", q, err)
+	}
+	return got
+}
+
+// checkSummaries compares Summaries of the scope, by every grouping, with
+// the model, whole and a page of two groups at a time.
+func checkSummaries(t testing.TB, st compliance.Store, m *model, what string, sc *inventory.Scope, account, region string) {
+	t.Helper()
+	for _, by := range []compliance.SummaryGroupBy{compliance.SummaryTotal, compliance.SummaryByAccount, compliance.SummaryByRegion} {
+		q := compliance.SummaryQuery{Scope: sc, AccountID: account, Region: region, GroupBy: by}
+		if d := diffSummaries(summaries(t, st, q), m.summaries(q)); d != "" {
+			t.Errorf("%s: Summaries of %s, %+v: %s", what, scopeName(sc), q, d)
+		}
+		var paged []compliance.RuleSummary
+		for q.Limit = 2; ; {
+			if len(paged) > 10000 {
+				t.Fatalf("%s: Summaries %+v: more than 10000 groups", what, q)
+			}
+			page := summaries(t, st, q)
+			if len(page) > q.Limit {
+				t.Fatalf("%s: Summaries %+v: %d groups, limit %d", what, q, len(page), q.Limit)
+			}
+			paged = append(paged, page...)
+			if len(page) < q.Limit {
+				break
+			}
+			q.After = page[len(page)-1].Group
+		}
+		q.After, q.Limit = "", 0
+		if d := diffSummaries(paged, m.summaries(q)); d != "" {
+			t.Errorf("%s: Summaries of %s, %+v, paged by 2: %s", what, scopeName(sc), q, d)
+		}
+	}
+}
+
+// checkCountsPages compares Counts of the scope and filter with each
+// compliance filter, paged by pageSize, with the model.
+func checkCountsPages(t testing.TB, st compliance.Store, m *model, what string, sc *inventory.Scope, f compliance.Filter, pageSize int) {
+	t.Helper()
+	for _, want := range [][]string{nil, {compliance.Compliant}, {compliance.NonCompliant}, {compliance.Compliant, compliance.NonCompliant}, {""}} {
+		q := compliance.CountsQuery{Scope: sc, Filter: f, Compliance: want}
+		if d := diffCounts(countsQuery(t, st, q), m.countsQuery(q)); d != "" {
+			t.Errorf("%s: Counts of %s, filter %+v, compliance %q: %s", what, scopeName(sc), f, want, d)
+		}
+		var paged []compliance.RuleCounts
+		for q.Limit = pageSize; ; {
+			if len(paged) > 100000 {
+				t.Fatalf("%s: Counts %+v: more than 100000 rows", what, q)
+			}
+			page := countsQuery(t, st, q)
+			if len(page) > q.Limit {
+				t.Fatalf("%s: Counts %+v: %d rows, limit %d", what, q, len(page), q.Limit)
+			}
+			paged = append(paged, page...)
+			if len(page) < q.Limit {
+				break
+			}
+			last := page[len(page)-1]
+			q.After = &compliance.RuleKey{Source: last.Source, RuleName: last.RuleName}
+		}
+		q.After, q.Limit = nil, 0
+		if d := diffCounts(paged, m.countsQuery(q)); d != "" {
+			t.Errorf("%s: Counts of %s, filter %+v, compliance %q, paged by %d: %s", what, scopeName(sc), f, want, pageSize, d)
+		}
+	}
+}
+
 func resourceCounts(t testing.TB, st compliance.Store, sc *inventory.Scope, f compliance.Filter) []compliance.ResourceCounts {
 	t.Helper()
 	got, err := st.ResourceCounts(t.Context(), sc, f)
@@ -386,6 +572,10 @@ func checkModel(t testing.TB, st compliance.Store, m *model, what string, scopes
 				t.Errorf("%s: ResourceCounts of %s, filter %+v: %s", what, scopeName(sc), rf, d)
 			}
 		}
+		// What is derived from the counts: their pages, by compliance,
+		// and the sums of Summaries.
+		checkCountsPages(t, st, m, what, sc, compliance.Filter{}, pageSize)
+		checkSummaries(t, st, m, what, sc, "", "")
 	}
 }
 
@@ -402,8 +592,9 @@ func scopeName(sc *inventory.Scope) string {
 // Calls returns one call of each of st's methods, by name, for a test that
 // every one fails the same way: with a cancelled context, after the
 // backend's Close, on a database that is down. Each passes ctx and
-// returns the method's error. PutResults stores r; the reads read every
-// source; DeleteResults and DeleteResource delete r's rule and resource.
+// returns the method's error. PutResults stores r, ReplaceResults makes it
+// its rule's only result; the reads read every source; DeleteResults and
+// DeleteResource delete r's rule and resource.
 func Calls(ctx context.Context, st compliance.Store, r compliance.Result) map[string]func() error {
 	all := inventory.AllSources()
 	return map[string]func() error{
@@ -423,6 +614,18 @@ func Calls(ctx context.Context, st compliance.Store, r compliance.Result) map[st
 		},
 		"Counts": func() error {
 			_, err := st.Counts(ctx, compliance.CountsQuery{Scope: all})
+			return err
+		},
+		"ReplaceResults": func() error {
+			return st.ReplaceResults(ctx, r.Source, []string{r.RuleName}, []compliance.Result{r})
+		},
+		"Counts of a page": func() error {
+			_, err := st.Counts(ctx, compliance.CountsQuery{Scope: all, Compliance: []string{compliance.NonCompliant},
+				After: &compliance.RuleKey{Source: r.Source, RuleName: r.RuleName}, Limit: 10})
+			return err
+		},
+		"Summaries": func() error {
+			_, err := st.Summaries(ctx, compliance.SummaryQuery{Scope: all, GroupBy: compliance.SummaryByAccount})
 			return err
 		},
 		"ResourceCounts": func() error {

@@ -39,11 +39,19 @@ import (
 //     violation, and the attempt runs again), UPDATEs the replaced ones
 //     (by ctid), and adds to compliance_counts, in key order.
 //
+// A ReplaceResults (inventory_compliance_replace.go) is the same three
+// steps over the rules' whole range, after taking its source's turn among
+// the writes that set whole rules (complianceLockClass).
+//
 // Writes lock results before counts, each in key order, so that they
 // queue rather than deadlock but for rare interleavings, which the
 // database aborts and the write runs again. Deletes apply the change of
 // the counts of the results they deleted (never set them), so that a
 // concurrent PutResults's changes are kept.
+//
+// Counts and Summaries read compliance_counts, a row per source and rule:
+// Summaries sums them in the database, and both read a page of it when
+// asked for one (CountsQuery's After and Limit).
 //
 // A database that cannot be reached gives errors that wrap
 // store.ErrUnavailable (classify), the context's errors are returned as
@@ -159,19 +167,25 @@ type compliancePlan struct {
 // several results of one key, the one with the latest OrderingTime (to the
 // millisecond), the later in the batch of equal ones.
 func planResults(results []compliance.Result) *compliancePlan {
-	winner := make(map[compliance.ResultKey]int, len(results))
-	for i := range results {
+	// The batch's indexes in key order (stable: equal keys keep their
+	// batch order); of each run of one key, the last with the run's
+	// latest time.
+	order := make([]int, len(results))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmpResultKey(&results[a].ResultKey, &results[b].ResultKey) })
+	p := &compliancePlan{results: make([]*compliance.Result, 0, len(results))}
+	for _, i := range order {
 		r := &results[i]
-		if w, ok := winner[r.ResultKey]; ok && results[w].OrderingTime.UnixMilli() > r.OrderingTime.UnixMilli() {
+		if n := len(p.results); n > 0 && p.results[n-1].ResultKey == r.ResultKey {
+			if p.results[n-1].OrderingTime.UnixMilli() <= r.OrderingTime.UnixMilli() {
+				p.results[n-1] = r
+			}
 			continue
 		}
-		winner[r.ResultKey] = i
+		p.results = append(p.results, r)
 	}
-	p := &compliancePlan{results: make([]*compliance.Result, 0, len(winner))}
-	for _, i := range winner {
-		p.results = append(p.results, &results[i])
-	}
-	slices.SortFunc(p.results, func(a, b *compliance.Result) int { return cmpResultKey(&a.ResultKey, &b.ResultKey) })
 	n := len(p.results)
 	p.accounts, p.regions, p.rules, p.types, p.ids = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	p.order, p.cts, p.annotations = make([]int32, n), make([]string, n), make([]string, n)
@@ -285,9 +299,10 @@ func (ds *complianceDeltas) of(account, region, rule string) *complianceDelta {
 }
 
 // queueCounts queues the statements that apply the deltas to
-// compliance_counts: subtract gives them as taken away (a deletion's),
-// which also deletes the rows of rules left without results.
-func (ds *complianceDeltas) queueCounts(b *pgx.Batch, subtract bool) int {
+// compliance_counts: subtract gives them as taken away (a deletion's);
+// with dropEmpty (or subtract), the rows of rules left without results
+// are deleted.
+func (ds *complianceDeltas) queueCounts(b *pgx.Batch, subtract, dropEmpty bool) int {
 	n := len(ds.list)
 	if n == 0 {
 		return 0
@@ -320,7 +335,7 @@ func (ds *complianceDeltas) queueCounts(b *pgx.Batch, subtract bool) int {
 		b.Queue(qComplianceRelatest, tacc, treg, trule, taken)
 		queued++
 	}
-	if subtract {
+	if subtract || dropEmpty {
 		b.Queue(qComplianceDeleteEmptyCounts, acc, reg, rule)
 		queued++
 	}
@@ -455,7 +470,7 @@ func (p *compliancePlan) put(ctx context.Context, tx pgx.Tx) error {
 			invGather(p.orderings, upd), invGather(p.recordeds, upd), invGather(p.invokeds, upd))
 		n++
 	}
-	n += ds.queueCounts(b, false)
+	n += ds.queueCounts(b, false, false)
 	err = runBatch(ctx, tx, b, n)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("%w: %w", errComplianceRaced, err)
@@ -487,13 +502,19 @@ FROM d GROUP BY account_id, region, rule_name ORDER BY account_id, region, rule_
 )
 
 // deleteResults runs the deletion q (one of qComplianceDeleteRule,
-// qComplianceDeleteResource and qComplianceDeleteResult) with args, and takes what it deleted away
-// from the counts, in one transaction; it returns how many results it
-// deleted.
-func (c *Compliance) deleteResults(ctx context.Context, op, q string, args ...any) (int64, error) {
+// qComplianceDeleteResource and qComplianceDeleteResult) with args, and
+// takes what it deleted away from the counts, in one transaction, after
+// taking the turn of the source turn (complianceLockClass) unless it is
+// nil; it returns how many results it deleted.
+func (c *Compliance) deleteResults(ctx context.Context, op string, turn *inventory.Source, q string, args ...any) (int64, error) {
 	var total int64
 	err := c.retry(ctx, op, func(tx pgx.Tx) error {
 		total = 0
+		if turn != nil {
+			if _, err := tx.Exec(ctx, qComplianceLockSource, complianceLockClass, invSourceLockKey(*turn)); err != nil {
+				return err
+			}
+		}
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
@@ -510,7 +531,7 @@ func (c *Compliance) deleteResults(ctx context.Context, op, q string, args ...an
 			return err
 		}
 		b := &pgx.Batch{}
-		return runBatch(ctx, tx, b, ds.queueCounts(b, true))
+		return runBatch(ctx, tx, b, ds.queueCounts(b, true, false))
 	})
 	if err != nil {
 		return 0, err
@@ -520,18 +541,20 @@ func (c *Compliance) deleteResults(ctx context.Context, op, q string, args ...an
 
 // DeleteResults implements [compliance.Store.DeleteResults].
 func (c *Compliance) DeleteResults(ctx context.Context, src inventory.Source, rule string) (int64, error) {
-	return c.deleteResults(ctx, "DeleteResults", qComplianceDeleteRule, src.AccountID, src.Region, rule)
+	// A rule's whole range, as ReplaceResults sets it: in the source's
+	// turn.
+	return c.deleteResults(ctx, "DeleteResults", &src, qComplianceDeleteRule, src.AccountID, src.Region, rule)
 }
 
 // DeleteResource implements [compliance.Store.DeleteResource].
 func (c *Compliance) DeleteResource(ctx context.Context, src inventory.Source, resourceType, resourceID string) error {
-	_, err := c.deleteResults(ctx, "DeleteResource", qComplianceDeleteResource, src.AccountID, src.Region, resourceType, resourceID)
+	_, err := c.deleteResults(ctx, "DeleteResource", nil, qComplianceDeleteResource, src.AccountID, src.Region, resourceType, resourceID)
 	return err
 }
 
 // DeleteResult implements [compliance.Store.DeleteResult].
 func (c *Compliance) DeleteResult(ctx context.Context, k compliance.ResultKey) error {
-	_, err := c.deleteResults(ctx, "DeleteResult", qComplianceDeleteResult, k.AccountID, k.Region, k.RuleName, k.ResourceType, k.ResourceID)
+	_, err := c.deleteResults(ctx, "DeleteResult", nil, qComplianceDeleteResult, k.AccountID, k.Region, k.RuleName, k.ResourceType, k.ResourceID)
 	return err
 }
 
@@ -773,6 +796,21 @@ func complianceScopeConds(a *invArgs, alias string, sc *inventory.Scope, srcs []
 	case 1:
 		return []string{alias + ".account_id = " + a.add(in[0].AccountID), alias + ".region = " + a.add(in[0].Region)}, false
 	}
+	// Every combination of a set of accounts and one of regions (an
+	// organization's accounts, an aggregator's regions), as most scopes
+	// are: a hashed = ANY of each, checked on each row. Otherwise the
+	// pairs, as a hashed set of them.
+	var accounts, regions []string
+	for _, src := range in {
+		if len(accounts) == 0 || accounts[len(accounts)-1] != src.AccountID {
+			accounts = append(accounts, src.AccountID)
+		}
+		regions = append(regions, src.Region)
+	}
+	regions = invSortedSet(regions)
+	if len(in) == len(accounts)*len(regions) {
+		return []string{alias + ".account_id = ANY(" + a.add(accounts) + "::text[])", alias + ".region = ANY(" + a.add(regions) + "::text[])"}, false
+	}
 	acc, reg := make([]string, len(in)), make([]string, len(in))
 	for i, src := range in {
 		acc[i], reg[i] = src.AccountID, src.Region
@@ -800,8 +838,18 @@ func (c *Compliance) Counts(ctx context.Context, q compliance.CountsQuery) ([]co
 		return nil, nil
 	}
 	conds = append(conds, invIn(&a, "c.rule_name", q.Filter.RuleNames)...)
+	if len(q.Compliance) > 0 {
+		conds = append(conds, ruleComplianceCond(q.Compliance))
+	}
+	if q.After != nil {
+		conds = append(conds, "(c.account_id, c.region, c.rule_name) > ("+a.add(q.After.AccountID)+", "+a.add(q.After.Region)+", "+a.add(q.After.RuleName)+")")
+	}
+	limit := ""
+	if q.Limit > 0 {
+		limit = " LIMIT " + a.add(q.Limit)
+	}
 	rows, err := c.s.db.pool.Query(ctx, `SELECT c.account_id, c.region, c.rule_name, c.compliant, c.non_compliant, c.not_applicable,
-  c.insufficient, c.latest FROM compliance_counts c`+invWhere(conds)+` ORDER BY c.account_id, c.region, c.rule_name`, append(invArgs{pgx.QueryExecModeExec}, a...)...)
+  c.insufficient, c.latest FROM compliance_counts c`+invWhere(conds)+` ORDER BY c.account_id, c.region, c.rule_name`+limit, append(invArgs{pgx.QueryExecModeExec}, a...)...)
 	if err != nil {
 		return nil, complianceErr("Counts", err)
 	}

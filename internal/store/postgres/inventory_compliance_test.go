@@ -99,6 +99,26 @@ func BenchmarkCompliancePut(b *testing.B) {
 	})
 }
 
+// BenchmarkComplianceReplace measures ReplaceResults of every rule of a
+// source, 4 sources at a time (compliancetest.BenchReplace):
+//
+//	STARLING_TEST_POSTGRES=... go test -run '^$' -bench BenchmarkComplianceReplace ./internal/store/postgres
+func BenchmarkComplianceReplace(b *testing.B) {
+	compliancetest.BenchReplace(b, NewInventory(invOpenDB(b, pgtest.DSN(b)), InventoryOptions{}).Compliance(), 4)
+}
+
+// BenchmarkComplianceSummaries measures Summaries of an aggregator of
+// 4,000 sources of 10 rules each (compliancetest.BenchSummaries).
+func BenchmarkComplianceSummaries(b *testing.B) {
+	db := invOpenDB(b, pgtest.DSN(b))
+	st := NewInventory(db, InventoryOptions{}).Compliance()
+	compliancetest.BenchFill(b, st, compliancetest.BenchSources)
+	if _, err := db.Pool().Exec(b.Context(), "VACUUM ANALYZE compliance_results, compliance_counts"); err != nil {
+		b.Fatal(err)
+	}
+	compliancetest.BenchSummaries(b, st)
+}
+
 // TestComplianceReplicas writes overlapping batches, deletes rules and
 // resources, from two Compliances on two DBs (two replicas) at once; then
 // the results are the latest of each key's, and compliance_counts agrees

@@ -29,7 +29,10 @@ import (
 // compliance_counts holds, per source and rule, the number of results of
 // each compliance type and the latest recorded time, kept by triggers in
 // the transaction that changes the results: Counts reads one row per
-// source and rule, never the results.
+// source and rule, never the results, and Summaries sums those rows in
+// SQL. ReplaceResults, which sets whole rules' results at once, writes
+// their counts itself, with the triggers off for its transaction
+// (migration 0007, inventory_compliance_replace.go).
 //
 // Compliance is safe for concurrent use. Close the Inventory to close it:
 // every call after that returns ErrClosed.
@@ -83,6 +86,13 @@ func resultsFrom(f *compliance.Filter) string {
 
 type complianceStmts struct {
 	put, deleteRuleCounts, deleteRule, deleteResource *sql.Stmt
+
+	// ReplaceResults's (inventory_compliance_replace.go).
+	bulkOn, bulkOff, deleteRulesCounts     *sql.Stmt
+	readRules, setRulesTimes, deleteResult *sql.Stmt
+	// upsertRows[i] stores replaceSizes[i] results, insertCounts[i] the
+	// counts of replaceSizes[i] rules.
+	upsertRows, insertCounts [len(replaceSizes)]*sql.Stmt
 }
 
 // complianceStmtsOf holds the writer's statements of the compliance store
@@ -103,13 +113,21 @@ func (c *Compliance) stmts(ctx context.Context) (*complianceStmts, error) {
 	}
 	ws := &complianceStmts{}
 	var prepared []*sql.Stmt
-	for _, x := range []struct {
+	type stmt struct {
 		dst **sql.Stmt
 		q   string
-	}{
+	}
+	all := []stmt{
 		{&ws.put, qCompliancePut}, {&ws.deleteRuleCounts, qComplianceDeleteRuleCounts},
 		{&ws.deleteRule, qComplianceDeleteRule}, {&ws.deleteResource, qComplianceDeleteResource},
-	} {
+		{&ws.bulkOn, qComplianceBulkOn}, {&ws.bulkOff, qComplianceBulkOff},
+		{&ws.deleteRulesCounts, qComplianceDeleteRulesCounts}, {&ws.readRules, qComplianceReadRules},
+		{&ws.setRulesTimes, qComplianceSetRulesTimes}, {&ws.deleteResult, qComplianceDeleteResult},
+	}
+	for i, n := range replaceSizes {
+		all = append(all, stmt{&ws.upsertRows[i], qComplianceUpsertRows(n)}, stmt{&ws.insertCounts[i], qComplianceInsertCounts(n)})
+	}
+	for _, x := range all {
 		st, err := c.s.w.PrepareContext(ctx, x.q)
 		if err != nil {
 			for _, st := range prepared {
@@ -191,21 +209,27 @@ func checkResult(r *compliance.Result) error {
 
 // latestResults returns the result of each key of the batch that the batch
 // keeps: the one with the latest OrderingTime (to the millisecond), the
-// later in the batch of equal ones; in key order.
+// later in the batch of equal ones; in key order. It sorts the batch's
+// indexes (stably, so that equal keys keep their batch order) and keeps
+// the last of each run of one key that has the run's latest time: no map
+// of the keys, which cost more than the sort.
 func latestResults(results []compliance.Result) []*compliance.Result {
-	winner := make(map[compliance.ResultKey]int, len(results))
-	for i := range results {
+	order := make([]int, len(results))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmpResultKey(&results[a].ResultKey, &results[b].ResultKey) })
+	out := make([]*compliance.Result, 0, len(results))
+	for _, i := range order {
 		r := &results[i]
-		if w, ok := winner[r.ResultKey]; ok && results[w].OrderingTime.UnixMilli() > r.OrderingTime.UnixMilli() {
+		if n := len(out); n > 0 && out[n-1].ResultKey == r.ResultKey {
+			if out[n-1].OrderingTime.UnixMilli() <= r.OrderingTime.UnixMilli() {
+				out[n-1] = r
+			}
 			continue
 		}
-		winner[r.ResultKey] = i
+		out = append(out, r)
 	}
-	out := make([]*compliance.Result, 0, len(winner))
-	for _, i := range winner {
-		out = append(out, &results[i])
-	}
-	slices.SortFunc(out, func(a, b *compliance.Result) int { return cmpResultKey(&a.ResultKey, &b.ResultKey) })
 	return out
 }
 
@@ -283,8 +307,8 @@ func (c *Compliance) DeleteResource(ctx context.Context, src inventory.Source, r
 
 // DeleteResult implements [compliance.Store.DeleteResult].
 func (c *Compliance) DeleteResult(ctx context.Context, k compliance.ResultKey) error {
-	return c.write(ctx, "DeleteResult", func(*complianceStmts) error {
-		_, err := c.s.w.ExecContext(context.Background(), qComplianceDeleteResult, k.AccountID, k.Region, k.RuleName, k.ResourceType, k.ResourceID)
+	return c.write(ctx, "DeleteResult", func(ws *complianceStmts) error {
+		_, err := ws.deleteResult.ExecContext(context.Background(), k.AccountID, k.Region, k.RuleName, k.ResourceType, k.ResourceID)
 		return err
 	})
 }
@@ -549,7 +573,7 @@ const (
 SELECT printf('%d %d %d %d %d %d %d %d ', octet_length(r.account_id), octet_length(r.region), octet_length(r.rule_name),
 r.compliant, r.non_compliant, r.not_applicable, r.insufficient, r.latest) || r.account_id || r.region || r.rule_name AS x
 FROM compliance_counts r`
-	qComplianceCountsTail = ` ORDER BY r.account_id, r.region, r.rule_name)`
+	qComplianceCountsTail = ` ORDER BY r.account_id, r.region, r.rule_name`
 )
 
 // errCountsMalformed is returned for a string of qComplianceCounts that
@@ -593,6 +617,49 @@ func parseCounts(s string) ([]compliance.RuleCounts, error) {
 	return out, nil
 }
 
+// complianceCountsStmt returns the statement of Counts of q (its Scope
+// not nil) and its arguments; none is true when nothing can be admitted.
+func complianceCountsStmt(q *compliance.CountsQuery) (stmt string, args []any, none bool) {
+	w := scopeCond(q.Scope, q.Scope.SortedSources(), &q.Filter)
+	if w.none {
+		return "", nil, true
+	}
+	w.inStrings("r.rule_name", q.Filter.RuleNames)
+	if len(q.Compliance) > 0 {
+		w.add(ruleComplianceCond(q.Compliance))
+	}
+	if q.After != nil {
+		w.add("(r.account_id, r.region, r.rule_name) > (?, ?, ?)", q.After.AccountID, q.After.Region, q.After.RuleName)
+	}
+	tail := qComplianceCountsTail + ")"
+	if q.Limit > 0 {
+		tail = qComplianceCountsTail + " LIMIT ?)"
+		w.args = append(w.args, q.Limit)
+	}
+	return qComplianceCountsHead + w.sql() + tail, w.args, false
+}
+
+// ruleComplianceCond is the condition, on compliance_counts r, that the
+// rule's compliance (compliance.RuleCounts.Compliance) is one of want; an
+// unknown one admits nothing.
+func ruleComplianceCond(want []string) string {
+	var or []string
+	for _, ct := range slices.Compact(slices.Sorted(slices.Values(want))) {
+		switch ct {
+		case compliance.NonCompliant:
+			or = append(or, "r.non_compliant > 0")
+		case compliance.Compliant:
+			or = append(or, "(r.non_compliant = 0 AND r.compliant > 0)")
+		case "":
+			or = append(or, "(r.non_compliant = 0 AND r.compliant = 0)")
+		}
+	}
+	if len(or) == 0 {
+		return "0"
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
+}
+
 func cmpRuleCounts(a, b compliance.RuleCounts) int {
 	return cmp.Or(inventory.CompareSources(a.Source, b.Source), strings.Compare(a.RuleName, b.RuleName))
 }
@@ -611,13 +678,12 @@ func (c *Compliance) Counts(ctx context.Context, q compliance.CountsQuery) ([]co
 	if q.Scope == nil {
 		return nil, errComplianceNilScope
 	}
-	w := scopeCond(q.Scope, q.Scope.SortedSources(), &q.Filter)
-	if w.none {
+	stmt, args, none := complianceCountsStmt(&q)
+	if none {
 		return nil, nil
 	}
-	w.inStrings("r.rule_name", q.Filter.RuleNames)
 	var packed sql.NullString
-	if err := c.s.reads.queryRow(ctx, qComplianceCountsHead+w.sql()+qComplianceCountsTail, w.args...).Scan(&packed); err != nil {
+	if err := c.s.reads.queryRow(ctx, stmt, args...).Scan(&packed); err != nil {
 		return nil, complianceReadErr("Counts", err)
 	}
 	out, err := parseCounts(packed.String)

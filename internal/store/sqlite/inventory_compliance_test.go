@@ -101,6 +101,34 @@ func BenchmarkCompliancePut(b *testing.B) {
 	}
 }
 
+// BenchmarkComplianceReplace measures ReplaceResults of every rule of a
+// source, 4 sources at a time (compliancetest.BenchReplace):
+//
+//	go test -run '^$' -bench BenchmarkComplianceReplace ./internal/store/sqlite
+func BenchmarkComplianceReplace(b *testing.B) {
+	s, err := OpenInventory(b.Context(), b.TempDir(), InventoryOptions{Sync: SyncNormal})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	compliancetest.BenchReplace(b, s.Compliance(), 4)
+}
+
+// BenchmarkComplianceSummaries measures Summaries of an aggregator of
+// 4,000 sources of 10 rules each (compliancetest.BenchSummaries):
+//
+//	go test -run '^$' -bench BenchmarkComplianceSummaries ./internal/store/sqlite
+func BenchmarkComplianceSummaries(b *testing.B) {
+	s, err := OpenInventory(b.Context(), b.TempDir(), InventoryOptions{Sync: SyncNormal})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	st := s.Compliance()
+	compliancetest.BenchFill(b, st, compliancetest.BenchSources)
+	compliancetest.BenchSummaries(b, st)
+}
+
 // TestComplianceQueryPlans checks that every statement of a List page
 // seeks the primary key (or the by-resource index) and reads in List
 // order, sorting nothing, and that Counts reads compliance_counts and
@@ -179,10 +207,20 @@ func TestComplianceQueryPlans(t *testing.T) {
 		t.Errorf("DeleteResource: plan:\n%s\nwant it to contain %q", plan, byResourcePlan)
 	}
 	for _, sc := range []*inventory.Scope{scope, sparse, inventory.AllSources()} {
-		w := scopeCond(sc, sc.SortedSources(), &compliance.Filter{})
-		plan := queryPlan(t, s, qComplianceCountsHead+w.sql()+qComplianceCountsTail, w.args)
-		if strings.Contains(plan, "compliance_results") || strings.Contains(plan, "TEMP B-TREE") {
-			t.Errorf("Counts of %d sources: plan reads the results or sorts:\n%s", len(sc.Sources), plan)
+		for _, q := range []compliance.CountsQuery{
+			{Scope: sc},
+			{Scope: sc, Compliance: []string{compliance.NonCompliant}, Limit: 10},
+			{Scope: sc, After: &compliance.RuleKey{Source: after.Source, RuleName: after.RuleName}, Limit: 10},
+			{Scope: sc, Filter: compliance.Filter{AccountID: after.AccountID}, After: &compliance.RuleKey{Source: after.Source, RuleName: after.RuleName}, Limit: 10},
+		} {
+			stmt, args, none := complianceCountsStmt(&q)
+			if none {
+				continue
+			}
+			plan := queryPlan(t, s, stmt, args)
+			if strings.Contains(plan, "compliance_results") || strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("Counts of %d sources, %+v: plan reads the results or sorts:\n%s", len(sc.Sources), q, plan)
+			}
 		}
 	}
 }
@@ -261,7 +299,61 @@ func TestComplianceRollsBack(t *testing.T) {
 		cs[0].Compliant != int64(len(batch)-1) || cs[0].NonCompliant != 1 {
 		t.Errorf("Counts after the batch: got %+v, %v", cs, err)
 	}
-	if n := len(s.ws.all); n != 6+4 {
-		t.Errorf("the writer has %d statements, want its 6 and the compliance store's 4", n)
+	if n := len(s.ws.all); n != 6+10+2*len(replaceSizes) {
+		t.Errorf("the writer has %d statements, want its 6 and the compliance store's %d", n, 10+2*len(replaceSizes))
+	}
+}
+
+// TestComplianceReplaceRollsBack fails replacements half-way and just
+// before their commit: the rules keep their results and counts, and
+// compliance_bulk's row does not stay (the triggers count the writes that
+// follow).
+func TestComplianceReplaceRollsBack(t *testing.T) {
+	s, err := OpenInventory(t.Context(), t.TempDir(), InventoryOptions{Sync: SyncNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := s.Compliance()
+	kept := testResult("kept")
+	if err := c.PutResults(t.Context(), []compliance.Result{kept}); err != nil {
+		t.Fatal(err)
+	}
+	var batch []compliance.Result
+	for i := range 3*64 + 1 {
+		r := testResult(fmt.Sprintf("r%03d", i))
+		r.ComplianceType = compliance.NonCompliant
+		batch = append(batch, r)
+	}
+	// ReplaceResults looks at its context at its start, at the write's,
+	// before each INSERT of the results (64, 64, 64, 1) and of the
+	// counts, and before the commit.
+	for _, after := range []int{2, 3, 5, 6, 7} {
+		ctx := &failingCtx{Context: t.Context(), after: after}
+		if err := c.ReplaceResults(ctx, kept.Source, []string{kept.RuleName}, batch); !errors.Is(err, context.Canceled) {
+			t.Fatalf("ReplaceResults failing after %d looks: got %v, want context.Canceled", after, err)
+		}
+		page, err := c.List(t.Context(), compliance.ListQuery{Scope: inventory.AllSources(), Limit: 1000})
+		if err != nil || len(page.Results) != 1 || page.Results[0].ResourceID != kept.ResourceID {
+			t.Fatalf("after a failed replacement (%d): got %d results, %v; want only kept", after, len(page.Results), err)
+		}
+	}
+	var bulk int
+	if err := s.rdb.QueryRowContext(t.Context(), "SELECT count(*) FROM compliance_bulk").Scan(&bulk); err != nil || bulk != 0 {
+		t.Fatalf("compliance_bulk: %d rows, %v; want none", bulk, err)
+	}
+	other := testResult("other")
+	if err := c.PutResults(t.Context(), []compliance.Result{other}); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := c.Counts(t.Context(), compliance.CountsQuery{Scope: inventory.AllSources()}); err != nil || len(cs) != 1 || cs[0].Compliant != 2 {
+		t.Errorf("Counts after the failed replacements: got %+v, %v; want 2 compliant", cs, err)
+	}
+	if err := c.ReplaceResults(t.Context(), kept.Source, []string{kept.RuleName}, batch); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := c.Counts(t.Context(), compliance.CountsQuery{Scope: inventory.AllSources()}); err != nil || len(cs) != 1 ||
+		cs[0].Compliant != 0 || cs[0].NonCompliant != int64(len(batch)) {
+		t.Errorf("Counts after the replacement: got %+v, %v; want %d noncompliant", cs, err, len(batch))
 	}
 }
