@@ -97,9 +97,11 @@ type rulePage struct {
 	Next                        string
 }
 
-// ruleTypes are the drill-down's filter choices (ComplianceType of
-// GetAggregateComplianceDetailsByConfigRule).
-var ruleTypes = []string{"COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"}
+// ruleTypes are the drill-down's filter choices: the ComplianceType values
+// GetAggregateComplianceDetailsByConfigRule takes ("Config supports only
+// the COMPLIANT and NON_COMPLIANT", AWS Config API Reference); unfiltered,
+// it also shows NOT_APPLICABLE results.
+var ruleTypes = complianceTypes
 
 func (c *Console) ruleDetails(w http.ResponseWriter, r *http.Request, s *session) {
 	name := r.PathValue("name")

@@ -259,3 +259,24 @@ func TestHeadersAndAssets(t *testing.T) {
 		}
 	}
 }
+
+func TestStateOf(t *testing.T) {
+	s := func(v string) *string { return &v }
+	for _, tc := range []struct {
+		status, code, want string
+	}{
+		{"SUCCEEDED", "", "readable"},
+		{"FAILED", "AUTHORIZATION_PENDING", "pending"},
+		{"FAILED", "AUTHORIZATION_NOT_FOUND", "failed"},
+		{"FAILED", "CONFIG_RECORDER_STOPPED", "failed"},
+		{"OUTDATED", "", "failed"},
+	} {
+		st := &configapi.AggregatedSourceStatus{LastUpdateStatus: s(tc.status)}
+		if tc.code != "" {
+			st.LastErrorCode = s(tc.code)
+		}
+		if got := stateOf(st); got != tc.want {
+			t.Errorf("stateOf(%s, %s) = %s; want %s", tc.status, tc.code, got, tc.want)
+		}
+	}
+}
