@@ -38,11 +38,12 @@ type countingStore struct {
 	store.Store
 
 	mu      sync.Mutex
-	gets    int   // Get calls
-	lists   int   // List calls
-	listed  int   // records returned by List
-	read    int64 // bytes of the documents read
-	written int64 // bytes of the ids and documents written
+	gets    int                // Get calls
+	lists   int                // List and ListAcross calls
+	listsOf map[store.Kind]int // List and ListAcross calls by kind
+	listed  int                // records returned by List
+	read    int64              // bytes of the documents read
+	written int64              // bytes of the ids and documents written
 	reads   map[recordKey]int
 	kinds   map[store.Kind]int // writes (Create, Put, Delete) by kind
 	// onRead, when set, runs after every Get and List.
@@ -69,6 +70,7 @@ func (c *countingStore) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gets, c.lists, c.listed, c.read, c.written = 0, 0, 0, 0, 0
+	c.listsOf = nil
 	c.reads = map[recordKey]int{}
 	c.kinds = nil
 }
@@ -125,11 +127,24 @@ func (x *countingTx) Get(t store.Namespace, k store.Kind, id string) ([]byte, er
 func (x *countingTx) List(t store.Namespace, k store.Kind, after string, limit int) ([]store.Item, error) {
 	items, err := x.tx.List(t, k, after, limit)
 	x.c.mu.Lock()
-	x.c.lists++
+	x.c.countList(k)
 	x.c.listed += len(items)
 	x.c.mu.Unlock()
 	for _, it := range items {
 		x.c.noteRead(recordKey{t, k, it.ID}, it.Doc)
+	}
+	x.c.afterRead()
+	return items, err
+}
+
+func (x *countingTx) ListAcross(ts []store.Namespace, k store.Kind) ([]store.NamespacedItem, error) {
+	items, err := x.tx.ListAcross(ts, k)
+	x.c.mu.Lock()
+	x.c.countList(k)
+	x.c.listed += len(items)
+	x.c.mu.Unlock()
+	for _, it := range items {
+		x.c.noteRead(recordKey{it.Namespace, k, it.ID}, it.Doc)
 	}
 	x.c.afterRead()
 	return items, err
@@ -156,6 +171,15 @@ func (x *countingTx) Delete(t store.Namespace, k store.Kind, id string) error {
 	x.c.wrote(k)
 	x.c.mu.Unlock()
 	return x.tx.Delete(t, k, id)
+}
+
+// countList counts a List or ListAcross call of kind k; c.mu must be held.
+func (c *countingStore) countList(k store.Kind) {
+	c.lists++
+	if c.listsOf == nil {
+		c.listsOf = make(map[store.Kind]int)
+	}
+	c.listsOf[k]++
 }
 
 // wrote counts a write of kind k; c.mu must be held.

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ListOrder", s.listOrder)
 	t.Run("ListPagination", s.listPagination)
 	t.Run("Count", s.count)
+	t.Run("ListAcross", s.listAcross)
 	t.Run("UpdateErrorKeepsNothing", s.updateErrorKeepsNothing)
 	t.Run("ErrorsPropagate", s.errorsPropagate)
 	t.Run("ViewRejectsWrites", s.viewRejectsWrites)
@@ -455,6 +456,243 @@ func (s suite) count(t *testing.T) {
 		return nil
 	})
 	countIs(2)
+}
+
+// nsRec is a record of any namespace, as ListAcross returns it.
+type nsRec struct {
+	ns      store.Namespace
+	id, doc string
+}
+
+// listAcross runs ListAcross and returns what it returned as nsRecs.
+func listAcross(tx store.Tx, ts []store.Namespace, k store.Kind) ([]nsRec, error) {
+	items, err := tx.ListAcross(ts, k)
+	var out []nsRec
+	for _, it := range items {
+		out = append(out, nsRec{it.Namespace, it.ID, string(it.Doc)})
+	}
+	return out, err
+}
+
+// reversed returns a reversed copy of ts.
+func reversed(ts []store.Namespace) []store.Namespace {
+	out := slices.Clone(ts)
+	slices.Reverse(out)
+	return out
+}
+
+func (s suite) listAcross(t *testing.T) {
+	st := s.store(t)
+	var (
+		// Read, with records of kindA.
+		a1 = nsA
+		a2 = store.Regional(nsA.Owner, "eu-west-1")
+		ag = store.Global(nsA.Owner)
+		b1 = store.Regional("222222222222", "us-east-1")
+		// Owners whose byte order is not a locale's: "o-Zorg" < "o-abc".
+		oa = store.Global("o-abc")
+		oz = store.Global("o-Zorg")
+		// Read, without records of kindA: e1 has records of another kind,
+		// n1 none.
+		e1 = store.Regional("333333333333", "us-east-1")
+		n1 = store.Regional("444444444444", "us-east-1")
+		// Not read, with records of kindA: other namespaces, and neighbours
+		// of a1 whose owner and region join into the same string.
+		x1 = store.Regional("555555555555", "us-east-1")
+		x2 = store.Regional(nsA.Owner+"u", "s-east-1")
+		x3 = store.Regional(nsA.Owner, "us-east-1x")
+	)
+	seeded := []nsRec{
+		{a1, "b", "a1-b"}, {a1, "a", "a1-a"}, {a1, "é", "a1-é"}, {a1, "B", "a1-B"}, {a1, "a0", ""},
+		// Left out, as List from the start (after "") leaves it out.
+		{a1, "", "a1-empty-id"},
+		{a2, "c", "a2-c"}, {ag, "g", "ag-g"}, {b1, "e", "b1-e"}, {b1, "d", "b1-d"},
+		{oa, "o", "oa-o"}, {oz, "o", "oz-o"},
+		{x1, "a", "x1-a"}, {x2, "a", "x2-a"}, {x3, "a", "x3-a"},
+	}
+	others := []nsRec{{a1, "x", "a1-other"}, {e1, "a", "e1-other"}, {x1, "y", "x1-other"}}
+	update(t, st, func(tx store.Tx) error {
+		for _, r := range seeded {
+			if err := tx.Put(r.ns, kindA, r.id, []byte(r.doc)); err != nil {
+				return err
+			}
+		}
+		for _, r := range others {
+			if err := tx.Put(r.ns, "Other", r.id, []byte(r.doc)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// Out of order, with a duplicate.
+	ts := []store.Namespace{b1, n1, a1, oa, e1, ag, a2, oz, a1}
+	want := []nsRec{
+		{ag, "g", "ag-g"}, {a2, "c", "a2-c"},
+		{a1, "B", "a1-B"}, {a1, "a", "a1-a"}, {a1, "a0", ""}, {a1, "b", "a1-b"}, {a1, "é", "a1-é"},
+		{b1, "d", "b1-d"}, {b1, "e", "b1-e"},
+		{oz, "o", "oz-o"}, {oa, "o", "oa-o"},
+	}
+	check := func(t *testing.T, tx store.Tx, ts []store.Namespace, k store.Kind, want []nsRec) {
+		t.Helper()
+		got, err := listAcross(tx, ts, k)
+		if err != nil {
+			t.Fatalf("ListAcross(%v, %s): %v", ts, k, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("ListAcross(%v, %s):\n got %v\nwant %v", ts, k, got, want)
+		}
+	}
+	t.Run("namespaces in order, ids in order", func(t *testing.T) {
+		view(t, st, func(tx store.Tx) error {
+			check(t, tx, ts, kindA, want)
+			check(t, tx, reversed(ts), kindA, want)
+			return nil
+		})
+	})
+	t.Run("what List returns", func(t *testing.T) {
+		view(t, st, func(tx store.Tx) error {
+			var fromList []nsRec
+			for _, tn := range store.SortedNamespaces(ts) {
+				items, err := tx.List(tn, kindA, "", 0)
+				if err != nil {
+					return err
+				}
+				for _, it := range items {
+					fromList = append(fromList, nsRec{tn, it.ID, string(it.Doc)})
+				}
+			}
+			check(t, tx, ts, kindA, fromList)
+			return nil
+		})
+	})
+	t.Run("one namespace at a time", func(t *testing.T) {
+		view(t, st, func(tx store.Tx) error {
+			for _, tn := range ts {
+				var one []nsRec
+				for _, r := range want {
+					if r.ns == tn {
+						one = append(one, r)
+					}
+				}
+				check(t, tx, []store.Namespace{tn}, kindA, one)
+			}
+			return nil
+		})
+	})
+	t.Run("other kind", func(t *testing.T) {
+		view(t, st, func(tx store.Tx) error {
+			check(t, tx, ts, "Other", []nsRec{{a1, "x", "a1-other"}, {e1, "a", "e1-other"}})
+			check(t, tx, ts, "Nothing", nil)
+			return nil
+		})
+	})
+	t.Run("no records of the kind", func(t *testing.T) {
+		view(t, st, func(tx store.Tx) error {
+			check(t, tx, []store.Namespace{n1, e1}, kindA, nil)
+			return nil
+		})
+	})
+	t.Run("no namespaces", func(t *testing.T) {
+		view(t, st, func(tx store.Tx) error {
+			check(t, tx, nil, kindA, nil)
+			check(t, tx, []store.Namespace{}, kindA, nil)
+			return nil
+		})
+	})
+	t.Run("many namespaces", func(t *testing.T) {
+		st := s.store(t)
+		var many []store.Namespace
+		var want []nsRec
+		update(t, st, func(tx store.Tx) error {
+			for i := range 600 {
+				tn := store.Regional(fmt.Sprintf("%012d", 200000000000+i/4), fmt.Sprintf("eu-test-%d", i%4))
+				many = append(many, tn)
+				if i%3 == 0 {
+					want = append(want, nsRec{tn, "p", strconv.Itoa(i)})
+					if err := tx.Put(tn, kindA, "p", []byte(strconv.Itoa(i))); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		view(t, st, func(tx store.Tx) error {
+			check(t, tx, reversed(many), kindA, want)
+			return nil
+		})
+	})
+	t.Run("returns copies", func(t *testing.T) {
+		view(t, st, func(tx store.Tx) error {
+			items, err := tx.ListAcross(ts, kindA)
+			for _, it := range items {
+				for i := range it.Doc {
+					it.Doc[i] = '!'
+				}
+			}
+			if err != nil {
+				return err
+			}
+			check(t, tx, ts, kindA, want)
+			return nil
+		})
+		view(t, st, func(tx store.Tx) error {
+			check(t, tx, ts, kindA, want)
+			return nil
+		})
+	})
+	t.Run("sees the transaction's own writes", func(t *testing.T) {
+		err := st.Update(t.Context(), func(tx store.Tx) error {
+			// Read first, so that the writes below come after the read
+			// in the transaction.
+			check(t, tx, ts, kindA, want)
+			if err := tx.Delete(a1, kindA, "a"); err != nil {
+				return err
+			}
+			if err := tx.Put(a1, kindA, "b", []byte("a1-b2")); err != nil {
+				return err
+			}
+			if err := tx.Create(n1, kindA, "n", []byte("n1-n")); err != nil {
+				return err
+			}
+			if err := tx.Put(x1, kindA, "b", []byte("x1-b")); err != nil {
+				return err
+			}
+			if err := tx.Delete(b1, kindA, "d"); err != nil {
+				return err
+			}
+			if err := tx.Delete(b1, kindA, "e"); err != nil {
+				return err
+			}
+			check(t, tx, ts, kindA, []nsRec{
+				{ag, "g", "ag-g"}, {a2, "c", "a2-c"},
+				{a1, "B", "a1-B"}, {a1, "a0", ""}, {a1, "b", "a1-b2"}, {a1, "é", "a1-é"},
+				{n1, "n", "n1-n"},
+				{oz, "o", "oz-o"}, {oa, "o", "oa-o"},
+			})
+			return errBoom
+		})
+		if !errors.Is(err, errBoom) {
+			t.Fatalf("Update: got %v, want %v", err, errBoom)
+		}
+		view(t, st, func(tx store.Tx) error {
+			check(t, tx, ts, kindA, want)
+			return nil
+		})
+	})
+	t.Run("View snapshot", func(t *testing.T) {
+		view(t, st, func(tx store.Tx) error {
+			check(t, tx, ts, kindA, want)
+			// A write committed after the View began is not seen by it.
+			update(t, st, func(tx store.Tx) error {
+				if err := tx.Put(a2, kindA, "c", []byte("a2-c2")); err != nil {
+					return err
+				}
+				return tx.Put(n1, kindA, "n", []byte("n1-n"))
+			})
+			check(t, tx, ts, kindA, want)
+			return nil
+		})
+	})
 }
 
 func (s suite) updateErrorKeepsNothing(t *testing.T) {
