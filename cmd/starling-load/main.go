@@ -7,7 +7,7 @@
 //	    [--concurrency 8] [--duration 10s] [--warmup 2s] [--names K]
 //	    [--access-key 111111111111] [--secret x] [--region us-east-1]
 //	    [--ceiling] [--rounds 1] [--label TEXT]
-//	starling-load run --endpoint URL[,URL…] --op agg-list|agg-counts|agg-batchget|agg-compliance-rules|agg-compliance-details|agg-compliance-summary
+//	starling-load run --endpoint URL[,URL…] --op agg-list|agg-counts|agg-batchget|agg-compliance-rules|agg-compliance-details|agg-compliance-summary|agg-pack-compliance|agg-pack-summary
 //	    [--aggregator generated] [--group RESOURCE_TYPE|ACCOUNT_ID|AWS_REGION]
 //	    [--access-key 000000000000] [other run flags]
 //	starling-load startup --binary PATH (--data DIR | --store DSN)
@@ -132,7 +132,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		"or, reading --aggregator: agg-list (a ListAggregateDiscoveredResources page of a type and an account or a region, over K such filters taken from the data), " +
 		"agg-counts (GetAggregateDiscoveredResourceCounts by --group), agg-batchget (BatchGetAggregateResourceConfig of 100 existing resources, over K such batches sampled from the data), " +
 		"agg-compliance-rules (DescribeAggregateComplianceByConfigRules, unfiltered or of one of K accounts), agg-compliance-details (GetAggregateComplianceDetailsByConfigRule of one of K rules of a source) " +
-		"or agg-compliance-summary (GetAggregateConfigRuleComplianceSummary by --group ACCOUNT_ID or AWS_REGION)"
+		"agg-compliance-summary (GetAggregateConfigRuleComplianceSummary by --group ACCOUNT_ID or AWS_REGION), " +
+		"agg-pack-compliance (DescribeAggregateComplianceByConformancePacks, unfiltered or of one of K accounts with packs) " +
+		"or agg-pack-summary (GetAggregateConformancePackComplianceSummary by --group ACCOUNT_ID or AWS_REGION, or without a group given RESOURCE_TYPE, the default)"
 	fs.StringVar(&endpoints, "endpoint", "http://127.0.0.1:4566", "Starling's base URL, or several comma-separated ones (replicas sharing one PostgreSQL database): worker i sends to endpoint i mod n, the workload is prepared on the first, and every endpoint's /metrics is read")
 	fs.StringVar(&o.Op, "op", loadgen.OpPut, ops)
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight (closed-loop workers)")
@@ -141,7 +143,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&o.Names, "names", 10, "K: aggregator names put cycles over and describe lists (at most the server's --max-aggregators); the filters agg-list and the batches agg-batchget cycle over")
 	fs.StringVar(&o.AccessKey, "access-key", "111111111111", "access key to sign with (in accept mode a 12-digit key is the account); "+loadgen.AggregatorAccount+" for the agg-* operations unless given")
 	fs.StringVar(&o.Aggregator, "aggregator", loadgen.DefaultAggregator, "the configuration aggregator the agg-* operations read, owned by the signer in --region")
-	fs.StringVar(&o.Group, "group", loadgen.GroupResourceType, "GroupByKey of agg-counts: "+strings.Join(loadgen.Groups, ", "))
+	fs.StringVar(&o.Group, "group", loadgen.GroupResourceType, "GroupByKey of agg-counts: "+strings.Join(loadgen.Groups, ", ")+
+		"; of agg-compliance-summary: ACCOUNT_ID (given RESOURCE_TYPE) or AWS_REGION; of agg-pack-summary: ACCOUNT_ID, AWS_REGION or none (given RESOURCE_TYPE)")
 	fs.StringVar(&o.Secret, "secret", "x", "secret key to sign with (must match the credentials file of a verify-mode server)")
 	fs.StringVar(&o.Region, "region", "us-east-1", "region to sign for")
 	fs.BoolVar(&ceiling, "ceiling", false, "first run the same load against a trivial fixed-response server and report the ratio")

@@ -77,6 +77,9 @@ func seedAggregator(t *testing.T, url string) {
 			`"AccountAggregationSources":[{"AccountIds":["000000000000"],"AwsRegions":["us-east-1"]}]}`},
 		// A rule, which evaluates the instances: the agg-compliance-* reads.
 		{"PutConfigRule", `{"ConfigRule":{"ConfigRuleName":"no-public-ip","Source":{"Owner":"AWS","SourceIdentifier":"EC2_INSTANCE_NO_PUBLIC_IP"}}}`},
+		// A conformance pack of another rule: the agg-pack-* reads.
+		{"PutConformancePack", `{"ConformancePackName":"load-pack","TemplateBody":"Resources:\n  R:\n    Type: AWS::Config::ConfigRule\n` +
+			`    Properties:\n      ConfigRuleName: pack-no-public-ip\n      Source: {Owner: AWS, SourceIdentifier: EC2_INSTANCE_NO_PUBLIC_IP}\n"}`},
 	} {
 		if _, err := c.CallOK(ctx, call.op, []byte(call.body)); err != nil {
 			t.Fatal(err)
@@ -159,6 +162,30 @@ func TestRun_AggregateCounts(t *testing.T) {
 	_, err := runCLI(t, "run", "--endpoint", url, "--op", loadgen.OpAggList, "--access-key", "111111111111", "--duration", "100ms")
 	if err == nil || !strings.Contains(err.Error(), "NoSuchConfigurationAggregatorException") {
 		t.Errorf("agg-list as 111111111111: %v; want NoSuchConfigurationAggregatorException", err)
+	}
+}
+
+// TestRun_PackSummary runs agg-pack-summary by each GroupByKey it takes,
+// and without a group (RESOURCE_TYPE, the default), over the seeded pack.
+func TestRun_PackSummary(t *testing.T) {
+	url := startStarling(t)
+	seedAggregator(t, url)
+	for g, want := range map[string]string{
+		loadgen.GroupResourceType: "(1 packs) without a group",
+		loadgen.GroupAccountID:    "(1 packs) grouped by ACCOUNT_ID",
+		loadgen.GroupRegion:       "(1 packs) grouped by AWS_REGION",
+	} {
+		out, err := runCLI(t, "run", "--endpoint", url, "--op", loadgen.OpAggPackSummary, "--group", g, "--concurrency", "1",
+			"--duration", "100ms", "--warmup", "0s")
+		if err != nil {
+			t.Fatalf("--group %s: %v\n%s", g, err, out)
+		}
+		var rep loadgen.Report
+		lastJSON(t, out, &rep)
+		if rep.Starling.Requests == 0 || rep.Starling.Errors != 0 || !strings.Contains(rep.Workload, want) {
+			t.Errorf("--group %s: workload %q, %d requests, %d errors (%s); want %q", g, rep.Workload,
+				rep.Starling.Requests, rep.Starling.Errors, rep.Starling.FirstError, want)
+		}
 	}
 }
 

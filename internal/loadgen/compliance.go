@@ -34,8 +34,10 @@ const (
 	apiAggComplianceSummary = "GetAggregateConfigRuleComplianceSummary"
 )
 
+// isCompliance reports whether op is one of the compliance workloads, of
+// rules or of conformance packs (packs.go).
 func isCompliance(op string) bool {
-	return op == OpAggComplianceRules || op == OpAggComplianceDetails || op == OpAggComplianceSummary
+	return op == OpAggComplianceRules || op == OpAggComplianceDetails || op == OpAggComplianceSummary || isPacks(op)
 }
 
 // ruleSource is one rule of one source, as DescribeAggregateComplianceByConfigRules
@@ -49,6 +51,9 @@ type ruleSource struct {
 // prepareCompliance learns the (rule, source) pairs with results from the
 // aggregator's first pages, and returns the workload's plan.
 func prepareCompliance(ctx context.Context, c *Client, o AggregateOptions, progress io.Writer) (*Plan, error) {
+	if isPacks(o.Op) {
+		return preparePacks(ctx, c, o, progress)
+	}
 	fmt.Fprintf(progress, "reading the rules of aggregator %s\n", o.Aggregator)
 	var pairs []ruleSource
 	token := ""

@@ -23,7 +23,7 @@ const (
 
 // Ops lists the operations in the order the help names them.
 var Ops = []string{OpPut, OpDescribe, OpTag, OpBatchGet, OpAggList, OpAggCounts, OpAggBatchGet,
-	OpAggComplianceRules, OpAggComplianceDetails, OpAggComplianceSummary}
+	OpAggComplianceRules, OpAggComplianceDetails, OpAggComplianceSummary, OpAggPackCompliance, OpAggPackSummary}
 
 // AWS Config operation names the workloads call.
 const (
