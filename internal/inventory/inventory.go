@@ -386,6 +386,10 @@ type ScanQuery struct {
 	// items come in an order of the backend's choosing, each resource
 	// once.
 	Match [][]Term
+	// WithoutRelationships leaves every item's Relationships empty, so
+	// that a backend need neither read nor decode them: for readers that
+	// never look at them (the managed rules' evaluation).
+	WithoutRelationships bool
 }
 
 // Term is a value at a path of an item, as package invterms defines them:
@@ -393,6 +397,20 @@ type ScanQuery struct {
 // Text.
 type Term struct {
 	Path, Text string
+}
+
+// WithoutRelationships returns yield, or, when without, a yield that
+// hands its items on with their Relationships left empty
+// (ScanQuery.WithoutRelationships), for a backend's Scan of a kind that
+// reads them anyway.
+func WithoutRelationships(without bool, yield func(Item, error) bool) func(Item, error) bool {
+	if !without {
+		return yield
+	}
+	return func(it Item, err error) bool {
+		it.Relationships = nil
+		return yield(it, err)
+	}
 }
 
 // ScanPages returns the sequence of the items of successive pages, for a

@@ -27,6 +27,7 @@ func TestOracles(t *testing.T) {
 		{"c7n_select_resource_config_security_group.json", "RESTRICTED_INCOMING_TRAFFIC", nil, C},
 		{"c7n_get_resource_config_history_security_group.json", "INCOMING_SSH_DISABLED", nil, C},
 	}
+	related := 0
 	for _, tc := range tests {
 		r := mustRule(t, tc.rule)
 		items := loadItems(t, tc.sample)
@@ -36,7 +37,21 @@ func TestOracles(t *testing.T) {
 			if v.ComplianceType != tc.want {
 				t.Errorf("%s (item %d) %s %v: %s (%q), want %s", tc.sample, i, tc.rule, tc.params, v.ComplianceType, v.Annotation, tc.want)
 			}
+			// No rule reads an item's relationships: the evaluation
+			// scans the items without them
+			// (inventory.ScanQuery.WithoutRelationships).
+			if len(items[i].Relationships) > 0 {
+				related++
+				bare := items[i]
+				bare.Relationships = nil
+				if w := r.Evaluate(&bare, tc.params, nil); w != v {
+					t.Errorf("%s (item %d) %s without its relationships: %+v, want %+v", tc.sample, i, tc.rule, w, v)
+				}
+			}
 		}
+	}
+	if related == 0 {
+		t.Error("no sample has relationships: the check that rules ignore them checks nothing")
 	}
 	// The table's VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS row is one of the
 	// "extra" rules, which Starling does not evaluate.

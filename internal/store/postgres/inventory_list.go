@@ -52,6 +52,24 @@ func invListSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filte
 // invPageSQL is invListSQL for the versions current at at (see
 // inventory_at.go), or the latest ones if at is zero.
 func invPageSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, at time.Time, after *inventory.Key, limit int) (q string, a invArgs, ok bool) {
+	return invPageColsSQL(invWhole, sc, srcs, f, at, after, limit)
+}
+
+// invCols are the columns a page of items reads: items, those of
+// invScanItem, from a page's resource r joined with a version v, and
+// version, the version's in its LATERAL.
+type invCols struct{ items, version string }
+
+var (
+	// invWhole reads whole items.
+	invWhole = invCols{invItemCols, invVersionCols}
+	// invNoRelationships reads them with NULL relationships
+	// (ScanQuery.WithoutRelationships): neither sent nor decoded.
+	invNoRelationships = invCols{invItemColsNoRelationships, invVersionColsNoRelationships}
+)
+
+// invPageColsSQL is invPageSQL for the columns cols.
+func invPageColsSQL(cols invCols, sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, at time.Time, after *inventory.Key, limit int) (q string, a invArgs, ok bool) {
 	page, order, a, ok := invPage(sc, srcs, f, at, after, limit)
 	if !ok {
 		return "", nil, false
@@ -61,10 +79,10 @@ func invPageSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filte
 	// looks its latest version up in the primary key of inventory_versions.
 	// The page's own order is kept (a nested loop keeps its outer side's),
 	// so nothing is sorted here.
-	return `SELECT ` + invItemCols + `
+	return `SELECT ` + cols.items + `
 FROM (` + page + `) r
 CROSS JOIN LATERAL (
-  SELECT ` + invVersionCols + ` FROM inventory_versions v WHERE v.rid = r.rid AND v.state_id = r.state_id LIMIT 1) v
+  SELECT ` + cols.version + ` FROM inventory_versions v WHERE v.rid = r.rid AND v.state_id = r.state_id LIMIT 1) v
 ORDER BY ` + order, a, true
 }
 
@@ -252,15 +270,15 @@ func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.
 		if q.KeysOnly {
 			return s.listKeys(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
 		}
-		return s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit)
+		return s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit, invWhole)
 	})
 }
 
 // list reads up to limit latest versions after the key after (nil: from
 // the start) and reports whether there are more.
 func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter,
-	after *inventory.Key, limit int) ([]inventory.Item, bool, error) {
-	q, a, ok := invListSQL(sc, srcs, f, after, limit)
+	after *inventory.Key, limit int, cols invCols) ([]inventory.Item, bool, error) {
+	q, a, ok := invPageColsSQL(cols, sc, srcs, f, time.Time{}, after, limit)
 	if !ok {
 		return nil, false, ctx.Err()
 	}
@@ -335,15 +353,19 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 		if !q.At.IsZero() {
 			inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
 				return s.listAt(ctx, q.Scope, srcs, &q.Filter, q.At, after, s.opts.ScanPage)
-			})(yield)
+			})(inventory.WithoutRelationships(q.WithoutRelationships, yield))
 			return
 		}
 		if len(q.Match) > 0 {
-			s.scanMatch(ctx, &q, srcs)(yield)
+			s.scanMatch(ctx, &q, srcs)(inventory.WithoutRelationships(q.WithoutRelationships, yield))
 			return
 		}
+		cols := invWhole
+		if q.WithoutRelationships {
+			cols = invNoRelationships
+		}
 		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
-			return s.list(ctx, q.Scope, srcs, &q.Filter, after, s.opts.ScanPage)
-		})(yield)
+			return s.list(ctx, q.Scope, srcs, &q.Filter, after, s.opts.ScanPage, cols)
+		})(inventory.WithoutRelationships(q.WithoutRelationships, yield))
 	}
 }

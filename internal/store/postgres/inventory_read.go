@@ -30,6 +30,18 @@ v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplemen
 const invVersionCols = `v.state_id, v.capture_time, v.status, v.version, v.aws_region, v.name, v.arn, v.az, v.creation_time,
     v.configuration, v.supplementary, v.tags, v.relationships`
 
+// invItemColsNoRelationships and invVersionColsNoRelationships are
+// invItemCols and invVersionCols but for NULL relationships
+// (ScanQuery.WithoutRelationships): PostgreSQL neither turns their jsonb
+// into text nor sends it, and the reader decodes no JSON of them, a third
+// of the reading of the items that the managed rules evaluate.
+const (
+	invItemColsNoRelationships = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
+v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, v.tags, NULL::jsonb`
+	invVersionColsNoRelationships = `v.state_id, v.capture_time, v.status, v.version, v.aws_region, v.name, v.arn, v.az, v.creation_time,
+    v.configuration, v.supplementary, v.tags`
+)
+
 // invLatest joins each resource to its latest version.
 const invLatest = ` FROM inventory_resources r JOIN inventory_versions v ON v.rid = r.rid AND v.state_id = r.state_id`
 

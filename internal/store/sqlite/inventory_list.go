@@ -250,21 +250,34 @@ func typeStmts(f *inventory.Filter, after *inventory.Key) []cond {
 	return append(stmts, c)
 }
 
+// listCols is what a page of list reads of each item.
+type listCols int
+
+const (
+	// colsItem reads whole items.
+	colsItem listCols = iota
+	// colsKeys reads their keys and names only
+	// (inventory.ListQuery.KeysOnly).
+	colsKeys
+	// colsNoRelationships reads them without their relationships
+	// (inventory.ScanQuery.WithoutRelationships).
+	colsNoRelationships
+)
+
 // list reads up to limit latest versions after the key after (nil: from the
-// start) and reports whether there are more; with keysOnly, only their keys
-// and names (inventory.ListQuery.KeysOnly).
+// start), of them what cols says, and reports whether there are more.
 func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter,
-	after *inventory.Key, limit int, keysOnly bool) ([]inventory.Item, bool, error) {
+	after *inventory.Key, limit int, cols listCols) ([]inventory.Item, bool, error) {
 	items := make([]inventory.Item, 0, min(limit, 1024))
 	scan := scanItem
-	if keysOnly {
+	if cols == colsKeys {
 		scan = scanKey
 	}
 	for _, c := range listStmts(sc, srcs, f, after) {
 		if c.none {
 			continue
 		}
-		more, err := s.listInto(ctx, c.listSQL(keysOnly), append(c.args, limit+1-len(items)), &items, limit, scan)
+		more, err := s.listInto(ctx, c.listSQL(cols), append(c.args, limit+1-len(items)), &items, limit, scan)
 		if err != nil || more {
 			return items, more, err
 		}
@@ -273,17 +286,20 @@ func (s *Inventory) list(ctx context.Context, sc *inventory.Scope, srcs []invent
 }
 
 // listSQL is the statement that reads a page of latest versions that c
-// admits, in List order, or with keysOnly their keys and names only (from
-// resources, without versions); its last argument is the LIMIT.
-func (c *cond) listSQL(keysOnly bool) string {
-	cols, from, order := invItemCols, invLatest, listOrder
+// admits, in List order, of them what cols says (the keys and names only
+// from resources, without versions); its last argument is the LIMIT.
+func (c *cond) listSQL(cols listCols) string {
+	sel, from, order := invItemCols, invLatest, listOrder
 	if c.viaCounts {
 		from, order = invLatestViaCounts, listOrderViaCounts
 	}
-	if keysOnly {
-		cols, from = keyCols, strings.TrimSuffix(from, invVersionsJoin)
+	switch cols {
+	case colsKeys:
+		sel, from = keyCols, strings.TrimSuffix(from, invVersionsJoin)
+	case colsNoRelationships:
+		sel = invItemColsNoRelationships
 	}
-	return "SELECT " + cols + from + c.sql() + order
+	return "SELECT " + sel + from + c.sql() + order
 }
 
 // keyCols are the columns of a List page with KeysOnly (scanKey).

@@ -99,6 +99,11 @@ const qInvBatchGet = `SELECT ` + invItemCols + invBatchGetFrom
 // (BatchGetBase): NULL in their place.
 const qInvBatchGetBase = `SELECT ` + invBaseItemCols + invBatchGetFrom
 
+// invItemColsNoRelationships are invItemCols but for NULL relationships
+// (ScanQuery.WithoutRelationships).
+const invItemColsNoRelationships = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
+v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, v.tags, NULL`
+
 // invBaseItemCols are invItemCols but for NULL tags and relationships.
 const invBaseItemCols = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
 v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, NULL, NULL`
@@ -273,7 +278,11 @@ func (s *Inventory) List(ctx context.Context, q inventory.ListQuery) (inventory.
 		return inventory.ListPage{}, err
 	}
 	return invcursor.ListPage("sqlite", &q, errNilScope, func(srcs []inventory.Source, after *inventory.Key) ([]inventory.Item, bool, error) {
-		return s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit, q.KeysOnly)
+		cols := colsItem
+		if q.KeysOnly {
+			cols = colsKeys
+		}
+		return s.list(ctx, q.Scope, srcs, &q.Filter, after, q.Limit, cols)
 	})
 }
 
@@ -298,16 +307,20 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 		if !q.At.IsZero() {
 			inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
 				return s.listAt(ctx, q.Scope, srcs, &q.Filter, q.At, after, scanPage)
-			})(yield)
+			})(inventory.WithoutRelationships(q.WithoutRelationships, yield))
 			return
 		}
 		if len(q.Match) > 0 {
-			s.scanMatch(ctx, &q, srcs)(yield)
+			s.scanMatch(ctx, &q, srcs)(inventory.WithoutRelationships(q.WithoutRelationships, yield))
 			return
 		}
+		cols := colsItem
+		if q.WithoutRelationships {
+			cols = colsNoRelationships
+		}
 		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
-			return s.list(ctx, q.Scope, srcs, &q.Filter, after, scanPage, false)
-		})(yield)
+			return s.list(ctx, q.Scope, srcs, &q.Filter, after, scanPage, cols)
+		})(inventory.WithoutRelationships(q.WithoutRelationships, yield))
 	}
 }
 
