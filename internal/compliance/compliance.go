@@ -225,10 +225,21 @@ type Store interface {
 	// rules' results as they were before or as they are after, never a
 	// mix, nor a rule without results in between. Every result must be of
 	// src and of one of rules; rules may hold rules without results, which
-	// are left with none.
-	ReplaceResults(ctx context.Context, src inventory.Source, rules []string, results []Result) error
-	// DeleteResults deletes the results of the rule of the source, and
-	// returns how many there were.
+	// are left with none. When evaluated is not zero, it becomes, in the
+	// same transaction, the time each of rules last evaluated
+	// (Evaluations), as MarkEvaluated sets it.
+	ReplaceResults(ctx context.Context, src inventory.Source, rules []string, results []Result, evaluated time.Time) error
+	// MarkEvaluated records at, to the millisecond, as the time each of
+	// rules of the source last evaluated, unless a later time is recorded
+	// (two writers' clocks): a rule's evaluation time never goes back.
+	MarkEvaluated(ctx context.Context, src inventory.Source, rules []string, at time.Time) error
+	// Evaluations returns the time each of rules of the source last
+	// evaluated, of those that have one (ReplaceResults, MarkEvaluated),
+	// by rule name, in UTC.
+	Evaluations(ctx context.Context, src inventory.Source, rules []string) (map[string]time.Time, error)
+	// DeleteResults deletes the results of the rule of the source, and its
+	// evaluation time (the rule is gone), and returns how many results
+	// there were.
 	DeleteResults(ctx context.Context, src inventory.Source, rule string) (int64, error)
 	// DeleteResource deletes every result of one resource of the source
 	// (by every rule), as when the resource leaves the rules' scope.
@@ -250,15 +261,13 @@ type Store interface {
 	// Filter.RuleNames admits (all when empty). Filter.ResourceType, when
 	// set, keeps that type only.
 	ResourceCounts(ctx context.Context, scope *inventory.Scope, f Filter) ([]ResourceCounts, error)
-	// Reset deletes every result.
+	// Reset deletes every result and evaluation time.
 	Reset(ctx context.Context) error
 }
 
-// CheckReplace returns an error naming what ReplaceResults refuses in its
-// arguments besides the results' own fields, which a backend checks as
-// PutResults does: a source with an empty account or region, an empty
-// rule name, a result of another source or of a rule rules does not name.
-func CheckReplace(src inventory.Source, rules []string, results []Result) error {
+// CheckRules returns an error naming what MarkEvaluated and Evaluations
+// refuse: a source with an empty account or region, or an empty rule name.
+func CheckRules(src inventory.Source, rules []string) error {
 	switch {
 	case src.AccountID == "":
 		return errors.New("empty account id")
@@ -266,6 +275,17 @@ func CheckReplace(src inventory.Source, rules []string, results []Result) error 
 		return errors.New("empty region")
 	case slices.Contains(rules, ""):
 		return errors.New("empty rule name")
+	}
+	return nil
+}
+
+// CheckReplace returns an error naming what ReplaceResults refuses in its
+// arguments besides the results' own fields, which a backend checks as
+// PutResults does: a source with an empty account or region, an empty
+// rule name, a result of another source or of a rule rules does not name.
+func CheckReplace(src inventory.Source, rules []string, results []Result) error {
+	if err := CheckRules(src, rules); err != nil {
+		return err
 	}
 	named := func(rule string) bool { return slices.Contains(rules, rule) }
 	if len(rules) > 8 {

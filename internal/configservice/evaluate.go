@@ -103,7 +103,8 @@ func (s *Service) relatedEnv(ctx context.Context, src inventory.Source, ms ...*m
 		return nil, nil
 	}
 	var items []inventory.Item
-	for it, err := range s.inv.Scan(ctx, inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: types}}) {
+	q := inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: types}, WithoutRelationships: true}
+	for it, err := range s.inv.Scan(ctx, q) {
 		if err != nil {
 			return nil, err
 		}
@@ -181,7 +182,10 @@ func (s *Service) evaluateRules(ctx context.Context, t store.Namespace, rules []
 	var results []compliance.Result
 	var relatedItems, waiting []inventory.Item
 	if len(types) > 0 {
-		q := inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: read, IncludeDeleted: true}}
+		// No managed rule reads relationships (package managed): the
+		// backend need not read nor decode them.
+		q := inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: read, IncludeDeleted: true},
+			WithoutRelationships: true}
 		for it, err := range s.inv.Scan(ctx, q) {
 			if err != nil {
 				return err
@@ -212,15 +216,13 @@ func (s *Service) evaluateRules(ctx context.Context, t store.Namespace, rules []
 	}
 	// The rules' results are these, in one transaction: a resource that
 	// left a rule's scope has none, and a reader never sees a rule
-	// without its results.
+	// without its results. The same transaction records that the rules
+	// ran now (DescribeConfigRuleEvaluationStatus reads it).
 	names := make([]string, len(runs))
 	for i, run := range runs {
 		names[i] = *run.rule.ConfigRuleName
 	}
-	if err := s.results.ReplaceResults(ctx, src, names, results); err != nil {
-		return err
-	}
-	return s.markEvaluated(ctx, t, names, now)
+	return s.results.ReplaceResults(ctx, src, names, results, now)
 }
 
 // evaluateChanged evaluates the items just recorded in src by the rules of
@@ -308,6 +310,6 @@ func latestOf(items []inventory.Item, j int) *inventory.Item {
 
 // ReplaceResults, of a Service built without a results store, refuses as
 // PutResults does (noResults, items.go).
-func (noResults) ReplaceResults(context.Context, inventory.Source, []string, []compliance.Result) error {
+func (noResults) ReplaceResults(context.Context, inventory.Source, []string, []compliance.Result, time.Time) error {
 	return errNoResults
 }

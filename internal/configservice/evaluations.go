@@ -110,7 +110,7 @@ func (s *Service) PutEvaluations(ctx context.Context, in *configapi.PutEvaluatio
 	if err := s.results.PutResults(ctx, results); err != nil {
 		return nil, err
 	}
-	if err := s.markEvaluated(ctx, t, []string{*rec.Rule.ConfigRuleName}, now); err != nil {
+	if err := s.results.MarkEvaluated(ctx, src, []string{*rec.Rule.ConfigRuleName}, now); err != nil {
 		return nil, err
 	}
 	return &configapi.PutEvaluationsResponse{FailedEvaluations: []configapi.Evaluation{}}, nil

@@ -334,6 +334,12 @@ func (noResults) PutResults(context.Context, []compliance.Result) error { return
 func (noResults) DeleteResults(context.Context, inventory.Source, string) (int64, error) {
 	return 0, nil
 }
+func (noResults) MarkEvaluated(context.Context, inventory.Source, []string, time.Time) error {
+	return errNoResults
+}
+func (noResults) Evaluations(context.Context, inventory.Source, []string) (map[string]time.Time, error) {
+	return map[string]time.Time{}, nil
+}
 func (noResults) DeleteResource(context.Context, inventory.Source, string, string) error { return nil }
 func (noResults) DeleteResult(context.Context, compliance.ResultKey) error               { return nil }
 func (noResults) List(context.Context, compliance.ListQuery) (compliance.ListPage, error) {

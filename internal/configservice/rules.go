@@ -40,12 +40,28 @@ type ruleRecord struct {
 }
 
 // ruleStatus is what DescribeConfigRuleEvaluationStatus shows of a rule
-// besides its name, ARN and id.
+// besides its name, ARN and id, and the results store's evaluation time
+// (compliance.Store.Evaluations) does not hold: when the rule was put.
+// The other fields are written no more: the evaluation times of rules
+// evaluated before the results store kept them (the later of the two is
+// shown).
 type ruleStatus struct {
 	FirstActivated         shape.Timestamp  `json:"firstActivated"`
 	LastSuccessfulInvoked  *shape.Timestamp `json:"lastSuccessfulInvoked,omitempty"`
 	LastSuccessfulEval     *shape.Timestamp `json:"lastSuccessfulEval,omitempty"`
 	FirstEvaluationStarted bool             `json:"firstEvaluationStarted,omitempty"`
+}
+
+// evaluatedAt returns st with the evaluation time at (zero: none), when
+// it is later than the one st records.
+func (st ruleStatus) evaluatedAt(at time.Time) ruleStatus {
+	if at.IsZero() || (st.LastSuccessfulEval != nil && !at.After(st.LastSuccessfulEval.Time)) {
+		return st
+	}
+	ts := *shape.NewTimestamp(at)
+	st.LastSuccessfulInvoked, st.LastSuccessfulEval = &ts, &ts
+	st.FirstEvaluationStarted = true
+	return st
 }
 
 // Rule owners (the model's Owner enum).
@@ -447,34 +463,50 @@ func (s *Service) DescribeConfigRuleEvaluationStatus(ctx context.Context, in *co
 	}
 	limit := pageLimit(in.Limit, 50)
 	out := &configapi.DescribeConfigRuleEvaluationStatusResponse{ConfigRulesEvaluationStatus: []configapi.ConfigRuleEvaluationStatus{}}
+	var page []ruleRecord
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		recs, err := rulesNamed(tx, t, in.ConfigRuleNames)
 		if err != nil {
 			return err
 		}
+		page = page[:0]
 		for _, rec := range recs {
 			name := *rec.Rule.ConfigRuleName
 			if after != "" && name <= after {
 				continue
 			}
-			if len(out.ConfigRulesEvaluationStatus) == limit {
-				out.NextToken = ptr(s.tokens.Encode(scope, *out.ConfigRulesEvaluationStatus[limit-1].ConfigRuleName))
+			if len(page) == limit {
+				out.NextToken = ptr(s.tokens.Encode(scope, *page[limit-1].Rule.ConfigRuleName))
 				break
 			}
-			st := rec.Status
-			first := st.FirstActivated
-			out.ConfigRulesEvaluationStatus = append(out.ConfigRulesEvaluationStatus, configapi.ConfigRuleEvaluationStatus{
-				ConfigRuleName: rec.Rule.ConfigRuleName, ConfigRuleArn: rec.Rule.ConfigRuleArn, ConfigRuleId: rec.Rule.ConfigRuleId,
-				FirstActivatedTime:           &first,
-				LastSuccessfulInvocationTime: st.LastSuccessfulInvoked,
-				LastSuccessfulEvaluationTime: st.LastSuccessfulEval,
-				FirstEvaluationStarted:       ptr(st.FirstEvaluationStarted),
-			})
+			page = append(page, rec)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	// When the page's rules last ran, from the results store, which
+	// records it with their results.
+	names := make([]string, len(page))
+	for i := range page {
+		names[i] = *page[i].Rule.ConfigRuleName
+	}
+	evaluated, err := s.results.Evaluations(ctx, sourceOf(t), names)
+	if err != nil {
+		return nil, resultsErr(err)
+	}
+	for i := range page {
+		rec := &page[i]
+		st := rec.Status.evaluatedAt(evaluated[names[i]])
+		first := st.FirstActivated
+		out.ConfigRulesEvaluationStatus = append(out.ConfigRulesEvaluationStatus, configapi.ConfigRuleEvaluationStatus{
+			ConfigRuleName: rec.Rule.ConfigRuleName, ConfigRuleArn: rec.Rule.ConfigRuleArn, ConfigRuleId: rec.Rule.ConfigRuleId,
+			FirstActivatedTime:           &first,
+			LastSuccessfulInvocationTime: st.LastSuccessfulInvoked,
+			LastSuccessfulEvaluationTime: st.LastSuccessfulEval,
+			FirstEvaluationStarted:       ptr(st.FirstEvaluationStarted),
+		})
 	}
 	return out, nil
 }
@@ -503,30 +535,6 @@ func (s *Service) StartConfigRulesEvaluation(ctx context.Context, in *configapi.
 		return nil, err
 	}
 	return &configapi.StartConfigRulesEvaluationResponse{}, nil
-}
-
-// markEvaluated records in the status of the rules of names that they ran
-// at now, and evaluated successfully.
-func (s *Service) markEvaluated(ctx context.Context, t store.Namespace, names []string, now time.Time) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
-		for _, name := range names {
-			var rec ruleRecord
-			err := store.GetJSON(tx, t, kindConfigRule, name, &rec)
-			if errors.Is(err, store.ErrNotFound) {
-				continue // deleted meanwhile
-			}
-			if err != nil {
-				return err
-			}
-			ts := *shape.NewTimestamp(now)
-			rec.Status.LastSuccessfulInvoked, rec.Status.LastSuccessfulEval = &ts, &ts
-			rec.Status.FirstEvaluationStarted = true
-			if err := store.PutJSON(tx, t, kindConfigRule, name, &rec); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // resultsErr wraps an error of the results store for the caller.

@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
+	"github.com/starlingcfg/starling/internal/api/shape"
 	"github.com/starlingcfg/starling/internal/apierr"
 	"github.com/starlingcfg/starling/internal/store"
 )
@@ -150,5 +152,43 @@ func TestARNInTenant(t *testing.T) {
 		if got := arnInTenant(tt.arn, tn); got != tt.want {
 			t.Errorf("arnInTenant(%q) = %v; want %v", tt.arn, got, tt.want)
 		}
+	}
+}
+
+// TestRuleStatusEvaluatedAt checks how DescribeConfigRuleEvaluationStatus
+// merges the results store's evaluation time with the one a rule's record
+// kept before the results store did.
+func TestRuleStatusEvaluatedAt(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2026, 1, 2, h, 0, 0, 0, time.UTC) }
+	ts := func(h int) *shape.Timestamp { return shape.NewTimestamp(at(h)) }
+	legacy := ruleStatus{FirstActivated: *ts(1), LastSuccessfulInvoked: ts(5), LastSuccessfulEval: ts(5), FirstEvaluationStarted: true}
+	tests := []struct {
+		name    string
+		st      ruleStatus
+		at      time.Time
+		wantAt  time.Time // zero: none
+		started bool
+	}{
+		{"never evaluated", ruleStatus{FirstActivated: *ts(1)}, time.Time{}, time.Time{}, false},
+		{"evaluated by the results store only", ruleStatus{FirstActivated: *ts(1)}, at(3), at(3), true},
+		{"the record's time only", legacy, time.Time{}, at(5), true},
+		{"a later evaluation than the record's", legacy, at(7), at(7), true},
+		{"an earlier one keeps the record's", legacy, at(4), at(5), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.st.evaluatedAt(tt.at)
+			if got.FirstActivated != tt.st.FirstActivated || got.FirstEvaluationStarted != tt.started {
+				t.Errorf("got %+v", got)
+			}
+			for what, v := range map[string]*shape.Timestamp{"invoked": got.LastSuccessfulInvoked, "evaluated": got.LastSuccessfulEval} {
+				switch {
+				case tt.wantAt.IsZero() && v != nil:
+					t.Errorf("%s = %v; want none", what, v.Time)
+				case !tt.wantAt.IsZero() && (v == nil || !v.Time.Equal(tt.wantAt)):
+					t.Errorf("%s = %v; want %v", what, v, tt.wantAt)
+				}
+			}
+		})
 	}
 }

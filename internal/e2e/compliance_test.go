@@ -185,10 +185,12 @@ func TestManagedRuleEvaluation(t *testing.T) {
 	if got := fmt.Sprint(detailsByRule(t, c, "versioning", 0)); got != "[b-off=COMPLIANT b-on=COMPLIANT b-suspended=NOT_APPLICABLE]" {
 		t.Errorf("after b-suspended was deleted: %s", got)
 	}
+	s.clock.Advance(time.Hour)
 	_ = must(c.StartConfigRulesEvaluation(ctx, &configservice.StartConfigRulesEvaluationInput{ConfigRuleNames: []string{"versioning"}})).get(t)
 	st := must(c.DescribeConfigRuleEvaluationStatus(ctx, &configservice.DescribeConfigRuleEvaluationStatusInput{})).get(t).ConfigRulesEvaluationStatus
-	if len(st) != 1 || st[0].LastSuccessfulEvaluationTime == nil || !st[0].FirstEvaluationStarted {
-		t.Errorf("status after an evaluation: %+v", st)
+	if len(st) != 1 || !aws.ToTime(st[0].LastSuccessfulEvaluationTime).Equal(s.clock.Now()) ||
+		!aws.ToTime(st[0].LastSuccessfulInvocationTime).Equal(s.clock.Now()) || !st[0].FirstEvaluationStarted {
+		t.Errorf("status after an evaluation at %v: %+v", s.clock.Now(), st)
 	}
 
 	// Filters, by resource, and the summaries.
@@ -236,10 +238,28 @@ func TestPutEvaluations(t *testing.T) {
 		return types.Evaluation{ComplianceResourceType: aws.String("AWS::EC2::Instance"), ComplianceResourceId: aws.String(id),
 			ComplianceType: ct, OrderingTimestamp: aws.Time(at), Annotation: aws.String("checked " + id)}
 	}
+	// status returns the rule's evaluation status.
+	status := func() types.ConfigRuleEvaluationStatus {
+		t.Helper()
+		st := must(c.DescribeConfigRuleEvaluationStatus(ctx, &configservice.DescribeConfigRuleEvaluationStatusInput{ConfigRuleNames: []string{"custom"}})).get(t).ConfigRulesEvaluationStatus
+		if len(st) != 1 {
+			t.Fatalf("DescribeConfigRuleEvaluationStatus = %+v; want the rule's", st)
+		}
+		return st[0]
+	}
+	if st := status(); st.LastSuccessfulEvaluationTime != nil || st.LastSuccessfulInvocationTime != nil || st.FirstEvaluationStarted {
+		t.Errorf("status before any evaluation: %+v", st)
+	}
+	s.clock.Advance(90 * time.Second)
 	out := must(c.PutEvaluations(ctx, &configservice.PutEvaluationsInput{ResultToken: aws.String("custom"),
 		Evaluations: []types.Evaluation{ev("i-1", types.ComplianceTypeCompliant, testEpoch), ev("i-2", types.ComplianceTypeNonCompliant, testEpoch)}})).get(t)
 	if len(out.FailedEvaluations) != 0 {
 		t.Errorf("FailedEvaluations = %+v", out.FailedEvaluations)
+	}
+	// The evaluations are the rule's last successful evaluation.
+	if st := status(); !aws.ToTime(st.LastSuccessfulEvaluationTime).Equal(s.clock.Now()) ||
+		!aws.ToTime(st.LastSuccessfulInvocationTime).Equal(s.clock.Now()) || !st.FirstEvaluationStarted {
+		t.Errorf("status after PutEvaluations at %v: %+v", s.clock.Now(), st)
 	}
 	// An older evaluation arriving late does not undo a newer one; TestMode
 	// stores nothing.
@@ -276,6 +296,18 @@ func TestPutEvaluations(t *testing.T) {
 			ComplianceType: types.ComplianceTypeCompliant, OrderingTimestamp: aws.Time(testEpoch)}})
 	wantError(t, err, "NoSuchConfigRuleException", "The Config rule in the request is not valid. Verify that the rule is an Config Process Check rule, "+
 		"that the rule name is correct, and that valid Amazon Resouce Names (ARNs) are used before trying again.")
+
+	// A rule deleted and put again starts anew: no results, no evaluation.
+	_ = must(c.DeleteConfigRule(ctx, &configservice.DeleteConfigRuleInput{ConfigRuleName: aws.String("custom")})).get(t)
+	_ = must(c.PutConfigRule(ctx, &configservice.PutConfigRuleInput{ConfigRule: &types.ConfigRule{ConfigRuleName: aws.String("custom"),
+		Source: &types.Source{Owner: types.OwnerCustomLambda, SourceIdentifier: aws.String("arn:aws:lambda:us-east-1:111111111111:function:check"),
+			SourceDetails: []types.SourceDetail{{EventSource: types.EventSourceAwsConfig, MessageType: types.MessageTypeConfigurationItemChangeNotification}}}}})).get(t)
+	if st := status(); st.LastSuccessfulEvaluationTime != nil || st.FirstEvaluationStarted {
+		t.Errorf("status of the rule put again: %+v", st)
+	}
+	if got := fmt.Sprint(detailsByRule(t, c, "custom", 0)); got != "[]" {
+		t.Errorf("results of the rule put again = %s", got)
+	}
 }
 
 // TestAggregateCompliance checks the aggregated compliance view: the rules

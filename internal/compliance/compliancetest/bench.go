@@ -213,7 +213,8 @@ func benchReplaceBatch(s, round int, dst []compliance.Result) ([]compliance.Resu
 }
 
 // BenchReplace measures ReplaceResults of every rule of a source, as a
-// StartConfigRulesEvaluation of the source makes it, over sources that
+// StartConfigRulesEvaluation of the source makes it (with the rules'
+// evaluation time), over sources that
 // BenchReplace filled first (round 0), parallel at once (the evaluation
 // runs 4 sources at a time). It reports sources/s and results/s.
 func BenchReplace(b *testing.B, st compliance.Store, parallel int) {
@@ -222,7 +223,7 @@ func BenchReplace(b *testing.B, st compliance.Store, parallel int) {
 	for s := range sources {
 		var rules []string
 		batch, rules = benchReplaceBatch(s, 0, batch)
-		if err := st.ReplaceResults(b.Context(), BenchSource(s), rules, batch); err != nil {
+		if err := st.ReplaceResults(b.Context(), BenchSource(s), rules, batch, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -236,7 +237,7 @@ func BenchReplace(b *testing.B, st compliance.Store, parallel int) {
 			s, round := n%sources, 1+n/sources
 			var rules []string
 			batch, rules = benchReplaceBatch(s, round, batch)
-			if err := st.ReplaceResults(b.Context(), BenchSource(s), rules, batch); err != nil {
+			if err := st.ReplaceResults(b.Context(), BenchSource(s), rules, batch, time.Now()); err != nil {
 				b.Error(err)
 				return
 			}

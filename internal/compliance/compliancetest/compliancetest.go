@@ -60,8 +60,12 @@ func Run(t *testing.T, open func(t *testing.T) compliance.Store) {
 	t.Run("ReplaceResults", s.replaceResults)
 	t.Run("ReplaceRefused", s.replaceRefused)
 	t.Run("ReplaceConcurrent", s.replaceConcurrent)
+	t.Run("ReplaceBesideWrites", s.replaceBesideWrites)
 	t.Run("CountsPages", s.countsPages)
 	t.Run("Summaries", s.summaries)
+	t.Run("Evaluations", s.evaluations)
+	t.Run("EvaluationsRefused", s.evaluationsRefused)
+	t.Run("EvaluationsConcurrent", s.evaluationsConcurrent)
 	t.Run("Reset", s.reset)
 	t.Run("CancelledContext", s.cancelledContext)
 	t.Run("Concurrent", s.concurrent)
@@ -1195,7 +1199,7 @@ func (s suite) random(t *testing.T) {
 				batch = append(batch, x)
 			}
 			what = fmt.Sprintf("ReplaceResults(%v, %v) of %d", src, names, len(batch))
-			if err := st.ReplaceResults(t.Context(), src, names, batch); err != nil {
+			if err := st.ReplaceResults(t.Context(), src, names, batch, time.Time{}); err != nil {
 				t.Errorf("round %d: %s: %v", round, what, err)
 			}
 			m.replace(src, names, batch...)

@@ -617,7 +617,7 @@ func Calls(ctx context.Context, st compliance.Store, r compliance.Result) map[st
 			return err
 		},
 		"ReplaceResults": func() error {
-			return st.ReplaceResults(ctx, r.Source, []string{r.RuleName}, []compliance.Result{r})
+			return st.ReplaceResults(ctx, r.Source, []string{r.RuleName}, []compliance.Result{r}, time.Time{})
 		},
 		"Counts of a page": func() error {
 			_, err := st.Counts(ctx, compliance.CountsQuery{Scope: all, Compliance: []string{compliance.NonCompliant},

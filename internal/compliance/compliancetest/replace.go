@@ -82,7 +82,7 @@ func (s suite) replaceResults(t *testing.T) {
 		}},
 	}
 	for _, step := range steps {
-		if err := st.ReplaceResults(t.Context(), step.src, step.rules, step.batch); err != nil {
+		if err := st.ReplaceResults(t.Context(), step.src, step.rules, step.batch, time.Time{}); err != nil {
 			t.Fatalf("%s: ReplaceResults: %v", step.name, err)
 		}
 		m.replace(step.src, step.rules, step.batch...)
@@ -136,17 +136,17 @@ func (s suite) replaceRefused(t *testing.T) {
 	for _, name := range slices.Sorted(maps.Keys(bad)) {
 		for _, at := range []int{0, 2} {
 			batch := slices.Insert(slices.Clone(good), at, bad[name])
-			if err := st.ReplaceResults(t.Context(), srcA, rules, batch); err == nil {
+			if err := st.ReplaceResults(t.Context(), srcA, rules, batch, time.Time{}); err == nil {
 				t.Errorf("ReplaceResults with %s at %d: got nil, want an error", name, at)
 			}
 		}
 	}
 	for name, src := range map[string]inventory.Source{"empty account": {Region: "us-east-1"}, "empty region": {AccountID: srcA.AccountID}} {
-		if err := st.ReplaceResults(t.Context(), src, rules, nil); err == nil {
+		if err := st.ReplaceResults(t.Context(), src, rules, nil, time.Time{}); err == nil {
 			t.Errorf("ReplaceResults of a source with an %s: got nil, want an error", name)
 		}
 	}
-	if err := st.ReplaceResults(t.Context(), srcA, []string{ruleTags, ""}, good[:1]); err == nil {
+	if err := st.ReplaceResults(t.Context(), srcA, []string{ruleTags, ""}, good[:1], time.Time{}); err == nil {
 		t.Errorf("ReplaceResults with an empty rule name: got nil, want an error")
 	}
 	ctx, cancel := context.WithCancel(t.Context())
@@ -155,10 +155,10 @@ func (s suite) replaceRefused(t *testing.T) {
 	for i := range 500 {
 		big = append(big, res(key(srcA, ruleS3, typBucket, fmt.Sprintf("bucket-%03d", i)), compliance.Compliant, 60))
 	}
-	if err := st.ReplaceResults(ctx, srcA, rules, append(big, good...)); !errors.Is(err, context.Canceled) {
+	if err := st.ReplaceResults(ctx, srcA, rules, append(big, good...), time.Time{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("ReplaceResults with a cancelled context: got %v, want context.Canceled", err)
 	}
-	if err := st.ReplaceResults(ctx, srcA, rules, nil); !errors.Is(err, context.Canceled) {
+	if err := st.ReplaceResults(ctx, srcA, rules, nil, time.Time{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("ReplaceResults of nothing with a cancelled context: got %v, want context.Canceled", err)
 	}
 	checkModel(t, st, m, "after refused replacements", []*inventory.Scope{inventory.AllSources()}, []compliance.Filter{{}}, 1000)
@@ -194,7 +194,7 @@ func (s suite) replaceConcurrent(t *testing.T) {
 	}
 	// The first replacement before the readers start: the rules always
 	// have results from then on.
-	if err := st.ReplaceResults(t.Context(), srcA, rules, round(0, 0)); err != nil {
+	if err := st.ReplaceResults(t.Context(), srcA, rules, round(0, 0), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	errc := make(chan error, 100)
@@ -203,7 +203,7 @@ func (s suite) replaceConcurrent(t *testing.T) {
 	for w := range writers {
 		wg.Go(func() {
 			for r := 1; r <= rounds; r++ {
-				if err := st.ReplaceResults(context.Background(), srcA, rules, round(w, r)); err != nil {
+				if err := st.ReplaceResults(context.Background(), srcA, rules, round(w, r), time.Time{}); err != nil {
 					errc <- fmt.Errorf("writer %d: %w", w, err)
 					return
 				}
@@ -441,19 +441,19 @@ func (s suite) summaries(t *testing.T) {
 			m.put(recordedAt(res(key(src, "rule-0", typInstance, "i-0"), compliance.NonCompliant, 9), time.Hour))
 		}},
 		{"no compliance", func() error {
-			return st.ReplaceResults(t.Context(), src, []string{"rule-0"}, []compliance.Result{res(key(src, "rule-0", typInstance, "i-0"), compliance.NotApplicable, 10)})
+			return st.ReplaceResults(t.Context(), src, []string{"rule-0"}, []compliance.Result{res(key(src, "rule-0", typInstance, "i-0"), compliance.NotApplicable, 10)}, time.Time{})
 		}, func() {
 			m.replace(src, []string{"rule-0"}, res(key(src, "rule-0", typInstance, "i-0"), compliance.NotApplicable, 10))
 		}},
 		{"compliant again, recorded earlier", func() error {
-			return st.ReplaceResults(t.Context(), src, []string{"rule-0", "rule-1"}, []compliance.Result{recordedAt(res(key(src, "rule-1", typBucket, "b"), compliance.Compliant, 1), -time.Hour)})
+			return st.ReplaceResults(t.Context(), src, []string{"rule-0", "rule-1"}, []compliance.Result{recordedAt(res(key(src, "rule-1", typBucket, "b"), compliance.Compliant, 1), -time.Hour)}, time.Time{})
 		}, func() {
 			m.replace(src, []string{"rule-0", "rule-1"}, recordedAt(res(key(src, "rule-1", typBucket, "b"), compliance.Compliant, 1), -time.Hour))
 		}},
 		{"a rule deleted", func() error { _, err := st.DeleteResults(t.Context(), src, "rule-1"); return err }, func() { m.deleteResults(src, "rule-1") }},
 		{"a resource deleted", func() error { return st.DeleteResource(t.Context(), srcs[2], typInstance, "i-0") }, func() { m.deleteResource(srcs[2], typInstance, "i-0") }},
 		{"a source emptied", func() error {
-			return st.ReplaceResults(t.Context(), src, []string{"rule-0", "rule-1", "rule-2"}, nil)
+			return st.ReplaceResults(t.Context(), src, []string{"rule-0", "rule-1", "rule-2"}, nil, time.Time{})
 		}, func() { m.replace(src, []string{"rule-0", "rule-1", "rule-2"}) }},
 	}
 	for _, step := range steps {
@@ -463,5 +463,80 @@ func (s suite) summaries(t *testing.T) {
 		step.mod()
 		checkSummaries(t, st, m, step.name, sc, "", "")
 		checkSummaries(t, st, m, step.name, inventory.AllSources(), src.AccountID, "")
+	}
+}
+
+// replaceBesideWrites runs ReplaceResults of two rules beside PutResults,
+// DeleteResult and DeleteResource of the same rules' results, on the same
+// resources: whatever order they take, each write sees the results as the
+// one before left them, so that at the end the counts are those of the
+// results there are.
+func (s suite) replaceBesideWrites(t *testing.T) {
+	st := s.open(t)
+	rules := []string{"rule-a", "rule-b"}
+	const rounds = 40
+	cts := []string{compliance.Compliant, compliance.NonCompliant, compliance.NotApplicable}
+	id := func(n int) string { return fmt.Sprintf("i-%02d", n%8) }
+	errc := make(chan error, 8)
+	var wg sync.WaitGroup
+	// Two replacers: each round, every rule's results on 4 of the 8
+	// resources.
+	for w := range 2 {
+		wg.Go(func() {
+			for r := range rounds {
+				var batch []compliance.Result
+				for ri, rule := range rules {
+					for i := range 4 {
+						batch = append(batch, res(key(srcA, rule, typInstance, id(r+w+i*2)), cts[(r+ri+i)%3], r))
+					}
+				}
+				if err := st.ReplaceResults(context.Background(), srcA, rules, batch, t0.Add(time.Duration(r)*time.Minute)); err != nil {
+					errc <- fmt.Errorf("replacer %d: %w", w, err)
+					return
+				}
+			}
+		})
+	}
+	// A putter, of later orderings, on every resource, with a result of
+	// another source in the batch.
+	wg.Go(func() {
+		for r := range rounds {
+			batch := []compliance.Result{
+				res(key(srcA, rules[r%2], typInstance, id(r*3)), cts[r%3], rounds+r),
+				res(key(srcB, rules[r%2], typInstance, id(r)), cts[r%3], rounds+r),
+				res(key(srcA, rules[(r+1)%2], typInstance, id(r*5)), cts[(r+1)%3], rounds+r),
+			}
+			if err := st.PutResults(context.Background(), batch); err != nil {
+				errc <- fmt.Errorf("putter: %w", err)
+				return
+			}
+		}
+	})
+	// A deleter, of one result or of a resource's.
+	wg.Go(func() {
+		for r := range rounds {
+			var err error
+			if r%2 == 0 {
+				err = st.DeleteResult(context.Background(), key(srcA, rules[r%2], typInstance, id(r*7)))
+			} else {
+				err = st.DeleteResource(context.Background(), srcA, typInstance, id(r*7))
+			}
+			if err != nil {
+				errc <- fmt.Errorf("deleter: %w", err)
+				return
+			}
+		}
+	})
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	// The counts are those of the results there are.
+	got := listAll(t, st, compliance.ListQuery{Scope: inventory.AllSources(), Limit: 9})
+	m := newModel()
+	m.put(got...)
+	if d := diffCounts(counts(t, st, inventory.AllSources(), compliance.Filter{}), m.counts(inventory.AllSources(), compliance.Filter{})); d != "" {
+		t.Errorf("after the writers: Counts against the results there are: %s\n%s", d, describe(got))
 	}
 }

@@ -93,15 +93,93 @@ func invAppendRelationships(dst []byte, rels []inventory.Relationship) []byte {
 	return append(dst, ']')
 }
 
+// invDecodeTags decodes a tags column: jsonb's text of an object of
+// strings. Tags whose strings have no escape, nearly all, are read by
+// invDecodePlainTags, in a fraction of encoding/json's time (it was a
+// sixth of the server's work in the evaluation of every rule); the others
+// by encoding/json.
 func invDecodeTags(b []byte) (map[string]string, error) {
 	if len(b) == 0 {
 		return nil, nil
+	}
+	if m, ok := invDecodePlainTags(b); ok {
+		return m, nil
 	}
 	var m map[string]string
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, errInvCodec
 	}
 	return m, nil
+}
+
+// invDecodePlainTags decodes a JSON object of strings that have no escape
+// and are valid UTF-8, as encoding/json would, or reports false for any
+// other document (which encoding/json then decodes, or refuses).
+func invDecodePlainTags(b []byte) (map[string]string, bool) {
+	i := invSkipSpace(b, 0)
+	if i == len(b) || b[i] != '{' {
+		return nil, false
+	}
+	m := make(map[string]string, 8)
+	i = invSkipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return m, invSkipSpace(b, i+1) == len(b)
+	}
+	for {
+		k, j, ok := invPlainString(b, i)
+		if !ok {
+			return nil, false
+		}
+		if i = invSkipSpace(b, j); i == len(b) || b[i] != ':' {
+			return nil, false
+		}
+		v, j, ok := invPlainString(b, invSkipSpace(b, i+1))
+		if !ok {
+			return nil, false
+		}
+		m[k] = v // of a key given twice, the last, as encoding/json keeps
+		if i = invSkipSpace(b, j); i == len(b) {
+			return nil, false
+		}
+		switch b[i] {
+		case ',':
+			i = invSkipSpace(b, i+1)
+		case '}':
+			return m, invSkipSpace(b, i+1) == len(b)
+		default:
+			return nil, false
+		}
+	}
+}
+
+// invPlainString reads the JSON string at b[i], if it has neither escape
+// nor control character and is valid UTF-8, and returns it and the index
+// after it.
+func invPlainString(b []byte, i int) (string, int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return "", 0, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			if !utf8.Valid(b[i+1 : j]) {
+				return "", 0, false
+			}
+			return string(b[i+1 : j]), j + 1, true
+		case c == '\\' || c < 0x20:
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
+// invSkipSpace returns the index of the first byte at or after i that is
+// not JSON whitespace.
+func invSkipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 func invDecodeRelationships(b []byte) ([]inventory.Relationship, error) {

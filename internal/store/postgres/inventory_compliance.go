@@ -27,7 +27,9 @@ import (
 // (arrays, unnest), run again whole when the database aborts it (a
 // deadlock, a serialization failure, another replica inserting one of its
 // new results first), up to InventoryOptions.WriteAttempts times: each is
-// idempotent. A PutResults
+// idempotent. Every write first takes the turn of each of its sources
+// (complianceLockClass, in key order): the writes of a source's results
+// run one at a time. A PutResults then
 //
 //  1. locks the rows of the batch's results that exist (SELECT ... FOR
 //     UPDATE, in key order) and reads their compliance type, ordering and
@@ -40,8 +42,8 @@ import (
 //     (by ctid), and adds to compliance_counts, in key order.
 //
 // A ReplaceResults (inventory_compliance_replace.go) is the same three
-// steps over the rules' whole range, after taking its source's turn among
-// the writes that set whole rules (complianceLockClass).
+// steps over the rules' whole range, reading rather than locking their
+// rows, which its source's turn keeps as they are.
 //
 // Writes lock results before counts, each in key order, so that they
 // queue rather than deadlock but for rare interleavings, which the
@@ -396,6 +398,20 @@ func (c *Compliance) PutResults(ctx context.Context, results []compliance.Result
 	return c.retry(ctx, "PutResults", func(tx pgx.Tx) error { return p.put(ctx, tx) })
 }
 
+// sourceKeys returns the lock keys (invSourceLockKey) of the plan's
+// sources, sorted, without repeats: the order in which a write takes their
+// turns.
+func (p *compliancePlan) sourceKeys() []int32 {
+	var keys []int32
+	for i := range p.results {
+		if i == 0 || p.accounts[i] != p.accounts[i-1] || p.regions[i] != p.regions[i-1] {
+			keys = append(keys, invSourceLockKey(inventory.Source{AccountID: p.accounts[i], Region: p.regions[i]}))
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
 // stored is what qComplianceLock found of a key.
 type stored struct {
 	found         bool
@@ -406,7 +422,10 @@ type stored struct {
 
 // put is one attempt at the plan's batch, in tx.
 func (p *compliancePlan) put(ctx context.Context, tx pgx.Tx) error {
-	// 1. Lock the results that exist.
+	// 1. Take the sources' turns, then lock the results that exist.
+	if _, err := tx.Exec(ctx, qComplianceLockSources, complianceLockClass, p.sourceKeys()); err != nil {
+		return err
+	}
 	old := make([]stored, len(p.results))
 	rows, err := tx.Query(ctx, qComplianceLock, p.accounts, p.regions, p.rules, p.types, p.ids, p.order)
 	if err != nil {
@@ -502,19 +521,19 @@ FROM d GROUP BY account_id, region, rule_name ORDER BY account_id, region, rule_
 )
 
 // deleteResults runs the deletion q (one of qComplianceDeleteRule,
-// qComplianceDeleteResource and qComplianceDeleteResult) with args, and
-// takes what it deleted away from the counts, in one transaction, after
-// taking the turn of the source turn (complianceLockClass) unless it is
-// nil; it returns how many results it deleted.
-func (c *Compliance) deleteResults(ctx context.Context, op string, turn *inventory.Source, q string, args ...any) (int64, error) {
+// qComplianceDeleteResource and qComplianceDeleteResult) with args, of
+// results of src, and takes what it deleted away from the counts, in one
+// transaction, after taking the turn of src (complianceLockClass), and,
+// with forget, deletes the evaluation time of the rule of args
+// (qComplianceForgetRule); it returns how many results it deleted.
+func (c *Compliance) deleteResults(ctx context.Context, op string, src inventory.Source, forget bool, q string, args ...any) (int64, error) {
 	var total int64
 	err := c.retry(ctx, op, func(tx pgx.Tx) error {
 		total = 0
-		if turn != nil {
-			if _, err := tx.Exec(ctx, qComplianceLockSource, complianceLockClass, invSourceLockKey(*turn)); err != nil {
-				return err
-			}
+		if _, err := tx.Exec(ctx, qComplianceLockSource, complianceLockClass, invSourceLockKey(src)); err != nil {
+			return err
 		}
+
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
@@ -531,7 +550,13 @@ func (c *Compliance) deleteResults(ctx context.Context, op string, turn *invento
 			return err
 		}
 		b := &pgx.Batch{}
-		return runBatch(ctx, tx, b, ds.queueCounts(b, true, false))
+		n := ds.queueCounts(b, true, false)
+		if forget {
+			// After the counts, as ReplaceResults writes it.
+			b.Queue(qComplianceForgetRule, args...)
+			n++
+		}
+		return runBatch(ctx, tx, b, n)
 	})
 	if err != nil {
 		return 0, err
@@ -543,27 +568,27 @@ func (c *Compliance) deleteResults(ctx context.Context, op string, turn *invento
 func (c *Compliance) DeleteResults(ctx context.Context, src inventory.Source, rule string) (int64, error) {
 	// A rule's whole range, as ReplaceResults sets it: in the source's
 	// turn.
-	return c.deleteResults(ctx, "DeleteResults", &src, qComplianceDeleteRule, src.AccountID, src.Region, rule)
+	return c.deleteResults(ctx, "DeleteResults", src, true, qComplianceDeleteRule, src.AccountID, src.Region, rule)
 }
 
 // DeleteResource implements [compliance.Store.DeleteResource].
 func (c *Compliance) DeleteResource(ctx context.Context, src inventory.Source, resourceType, resourceID string) error {
-	_, err := c.deleteResults(ctx, "DeleteResource", nil, qComplianceDeleteResource, src.AccountID, src.Region, resourceType, resourceID)
+	_, err := c.deleteResults(ctx, "DeleteResource", src, false, qComplianceDeleteResource, src.AccountID, src.Region, resourceType, resourceID)
 	return err
 }
 
 // DeleteResult implements [compliance.Store.DeleteResult].
 func (c *Compliance) DeleteResult(ctx context.Context, k compliance.ResultKey) error {
-	_, err := c.deleteResults(ctx, "DeleteResult", nil, qComplianceDeleteResult, k.AccountID, k.Region, k.RuleName, k.ResourceType, k.ResourceID)
+	_, err := c.deleteResults(ctx, "DeleteResult", k.Source, false, qComplianceDeleteResult, k.AccountID, k.Region, k.RuleName, k.ResourceType, k.ResourceID)
 	return err
 }
 
-// Reset implements [compliance.Store.Reset]: one TRUNCATE of both tables,
-// results first (the order every write locks them in). It leaves the
+// Reset implements [compliance.Store.Reset]: one TRUNCATE of the three
+// tables, results first (the order every write locks them in). It leaves the
 // configuration items as they are (Inventory.Reset deletes those).
 func (c *Compliance) Reset(ctx context.Context) error {
 	return c.retry(ctx, "Reset", func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "TRUNCATE compliance_results, compliance_counts")
+		_, err := tx.Exec(ctx, "TRUNCATE compliance_results, compliance_counts, compliance_evaluations")
 		return err
 	})
 }

@@ -17,39 +17,42 @@ import (
 )
 
 // complianceLockClass is the first key of the transaction advisory lock
-// (pg_advisory_xact_lock(int, int)) that ReplaceResults and DeleteResults
-// take on their source, its second invSourceLockKey: "scmp" (Starling
-// compliance) in ASCII, apart from the inventory's invLockClass.
-//
-// Those two writes set the whole of a rule's results, so each must see
-// every result of the rule when it locks them: without the lock, the
-// results that a concurrent replacement inserted after the statement's
-// snapshot would be neither locked nor deleted, and would outlive a
-// replacement that does not have them. With it, replacements and
-// deletions of a source's rules take turns, and each locks the results
-// in a statement that starts after the one before committed. (A
-// PutResults needs no turn: what it inserts meanwhile is what it would
-// have inserted after.)
+// (pg_advisory_xact_lock(int, int)) that every write of results takes on
+// each of its sources before it reads or writes them, its second
+// invSourceLockKey: "scmp" (Starling compliance) in ASCII, apart from the
+// inventory's invLockClass. The writes of a source's results take turns:
+// each reads them in a statement that starts after the one before
+// committed, and what it read stays as it read it until it commits. So
+// ReplaceResults reads the rules' results without locking each row (SELECT
+// ... FOR UPDATE, which writes to every row it locks, cost it half its
+// time), and changes them by their ctid; a write of several sources
+// (PutResults) takes their turns in key order, so that writes never wait
+// for each other in a cycle.
 const complianceLockClass int32 = 0x73636d70
 
 // qComplianceLockSource takes the source's turn (complianceLockClass)
 // until the transaction ends.
 const qComplianceLockSource = `SELECT pg_advisory_xact_lock($1, $2)`
 
-// qComplianceLockRules locks the results of rules ($3) of a source, in key
-// order, and returns what ReplaceResults decides from.
-const qComplianceLockRules = `SELECT r.rule_name, r.resource_type, r.resource_id, r.compliance_type, r.annotation,
+// qComplianceLockSources takes the turns of sources ($2, their keys,
+// sorted and without repeats) in the array's order.
+const qComplianceLockSources = `SELECT pg_advisory_xact_lock($1, s.k) FROM unnest($2::int4[]) WITH ORDINALITY AS s(k, i) ORDER BY s.i`
+
+// qComplianceReadRules reads, in key order, the results of rules ($3) of a
+// source, whose turn the transaction holds: what ReplaceResults decides
+// from, and each row's ctid.
+const qComplianceReadRules = `SELECT r.rule_name, r.resource_type, r.resource_id, r.compliance_type, r.annotation,
   r.ordering_time, r.recorded_time, r.invoked_time, r.ctid
 FROM compliance_results r WHERE r.account_id = $1 AND r.region = $2 AND r.rule_name = ANY($3::text[])
-ORDER BY r.rule_name, r.resource_type, r.resource_id FOR UPDATE`
+ORDER BY r.rule_name, r.resource_type, r.resource_id`
 
 // qComplianceRetime sets the recorded and invoked times of the results
-// that qComplianceLockRules locked (by their ctid), whose verdicts a
+// that qComplianceReadRules read (by their ctid), whose verdicts a
 // replacement leaves as they are.
 const qComplianceRetime = `UPDATE compliance_results SET recorded_time = $1, invoked_time = $2 WHERE ctid = ANY($3::tid[])`
 
-// qComplianceReplaceRows replaces the results that qComplianceLockRules
-// locked, found by their ctid, whatever their ordering times.
+// qComplianceReplaceRows replaces the results that qComplianceReadRules
+// read, found by their ctid, whatever their ordering times.
 const qComplianceReplaceRows = `UPDATE compliance_results r
 SET compliance_type = b.compliance_type, annotation = b.annotation, ordering_time = b.ordering_time,
   recorded_time = b.recorded_time, invoked_time = b.invoked_time
@@ -57,32 +60,31 @@ FROM unnest($1::tid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestampt
   AS b(row_id, compliance_type, annotation, ordering_time, recorded_time, invoked_time)
 WHERE r.ctid = b.row_id`
 
-// qComplianceDeleteRows deletes the results that qComplianceLockRules
-// locked, found by their ctid.
+// qComplianceDeleteRows deletes the results that qComplianceReadRules
+// read, found by their ctid.
 const qComplianceDeleteRows = `DELETE FROM compliance_results WHERE ctid = ANY($1::tid[])`
 
 // ReplaceResults implements [compliance.Store.ReplaceResults] in one
 // READ COMMITTED transaction of two round trips, BEGIN and COMMIT
 // included (retryPipelined), run again whole as PutResults is:
 //
-//  1. begin; take the source's turn (complianceLockClass); lock the
-//     rules' results in the source (SELECT ... FOR UPDATE, in key order)
-//     and read them;
+//  1. begin; take the source's turn (complianceLockClass); read the
+//     rules' results in the source, in key order (no other write of the
+//     source's results runs until this one commits);
 //  2. decide in Go, walking both in key order, which new results are not
 //     there, which change a stored one, which change only its times, and
 //     which stored ones go, and how each rule's counts change;
 //  3. in one pipelined round trip, DELETE the results that go, set the
 //     times of those that change only their times (one statement), UPDATE
-//     the changed ones (by ctid), INSERT the new ones (a key another write
-//     inserted meanwhile is a unique violation: the attempt runs again),
-//     apply the change of the counts, deleting the rows of rules left
-//     without results, and commit.
+//     the changed ones (by ctid), INSERT the new ones, apply the change
+//     of the counts, deleting the rows of rules left without results,
+//     record the rules' evaluation time, and commit.
 //
 // A replacement is thus one transaction, with the locks of PutResults
-// (results, then counts, each in key order), however many rules it
-// names. A re-evaluation mostly finds the same verdicts: it writes their
+// (the source's turn, then results, counts and evaluation times, each in
+// key order), however many rules it names. A re-evaluation mostly finds the same verdicts: it writes their
 // times, in one statement, and its counts.
-func (c *Compliance) ReplaceResults(ctx context.Context, src inventory.Source, rules []string, results []compliance.Result) error {
+func (c *Compliance) ReplaceResults(ctx context.Context, src inventory.Source, rules []string, results []compliance.Result, evaluated time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -102,7 +104,7 @@ func (c *Compliance) ReplaceResults(ctx context.Context, src inventory.Source, r
 		return nil
 	}
 	p := planResults(results)
-	return c.retryPipelined(ctx, "ReplaceResults", func(conn *pgx.Conn) error { return p.replace(ctx, conn, src, rules) })
+	return c.retryPipelined(ctx, "ReplaceResults", func(conn *pgx.Conn) error { return p.replace(ctx, conn, src, rules, evaluated) })
 }
 
 // retryPipelined is retry for an attempt that begins its transaction in
@@ -166,7 +168,7 @@ func runConnBatch(ctx context.Context, conn *pgx.Conn, b *pgx.Batch, n int) erro
 	return br.Close()
 }
 
-// lockedResult is what qComplianceLockRules returns of a result.
+// lockedResult is what qComplianceReadRules returns of a result.
 type lockedResult struct {
 	rule, typ, id, ct, annotation string
 	ordering, rec, inv            time.Time
@@ -186,13 +188,14 @@ func cmpLocked(o *lockedResult, r *compliance.Result) int {
 }
 
 // replace is one attempt at replacing the rules' results of src with the
-// plan's, in tx.
-func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src inventory.Source, rules []string) error {
-	// 1. Begin; lock the source's replacements, then the rules' results.
+// plan's, and recording evaluated (unless zero) as their evaluation time,
+// in one transaction on conn.
+func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src inventory.Source, rules []string, evaluated time.Time) error {
+	// 1. Begin; take the source's turn, then read the rules' results.
 	b := &pgx.Batch{}
 	b.Queue(qComplianceBegin)
 	b.Queue(qComplianceLockSource, complianceLockClass, invSourceLockKey(src))
-	b.Queue(qComplianceLockRules, src.AccountID, src.Region, rules)
+	b.Queue(qComplianceReadRules, src.AccountID, src.Region, rules)
 	br := conn.SendBatch(ctx, b)
 	for range 2 {
 		if _, err := br.Exec(); err != nil {
@@ -310,10 +313,85 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 	// lost every result came after the others).
 	slices.SortFunc(ds.list, func(a, b complianceDelta) int { return strings.Compare(a.rule, b.rule) })
 	n += ds.queueCounts(b, false, true)
+	if !evaluated.IsZero() {
+		b.Queue(qComplianceMarkEvaluated, src.AccountID, src.Region, rules, invMillis(evaluated))
+		n++
+	}
 	b.Queue(qComplianceCommit)
 	err = runConnBatch(ctx, conn, b, n+1)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("%w: %w", errComplianceRaced, err)
 	}
 	return err
+}
+
+// qComplianceMarkEvaluated records $4 as the evaluation time of the rules
+// ($3, sorted: the order every write locks them in) of a source, unless a
+// later one is recorded.
+const qComplianceMarkEvaluated = `INSERT INTO compliance_evaluations AS e (account_id, region, rule_name, evaluated)
+SELECT $1, $2, r.rule_name, $4 FROM unnest($3::text[]) WITH ORDINALITY AS r(rule_name, i) ORDER BY r.i
+ON CONFLICT (account_id, region, rule_name) DO UPDATE SET evaluated = greatest(e.evaluated, excluded.evaluated)`
+
+// qComplianceEvaluations reads the evaluation times of rules ($3) of a
+// source.
+const qComplianceEvaluations = `SELECT rule_name, evaluated FROM compliance_evaluations
+WHERE account_id = $1 AND region = $2 AND rule_name = ANY($3::text[])`
+
+// qComplianceForgetRule deletes the evaluation time of a rule of a source
+// (DeleteResults).
+const qComplianceForgetRule = `DELETE FROM compliance_evaluations WHERE account_id = $1 AND region = $2 AND rule_name = $3`
+
+// MarkEvaluated implements [compliance.Store.MarkEvaluated]: one
+// statement, in a transaction of its own.
+func (c *Compliance) MarkEvaluated(ctx context.Context, src inventory.Source, rules []string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := c.s.checkOpen(); err != nil {
+		return err
+	}
+	if err := compliance.CheckRules(src, rules); err != nil {
+		return fmt.Errorf("postgres: compliance: MarkEvaluated: %w", err)
+	}
+	rules = invSortedSet(rules)
+	if len(rules) == 0 {
+		return nil
+	}
+	return c.retry(ctx, "MarkEvaluated", func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, qComplianceMarkEvaluated, src.AccountID, src.Region, rules, invMillis(at))
+		return err
+	})
+}
+
+// Evaluations implements [compliance.Store.Evaluations] in one statement.
+func (c *Compliance) Evaluations(ctx context.Context, src inventory.Source, rules []string) (map[string]time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if err := compliance.CheckRules(src, rules); err != nil {
+		return nil, fmt.Errorf("postgres: compliance: Evaluations: %w", err)
+	}
+	out := make(map[string]time.Time, len(rules))
+	if len(rules) == 0 {
+		return out, nil
+	}
+	rows, err := c.s.db.pool.Query(ctx, qComplianceEvaluations, src.AccountID, src.Region, rules)
+	if err != nil {
+		return nil, complianceErr("Evaluations", err)
+	}
+	var (
+		rule string
+		at   time.Time
+	)
+	_, err = pgx.ForEachRow(rows, []any{&rule, &at}, func() error {
+		out[rule] = at.UTC()
+		return nil
+	})
+	if err != nil {
+		return nil, complianceErr("Evaluations", err)
+	}
+	return out, nil
 }

@@ -90,6 +90,8 @@ type complianceStmts struct {
 	// ReplaceResults's (inventory_compliance_replace.go).
 	bulkOn, bulkOff, deleteRulesCounts     *sql.Stmt
 	readRules, setRulesTimes, deleteResult *sql.Stmt
+	// The evaluation times' (MarkEvaluated, DeleteResults).
+	markEvaluated, forgetRule *sql.Stmt
 	// upsertRows[i] stores replaceSizes[i] results, insertCounts[i] the
 	// counts of replaceSizes[i] rules.
 	upsertRows, insertCounts [len(replaceSizes)]*sql.Stmt
@@ -123,6 +125,7 @@ func (c *Compliance) stmts(ctx context.Context) (*complianceStmts, error) {
 		{&ws.bulkOn, qComplianceBulkOn}, {&ws.bulkOff, qComplianceBulkOff},
 		{&ws.deleteRulesCounts, qComplianceDeleteRulesCounts}, {&ws.readRules, qComplianceReadRules},
 		{&ws.setRulesTimes, qComplianceSetRulesTimes}, {&ws.deleteResult, qComplianceDeleteResult},
+		{&ws.markEvaluated, qComplianceMarkEvaluated}, {&ws.forgetRule, qComplianceForgetRule},
 	}
 	for i, n := range replaceSizes {
 		all = append(all, stmt{&ws.upsertRows[i], qComplianceUpsertRows(n)}, stmt{&ws.insertCounts[i], qComplianceInsertCounts(n)})
@@ -287,7 +290,11 @@ func (c *Compliance) DeleteResults(ctx context.Context, src inventory.Source, ru
 		if err != nil {
 			return err
 		}
-		n, err = r.RowsAffected()
+		if n, err = r.RowsAffected(); err != nil {
+			return err
+		}
+		// The rule is gone: its evaluation time too.
+		_, err = ws.forgetRule.ExecContext(bg, src.AccountID, src.Region, rule)
 		return err
 	})
 	if err != nil {
@@ -313,12 +320,13 @@ func (c *Compliance) DeleteResult(ctx context.Context, k compliance.ResultKey) e
 	})
 }
 
-// Reset implements [compliance.Store.Reset] in one transaction. It leaves
+// Reset implements [compliance.Store.Reset] in one transaction, the
+// evaluation times too. It leaves
 // the configuration items as they are (Inventory.Reset deletes those).
 func (c *Compliance) Reset(ctx context.Context) error {
 	return c.write(ctx, "Reset", func(*complianceStmts) error {
 		// The counts first, as DeleteResults does.
-		for _, q := range []string{"DELETE FROM compliance_counts", "DELETE FROM compliance_results"} {
+		for _, q := range []string{"DELETE FROM compliance_counts", "DELETE FROM compliance_results", "DELETE FROM compliance_evaluations"} {
 			if _, err := c.s.w.ExecContext(context.Background(), q); err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/starlingcfg/starling/internal/compliance"
 	"github.com/starlingcfg/starling/internal/inventory"
@@ -31,6 +32,74 @@ ORDER BY rule_name, resource_type, resource_id`
 	qComplianceSetRulesTimes = `UPDATE compliance_results SET recorded_time = ?, invoked_time = ?
 WHERE account_id = ? AND region = ? AND rule_name IN (SELECT value FROM json_each(?))`
 )
+
+// The evaluation times' statements (migration 0008).
+const (
+	// Records $3 as the evaluation time of the rules ($4, a JSON array) of
+	// a source, unless a later one is recorded. (WHERE true: the upsert
+	// of a SELECT needs it, or ON would be read as a join's.)
+	qComplianceMarkEvaluated = `INSERT INTO compliance_evaluations (account_id, region, rule_name, evaluated)
+SELECT ?1, ?2, value, ?3 FROM json_each(?4) WHERE true
+ON CONFLICT (account_id, region, rule_name) DO UPDATE SET evaluated = max(evaluated, excluded.evaluated)`
+	qComplianceForgetRule = `DELETE FROM compliance_evaluations WHERE account_id = ? AND region = ? AND rule_name = ?`
+	// The evaluation times of the rules ($3, a JSON array) of a source.
+	qComplianceEvaluations = `SELECT rule_name, evaluated FROM compliance_evaluations
+WHERE account_id = ? AND region = ? AND rule_name IN (SELECT value FROM json_each(?))`
+)
+
+// MarkEvaluated implements [compliance.Store.MarkEvaluated] in one
+// transaction of the writer.
+func (c *Compliance) MarkEvaluated(ctx context.Context, src inventory.Source, rules []string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := compliance.CheckRules(src, rules); err != nil {
+		return fmt.Errorf("sqlite: compliance: MarkEvaluated: %w", err)
+	}
+	if len(rules) == 0 {
+		return c.s.checkOpen()
+	}
+	ruleSet := jsonStrings(slices.Compact(slices.Sorted(slices.Values(rules))))
+	return c.write(ctx, "MarkEvaluated", func(ws *complianceStmts) error {
+		_, err := ws.markEvaluated.ExecContext(context.Background(), src.AccountID, src.Region, at.UnixMilli(), ruleSet)
+		return err
+	})
+}
+
+// Evaluations implements [compliance.Store.Evaluations] in one statement
+// of a reader.
+func (c *Compliance) Evaluations(ctx context.Context, src inventory.Source, rules []string) (map[string]time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := compliance.CheckRules(src, rules); err != nil {
+		return nil, fmt.Errorf("sqlite: compliance: Evaluations: %w", err)
+	}
+	if err := c.s.checkOpen(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]time.Time, len(rules))
+	if len(rules) == 0 {
+		return out, nil
+	}
+	rows, err := c.s.reads.query(ctx, qComplianceEvaluations, src.AccountID, src.Region, jsonStrings(rules))
+	if err != nil {
+		return nil, complianceReadErr("Evaluations", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rule string
+		var ms int64
+		if err := rows.Scan(&rule, &ms); err != nil {
+			return nil, complianceReadErr("Evaluations", err)
+		}
+		out[rule] = time.UnixMilli(ms).UTC()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, complianceReadErr("Evaluations", err)
+	}
+	return out, nil
+}
 
 // replaceSizes are the numbers of rows of the INSERT statements of
 // ReplaceResults: a batch is written with as many of the largest as fit,
@@ -92,9 +161,10 @@ func execRows(ctx context.Context, stmts []*sql.Stmt, rows int, args func(dst []
 // one of its key in place (deleting the rules' results and inserting
 // them all again took twice as long: two b-trees to change, not one);
 // those that only change times have them set in one statement; those
-// that go are deleted; and the counts of the rules, computed from the
-// results, are inserted.
-func (c *Compliance) ReplaceResults(ctx context.Context, src inventory.Source, rules []string, results []compliance.Result) error {
+// that go are deleted; the counts of the rules, computed from the
+// results, are inserted; and evaluated, unless zero, becomes the rules'
+// evaluation time.
+func (c *Compliance) ReplaceResults(ctx context.Context, src inventory.Source, rules []string, results []compliance.Result, evaluated time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -151,6 +221,11 @@ func (c *Compliance) ReplaceResults(ctx context.Context, src inventory.Source, r
 		})
 		if err != nil {
 			return err
+		}
+		if !evaluated.IsZero() {
+			if _, err := ws.markEvaluated.ExecContext(bg, src.AccountID, src.Region, evaluated.UnixMilli(), ruleSet); err != nil {
+				return err
+			}
 		}
 		_, err = ws.bulkOff.ExecContext(bg)
 		return err

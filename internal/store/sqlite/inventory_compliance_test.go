@@ -299,8 +299,8 @@ func TestComplianceRollsBack(t *testing.T) {
 		cs[0].Compliant != int64(len(batch)-1) || cs[0].NonCompliant != 1 {
 		t.Errorf("Counts after the batch: got %+v, %v", cs, err)
 	}
-	if n := len(s.ws.all); n != 6+10+2*len(replaceSizes) {
-		t.Errorf("the writer has %d statements, want its 6 and the compliance store's %d", n, 10+2*len(replaceSizes))
+	if n := len(s.ws.all); n != 6+12+2*len(replaceSizes) {
+		t.Errorf("the writer has %d statements, want its 6 and the compliance store's %d", n, 12+2*len(replaceSizes))
 	}
 }
 
@@ -330,7 +330,7 @@ func TestComplianceReplaceRollsBack(t *testing.T) {
 	// counts, and before the commit.
 	for _, after := range []int{2, 3, 5, 6, 7} {
 		ctx := &failingCtx{Context: t.Context(), after: after}
-		if err := c.ReplaceResults(ctx, kept.Source, []string{kept.RuleName}, batch); !errors.Is(err, context.Canceled) {
+		if err := c.ReplaceResults(ctx, kept.Source, []string{kept.RuleName}, batch, time.Time{}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("ReplaceResults failing after %d looks: got %v, want context.Canceled", after, err)
 		}
 		page, err := c.List(t.Context(), compliance.ListQuery{Scope: inventory.AllSources(), Limit: 1000})
@@ -349,7 +349,7 @@ func TestComplianceReplaceRollsBack(t *testing.T) {
 	if cs, err := c.Counts(t.Context(), compliance.CountsQuery{Scope: inventory.AllSources()}); err != nil || len(cs) != 1 || cs[0].Compliant != 2 {
 		t.Errorf("Counts after the failed replacements: got %+v, %v; want 2 compliant", cs, err)
 	}
-	if err := c.ReplaceResults(t.Context(), kept.Source, []string{kept.RuleName}, batch); err != nil {
+	if err := c.ReplaceResults(t.Context(), kept.Source, []string{kept.RuleName}, batch, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if cs, err := c.Counts(t.Context(), compliance.CountsQuery{Scope: inventory.AllSources()}); err != nil || len(cs) != 1 ||
