@@ -20,7 +20,10 @@ import (
 // of migrations/0006_compliance.sql: compliance_results (the latest result
 // of each rule on each resource of each source) and compliance_counts (per
 // source and rule, the number of results of each compliance type and the
-// latest recorded time, which Counts reads instead of the results).
+// latest recorded time, which Counts reads instead of the results), and
+// of migrations/0007_compliance_evaluations.sql: compliance_evaluations
+// (per source and rule, when it last evaluated, and the times of its
+// results that have none of their own, complianceTimeOf).
 //
 // Like the Inventory's, every read is one statement, and every write one
 // READ COMMITTED transaction of a few round trips of set-based statements
@@ -203,10 +206,10 @@ func planResults(results []compliance.Result) *compliancePlan {
 // qComplianceLock locks the rows of the keys that exist, one key after the
 // other in the arrays' (key) order, as qInvLockKeys does, and returns what
 // PutResults decides from, and each row's ctid for qComplianceUpdate.
-const qComplianceLock = `SELECT k.i, r.compliance_type, r.ordering_time, r.recorded_time, r.ctid
+var qComplianceLock = `SELECT k.i, r.compliance_type, r.ordering_time, ` + complianceTimeOf("r", "recorded") + `, r.ctid
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int4[]) AS k(account_id, region, rule_name, resource_type, resource_id, i)
 CROSS JOIN LATERAL (
-  SELECT r.compliance_type, r.ordering_time, r.recorded_time, r.ctid FROM compliance_results r
+  SELECT r.account_id, r.region, r.rule_name, r.compliance_type, r.ordering_time, r.recorded_time, r.ctid FROM compliance_results r
   WHERE r.account_id = k.account_id AND r.region = k.region AND r.rule_name = k.rule_name
     AND r.resource_type = k.resource_type AND r.resource_id = k.resource_id
   FOR UPDATE) r`
@@ -250,8 +253,8 @@ ON CONFLICT (account_id, region, rule_name) DO UPDATE SET
 // replacement recorded before the result it replaced (clocks of two
 // writers), or a deletion. $4 is the largest recorded time the write took
 // away from each; a rule whose latest is later kept it.
-const qComplianceRelatest = `UPDATE compliance_counts c
-SET latest = coalesce((SELECT max(r.recorded_time) FROM compliance_results r
+var qComplianceRelatest = `UPDATE compliance_counts c
+SET latest = coalesce((SELECT max(` + complianceTimeOf("r", "recorded") + `) FROM compliance_results r
   WHERE r.account_id = c.account_id AND r.region = c.region AND r.rule_name = c.rule_name), c.latest)
 FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS b(account_id, region, rule_name, taken)
 WHERE c.account_id = b.account_id AND c.region = b.region AND c.rule_name = b.rule_name AND c.latest <= b.taken`
@@ -508,16 +511,21 @@ SELECT account_id, region, rule_name,
   count(*) FILTER (WHERE compliance_type = 'NOT_APPLICABLE'), count(*) FILTER (WHERE compliance_type = 'INSUFFICIENT_DATA'),
   max(recorded_time)
 FROM d GROUP BY account_id, region, rule_name ORDER BY account_id, region, rule_name`
+	complianceDeletedCols = `
+  RETURNING r.account_id, r.region, r.rule_name, r.compliance_type, `
+)
+
+var (
 	qComplianceDeleteRule = `WITH d AS (
-  DELETE FROM compliance_results WHERE account_id = $1 AND region = $2 AND rule_name = $3
-  RETURNING account_id, region, rule_name, compliance_type, recorded_time)` + complianceDeletedCounts
+  DELETE FROM compliance_results r WHERE account_id = $1 AND region = $2 AND rule_name = $3` +
+		complianceDeletedCols + complianceTimeOf("r", "recorded") + ` AS recorded_time)` + complianceDeletedCounts
 	qComplianceDeleteResource = `WITH d AS (
-  DELETE FROM compliance_results WHERE account_id = $1 AND region = $2 AND resource_type = $3 AND resource_id = $4
-  RETURNING account_id, region, rule_name, compliance_type, recorded_time)` + complianceDeletedCounts
+  DELETE FROM compliance_results r WHERE account_id = $1 AND region = $2 AND resource_type = $3 AND resource_id = $4` +
+		complianceDeletedCols + complianceTimeOf("r", "recorded") + ` AS recorded_time)` + complianceDeletedCounts
 	qComplianceDeleteResult = `WITH d AS (
-  DELETE FROM compliance_results
-  WHERE account_id = $1 AND region = $2 AND rule_name = $3 AND resource_type = $4 AND resource_id = $5
-  RETURNING account_id, region, rule_name, compliance_type, recorded_time)` + complianceDeletedCounts
+  DELETE FROM compliance_results r
+  WHERE account_id = $1 AND region = $2 AND rule_name = $3 AND resource_type = $4 AND resource_id = $5` +
+		complianceDeletedCols + complianceTimeOf("r", "recorded") + ` AS recorded_time)` + complianceDeletedCounts
 )
 
 // deleteResults runs the deletion q (one of qComplianceDeleteRule,
@@ -593,10 +601,20 @@ func (c *Compliance) Reset(ctx context.Context) error {
 	})
 }
 
+// complianceTimeOf is the recorded (col "recorded") or invoked (col
+// "invoked") time of the result row alias: its own, or when that is NULL
+// its rule's (compliance_evaluations, migration 0007), in a subquery that
+// runs only then.
+func complianceTimeOf(alias, col string) string {
+	return "coalesce(" + alias + "." + col + "_time, (SELECT e.results_" + col + " FROM compliance_evaluations e" +
+		" WHERE e.account_id = " + alias + ".account_id AND e.region = " + alias + ".region AND e.rule_name = " + alias + ".rule_name))"
+}
+
 // complianceResultCols are the columns scanResult reads, of a row r of
-// compliance_results.
-const complianceResultCols = `r.account_id, r.region, r.rule_name, r.resource_type, r.resource_id,
-r.compliance_type, r.annotation, r.ordering_time, r.recorded_time, r.invoked_time`
+// compliance_results, named as its columns.
+var complianceResultCols = `r.account_id, r.region, r.rule_name, r.resource_type, r.resource_id,
+r.compliance_type, r.annotation, r.ordering_time, ` + complianceTimeOf("r", "recorded") + ` AS recorded_time, ` +
+	complianceTimeOf("r", "invoked") + ` AS invoked_time`
 
 func scanResult(row pgx.Row) (compliance.Result, error) {
 	var r compliance.Result
@@ -731,8 +749,9 @@ CROSS JOIN LATERAL (
 ORDER BY s.ord, x.resource_type, x.resource_id LIMIT ` + lim, *a, true
 }
 
-// complianceXCols are complianceResultCols of a LATERAL x.
-var complianceXCols = strings.ReplaceAll(complianceResultCols, "r.", "x.")
+// complianceXCols are the columns of complianceResultCols of a LATERAL x.
+const complianceXCols = `x.account_id, x.region, x.rule_name, x.resource_type, x.resource_id,
+x.compliance_type, x.annotation, x.ordering_time, x.recorded_time, x.invoked_time`
 
 // complianceListCounts reads every source's results of the filter's rules
 // or region, through the prefixes compliance_counts lists for them.
@@ -912,6 +931,8 @@ func (c *Compliance) ResourceCounts(ctx context.Context, scope *inventory.Scope,
 	var a invArgs
 	from := "compliance_results r"
 	conds := complianceFilterConds(&a, "r", &f, false, false)
+	// recorded is a result's recorded time, of a row of from.
+	recorded := complianceTimeOf("r", "recorded")
 	if scope.All {
 		sc, _ := complianceScopeConds(&a, "r", scope, nil, &f)
 		conds = append(conds, sc...)
@@ -928,14 +949,15 @@ func (c *Compliance) ResourceCounts(ctx context.Context, scope *inventory.Scope,
 		// subquery from being flattened into a join that could read the
 		// whole table).
 		from = "unnest(" + a.add(acc) + "::text[], " + a.add(reg) + "::text[]) AS s(account_id, region) CROSS JOIN LATERAL (" +
-			"SELECT r.account_id, r.region, r.resource_type, r.resource_id, r.compliance_type, r.recorded_time FROM compliance_results r" +
+			"SELECT r.account_id, r.region, r.resource_type, r.resource_id, r.compliance_type, " + complianceTimeOf("r", "recorded") +
+			" AS recorded_time FROM compliance_results r" +
 			" WHERE r.account_id = s.account_id AND r.region = s.region" + invAnd(conds) + " OFFSET 0) r"
-		conds = nil
+		conds, recorded = nil, "r.recorded_time"
 	}
 	rows, err := c.s.db.pool.Query(ctx, `SELECT resource_type, count(*) FILTER (WHERE nc), count(*) FILTER (WHERE c AND NOT nc), max(latest)
 FROM (
   SELECT r.resource_type, bool_or(r.compliance_type = 'NON_COMPLIANT') AS nc, bool_or(r.compliance_type = 'COMPLIANT') AS c,
-    max(r.recorded_time) FILTER (WHERE r.compliance_type IN ('COMPLIANT', 'NON_COMPLIANT')) AS latest
+    max(`+recorded+`) FILTER (WHERE r.compliance_type IN ('COMPLIANT', 'NON_COMPLIANT')) AS latest
   FROM `+from+invWhere(conds)+`
   GROUP BY r.account_id, r.region, r.resource_type, r.resource_id) x
 GROUP BY resource_type ORDER BY resource_type`, append(invArgs{pgx.QueryExecModeExec}, a...)...)

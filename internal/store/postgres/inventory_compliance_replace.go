@@ -40,16 +40,23 @@ const qComplianceLockSources = `SELECT pg_advisory_xact_lock($1, s.k) FROM unnes
 
 // qComplianceReadRules reads, in key order, the results of rules ($3) of a
 // source, whose turn the transaction holds: what ReplaceResults decides
-// from, and each row's ctid.
+// from, with each result's own times (NULL: its rule's, which
+// qComplianceRuleTimes reads), and each row's ctid.
 const qComplianceReadRules = `SELECT r.rule_name, r.resource_type, r.resource_id, r.compliance_type, r.annotation,
   r.ordering_time, r.recorded_time, r.invoked_time, r.ctid
 FROM compliance_results r WHERE r.account_id = $1 AND r.region = $2 AND r.rule_name = ANY($3::text[])
 ORDER BY r.rule_name, r.resource_type, r.resource_id`
 
-// qComplianceRetime sets the recorded and invoked times of the results
-// that qComplianceReadRules read (by their ctid), whose verdicts a
-// replacement leaves as they are.
-const qComplianceRetime = `UPDATE compliance_results SET recorded_time = $1, invoked_time = $2 WHERE ctid = ANY($3::tid[])`
+// qComplianceRuleTimes reads the times of the results of rules ($3) of a
+// source that have none of their own (complianceTimeOf). (Resolving them
+// in qComplianceReadRules, a subquery per result, cost a replacement
+// more than all its writes.)
+const qComplianceRuleTimes = `SELECT rule_name, results_recorded, results_invoked FROM compliance_evaluations
+WHERE account_id = $1 AND region = $2 AND rule_name = ANY($3::text[]) AND results_recorded IS NOT NULL`
+
+// qComplianceUntime leaves the results that qComplianceReadRules read (by
+// their ctid) without times of their own: they have their rule's.
+const qComplianceUntime = `UPDATE compliance_results SET recorded_time = NULL, invoked_time = NULL WHERE ctid = ANY($1::tid[])`
 
 // qComplianceReplaceRows replaces the results that qComplianceReadRules
 // read, found by their ctid, whatever their ordering times.
@@ -59,6 +66,24 @@ SET compliance_type = b.compliance_type, annotation = b.annotation, ordering_tim
 FROM unnest($1::tid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[])
   AS b(row_id, compliance_type, annotation, ordering_time, recorded_time, invoked_time)
 WHERE r.ctid = b.row_id`
+
+// qComplianceReplaceRowsUntimed is qComplianceReplaceRows for results that
+// have their rule's times.
+const qComplianceReplaceRowsUntimed = `UPDATE compliance_results r
+SET compliance_type = b.compliance_type, annotation = b.annotation, ordering_time = b.ordering_time,
+  recorded_time = NULL, invoked_time = NULL
+FROM unnest($1::tid[], $2::text[], $3::text[], $4::timestamptz[])
+  AS b(row_id, compliance_type, annotation, ordering_time)
+WHERE r.ctid = b.row_id`
+
+// qComplianceInsertUntimed is qComplianceInsert for results that have
+// their rule's times.
+const qComplianceInsertUntimed = `INSERT INTO compliance_results (account_id, region, rule_name, resource_type, resource_id,
+  compliance_type, annotation, ordering_time)
+SELECT b.account_id, b.region, b.rule_name, b.resource_type, b.resource_id, b.compliance_type, b.annotation, b.ordering_time
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+  WITH ORDINALITY AS b(account_id, region, rule_name, resource_type, resource_id, compliance_type, annotation, ordering_time, i)
+ORDER BY b.i`
 
 // qComplianceDeleteRows deletes the results that qComplianceReadRules
 // read, found by their ctid.
@@ -74,16 +99,20 @@ const qComplianceDeleteRows = `DELETE FROM compliance_results WHERE ctid = ANY($
 //  2. decide in Go, walking both in key order, which new results are not
 //     there, which change a stored one, which change only its times, and
 //     which stored ones go, and how each rule's counts change;
-//  3. in one pipelined round trip, DELETE the results that go, set the
-//     times of those that change only their times (one statement), UPDATE
-//     the changed ones (by ctid), INSERT the new ones, apply the change
-//     of the counts, deleting the rows of rules left without results,
-//     record the rules' evaluation time, and commit.
+//  3. in one pipelined round trip, DELETE the results that go, UPDATE
+//     the changed ones (by ctid), INSERT the new ones, record the rules'
+//     evaluation time and, when every new result has the same times (an
+//     evaluation's), make those the rules' (compliance_evaluations), which
+//     the results then have rather than times of their own; apply the
+//     change of the counts, deleting the rows of rules left without
+//     results, and commit.
 //
 // A replacement is thus one transaction, with the locks of PutResults
-// (the source's turn, then results, counts and evaluation times, each in
-// key order), however many rules it names. A re-evaluation mostly finds the same verdicts: it writes their
-// times, in one statement, and its counts.
+// (the source's turn, then results, the rules' times and counts, each in
+// key order), however many rules it names. A re-evaluation mostly finds
+// the same verdicts: it writes a row of compliance_evaluations and one of
+// compliance_counts per rule, and none of the results (it rewrote every
+// result's times before: ten times the rows, and the vacuuming after).
 func (c *Compliance) ReplaceResults(ctx context.Context, src inventory.Source, rules []string, results []compliance.Result, evaluated time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -172,6 +201,7 @@ func runConnBatch(ctx context.Context, conn *pgx.Conn, b *pgx.Batch, n int) erro
 type lockedResult struct {
 	rule, typ, id, ct, annotation string
 	ordering, rec, inv            time.Time
+	untimed                       bool // its times are its rule's
 	row                           pgtype.TID
 }
 
@@ -187,6 +217,59 @@ func cmpLocked(o *lockedResult, r *compliance.Result) int {
 	return strings.Compare(o.id, r.ResourceID)
 }
 
+// readReplaced sends b, whose statements are BEGIN, the source's turn,
+// qComplianceRuleTimes and qComplianceReadRules, and returns the stored
+// results, each with its times or, when it has none of its own, its
+// rule's.
+func readReplaced(ctx context.Context, conn *pgx.Conn, b *pgx.Batch) ([]lockedResult, error) {
+	br := conn.SendBatch(ctx, b)
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+	}
+	type times struct{ rec, inv time.Time }
+	ruleTimes := map[string]times{}
+	var (
+		rule string
+		t    times
+	)
+	rows, err := br.Query()
+	if err == nil {
+		_, err = pgx.ForEachRow(rows, []any{&rule, &t.rec, &t.inv}, func() error {
+			ruleTimes[rule] = t
+			return nil
+		})
+	}
+	var old []lockedResult
+	if err == nil {
+		rows, err = br.Query()
+	}
+	if err == nil {
+		var o lockedResult
+		var rec, inv *time.Time
+		_, err = pgx.ForEachRow(rows, []any{&o.rule, &o.typ, &o.id, &o.ct, &o.annotation, &o.ordering, &rec, &inv, &o.row}, func() error {
+			o.untimed = rec == nil || inv == nil
+			if o.untimed {
+				rt, ok := ruleTimes[o.rule]
+				if !ok {
+					return fmt.Errorf("postgres: compliance: result %s/%s of rule %s has no times, nor has its rule", o.typ, o.id, o.rule)
+				}
+				o.rec, o.inv = rt.rec, rt.inv
+			} else {
+				o.rec, o.inv = *rec, *inv
+			}
+			old = append(old, o)
+			return nil
+		})
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return old, err
+}
+
 // replace is one attempt at replacing the rules' results of src with the
 // plan's, and recording evaluated (unless zero) as their evaluation time,
 // in one transaction on conn.
@@ -195,40 +278,23 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 	b := &pgx.Batch{}
 	b.Queue(qComplianceBegin)
 	b.Queue(qComplianceLockSource, complianceLockClass, invSourceLockKey(src))
+	b.Queue(qComplianceRuleTimes, src.AccountID, src.Region, rules)
 	b.Queue(qComplianceReadRules, src.AccountID, src.Region, rules)
-	br := conn.SendBatch(ctx, b)
-	for range 2 {
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return err
-		}
-	}
-	rows, err := br.Query()
-	if err != nil {
-		_ = br.Close()
-		return err
-	}
-	var old []lockedResult
-	var o lockedResult
-	_, err = pgx.ForEachRow(rows, []any{&o.rule, &o.typ, &o.id, &o.ct, &o.annotation, &o.ordering, &o.rec, &o.inv, &o.row}, func() error {
-		old = append(old, o)
-		return nil
-	})
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
+	old, err := readReplaced(ctx, conn, b)
 	if err != nil {
 		return err
 	}
 
 	// 2. What changes, walking both in key order: the new results that
 	// are not there; those that change a stored one (in their verdict,
-	// annotation or ordering time); those that change only its times,
-	// when every new result has the same ones (then one statement sets
-	// them, qComplianceRetime); and the stored ones that go. The counts
-	// change by the new results and the stored ones they replace or
-	// delete, and each rule's latest is its new results' largest recorded
-	// time.
+	// annotation or ordering time); those that change only its times; and
+	// the stored ones that go. When every new result has the same times
+	// (uniform: an evaluation's), those become the rules' (results_recorded
+	// and results_invoked of compliance_evaluations), and the results have
+	// none of their own: a result whose verdict stays, and has no times of
+	// its own, is not written at all. The counts change by the new results
+	// and the stored ones they replace or delete, and each rule's latest
+	// is its new results' largest recorded time.
 	var ds complianceDeltas
 	for i, r := range p.results {
 		d := ds.of(src.AccountID, src.Region, r.RuleName)
@@ -236,12 +302,12 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 			d.latest, d.wrote = p.recordeds[i], true
 		}
 	}
-	sameTimes := true
+	uniform := len(p.results) > 0
 	for i := range p.results {
-		sameTimes = sameTimes && p.recordeds[i].Equal(p.recordeds[0]) && p.invokeds[i].Equal(p.invokeds[0])
+		uniform = uniform && p.recordeds[i].Equal(p.recordeds[0]) && p.invokeds[i].Equal(p.invokeds[0])
 	}
 	var ins, upd []int
-	var updRows, retimed, delRows []pgtype.TID
+	var updRows, untimed, delRows []pgtype.TID
 	// changed moves a new result's count in for the stored one's.
 	changed := func(i int, o *lockedResult) {
 		d := ds.of(src.AccountID, src.Region, o.rule)
@@ -262,12 +328,14 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 			case p.cts[i] != o.ct || p.annotations[i] != o.annotation || !p.orderings[i].Equal(o.ordering):
 				upd, updRows = append(upd, i), append(updRows, o.row)
 				changed(i, o)
-			case !p.recordeds[i].Equal(rec) || !p.invokeds[i].Equal(invMillis(o.inv)):
-				if sameTimes {
-					retimed = append(retimed, o.row)
-				} else {
-					upd, updRows = append(upd, i), append(updRows, o.row)
+			case uniform:
+				if !o.untimed {
+					untimed = append(untimed, o.row)
 				}
+			case !p.recordeds[i].Equal(rec) || !p.invokeds[i].Equal(invMillis(o.inv)):
+				// (A result with its rule's times, which are these, may
+				// keep them: only a uniform replacement changes them.)
+				upd, updRows = append(upd, i), append(updRows, o.row)
 			}
 			i++
 		} else {
@@ -287,36 +355,56 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 		ds.of(src.AccountID, src.Region, p.rules[i]).add(p.cts[i], 1)
 	}
 
-	// 3. One round trip for the rest.
+	// 3. One round trip for the rest: the results, then the rules' times,
+	// then the counts (whose latest may be read again from the results
+	// and the rules' times: qComplianceRelatest).
 	b = &pgx.Batch{}
 	n := 0
 	if len(delRows) > 0 {
 		b.Queue(qComplianceDeleteRows, delRows)
 		n++
 	}
-	if len(retimed) > 0 {
-		b.Queue(qComplianceRetime, p.recordeds[0], p.invokeds[0], retimed)
+	if len(untimed) > 0 {
+		b.Queue(qComplianceUntime, untimed)
 		n++
 	}
-	if len(upd) > 0 {
+	switch {
+	case len(upd) > 0 && uniform:
+		b.Queue(qComplianceReplaceRowsUntimed, updRows, invGather(p.cts, upd), invGather(p.annotations, upd), invGather(p.orderings, upd))
+		n++
+	case len(upd) > 0:
 		b.Queue(qComplianceReplaceRows, updRows, invGather(p.cts, upd), invGather(p.annotations, upd),
 			invGather(p.orderings, upd), invGather(p.recordeds, upd), invGather(p.invokeds, upd))
 		n++
 	}
-	if len(ins) > 0 {
+	switch {
+	case len(ins) > 0 && uniform:
+		b.Queue(qComplianceInsertUntimed, invGather(p.accounts, ins), invGather(p.regions, ins), invGather(p.rules, ins),
+			invGather(p.types, ins), invGather(p.ids, ins), invGather(p.cts, ins), invGather(p.annotations, ins),
+			invGather(p.orderings, ins))
+		n++
+	case len(ins) > 0:
 		b.Queue(qComplianceInsert, invGather(p.accounts, ins), invGather(p.regions, ins), invGather(p.rules, ins),
 			invGather(p.types, ins), invGather(p.ids, ins), invGather(p.cts, ins), invGather(p.annotations, ins),
 			invGather(p.orderings, ins), invGather(p.recordeds, ins), invGather(p.invokeds, ins))
+		n++
+	}
+	var at, rec, inv *time.Time
+	if !evaluated.IsZero() {
+		t := invMillis(evaluated)
+		at = &t
+	}
+	if uniform {
+		rec, inv = &p.recordeds[0], &p.invokeds[0]
+	}
+	if at != nil || uniform {
+		b.Queue(qComplianceSetRules, src.AccountID, src.Region, rules, at, rec, inv)
 		n++
 	}
 	// The counts in key order, as every write locks them (the rules that
 	// lost every result came after the others).
 	slices.SortFunc(ds.list, func(a, b complianceDelta) int { return strings.Compare(a.rule, b.rule) })
 	n += ds.queueCounts(b, false, true)
-	if !evaluated.IsZero() {
-		b.Queue(qComplianceMarkEvaluated, src.AccountID, src.Region, rules, invMillis(evaluated))
-		n++
-	}
 	b.Queue(qComplianceCommit)
 	err = runConnBatch(ctx, conn, b, n+1)
 	if isUniqueViolation(err) {
@@ -325,17 +413,21 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 	return err
 }
 
-// qComplianceMarkEvaluated records $4 as the evaluation time of the rules
-// ($3, sorted: the order every write locks them in) of a source, unless a
-// later one is recorded.
-const qComplianceMarkEvaluated = `INSERT INTO compliance_evaluations AS e (account_id, region, rule_name, evaluated)
-SELECT $1, $2, r.rule_name, $4 FROM unnest($3::text[]) WITH ORDINALITY AS r(rule_name, i) ORDER BY r.i
-ON CONFLICT (account_id, region, rule_name) DO UPDATE SET evaluated = greatest(e.evaluated, excluded.evaluated)`
+// qComplianceSetRules records, for the rules ($3, sorted: the order every
+// write locks them in) of a source: $4, unless NULL, as their evaluation
+// time, unless a later one is recorded; and $5 and $6, unless NULL, as the
+// recorded and invoked times of their results that have none of their own.
+const qComplianceSetRules = `INSERT INTO compliance_evaluations AS e (account_id, region, rule_name, evaluated,
+  results_recorded, results_invoked)
+SELECT $1, $2, r.rule_name, $4, $5, $6 FROM unnest($3::text[]) WITH ORDINALITY AS r(rule_name, i) ORDER BY r.i
+ON CONFLICT (account_id, region, rule_name) DO UPDATE SET evaluated = greatest(e.evaluated, excluded.evaluated),
+  results_recorded = coalesce(excluded.results_recorded, e.results_recorded),
+  results_invoked = coalesce(excluded.results_invoked, e.results_invoked)`
 
 // qComplianceEvaluations reads the evaluation times of rules ($3) of a
 // source.
 const qComplianceEvaluations = `SELECT rule_name, evaluated FROM compliance_evaluations
-WHERE account_id = $1 AND region = $2 AND rule_name = ANY($3::text[])`
+WHERE account_id = $1 AND region = $2 AND rule_name = ANY($3::text[]) AND evaluated IS NOT NULL`
 
 // qComplianceForgetRule deletes the evaluation time of a rule of a source
 // (DeleteResults).
@@ -358,7 +450,8 @@ func (c *Compliance) MarkEvaluated(ctx context.Context, src inventory.Source, ru
 		return nil
 	}
 	return c.retry(ctx, "MarkEvaluated", func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, qComplianceMarkEvaluated, src.AccountID, src.Region, rules, invMillis(at))
+		at := invMillis(at)
+		_, err := tx.Exec(ctx, qComplianceSetRules, src.AccountID, src.Region, rules, &at, nil, nil)
 		return err
 	})
 }
