@@ -43,6 +43,17 @@ func (sp *sourcePack) key() string {
 // viewPacks returns the packs of the view's sources (of account and region
 // when not ""), in (account, region, name) order, with their compliance.
 func (s *Service) viewPacks(ctx context.Context, v *aggregateView, account, region string) ([]sourcePack, error) {
+	packs, err := s.viewPackList(ctx, v, account, region)
+	if err != nil {
+		return nil, err
+	}
+	return packs, s.packsCompliance(ctx, packs)
+}
+
+// viewPackList returns the packs of the view's sources (of account and
+// region when not ""), in (account, region, name) order, without their
+// compliance (packsCompliance).
+func (s *Service) viewPackList(ctx context.Context, v *aggregateView, account, region string) ([]sourcePack, error) {
 	var ts []store.Namespace
 	for _, src := range v.scope.Sources {
 		if (account != "" && src.AccountID != account) || (region != "" && src.Region != region) {
@@ -72,8 +83,16 @@ func (s *Service) viewPacks(ctx context.Context, v *aggregateView, account, regi
 		}
 		packs[i].Source = inventory.Source{AccountID: it.Namespace.Owner, Region: it.Namespace.Region}
 	}
-	// The counts of the packs' rules in the sources with packs only: not
-	// every rule of the view.
+	return packs, nil
+}
+
+// packsCompliance sets the compliance of packs, in (account, region, name)
+// order, from one read of the counts of their rules, in their sources only:
+// not every rule of the view.
+func (s *Service) packsCompliance(ctx context.Context, packs []sourcePack) error {
+	if len(packs) == 0 {
+		return nil
+	}
 	var srcs []inventory.Source
 	var rules []string
 	for i := range packs {
@@ -86,7 +105,7 @@ func (s *Service) viewPacks(ctx context.Context, v *aggregateView, account, regi
 	rules = slices.Compact(rules)
 	counts, err := s.results.Counts(ctx, compliance.CountsQuery{Scope: inventory.NewScope(srcs), Filter: compliance.Filter{RuleNames: rules}})
 	if err != nil {
-		return nil, resultsErr(err)
+		return resultsErr(err)
 	}
 	type ruleKey struct {
 		inventory.Source
@@ -102,7 +121,7 @@ func (s *Service) viewPacks(ctx context.Context, v *aggregateView, account, regi
 			return byRule[ruleKey{sp.Source, r}]
 		})
 	}
-	return packs, nil
+	return nil
 }
 
 // DescribeAggregateComplianceByConformancePacks returns the compliance of
@@ -127,18 +146,33 @@ func (s *Service) DescribeAggregateComplianceByConformancePacks(ctx context.Cont
 	if err != nil {
 		return nil, err
 	}
-	packs, err := s.viewPacks(ctx, v, account, region)
+	packs, err := s.viewPackList(ctx, v, account, region)
 	if err != nil {
 		return nil, err
 	}
 	limit := pageLimit(in.Limit, aggregatePacksMax)
-	out := &configapi.DescribeAggregateComplianceByConformancePacksResponse{AggregateComplianceByConformancePacks: []configapi.AggregateComplianceByConformancePack{}}
-	last := ""
+	// The packs the page may show: those after the token, of the name.
+	// Without a compliance filter the page is their first limit (and one
+	// more tells whether another page follows), and only its packs'
+	// compliance is read; with one, every candidate's.
+	candidates := packs[:0]
 	for i := range packs {
 		sp := &packs[i]
 		if (after != "" && sp.key() <= after) || (packName != "" && sp.pack.name() != packName) {
 			continue
 		}
+		candidates = append(candidates, *sp)
+		if want == "" && len(candidates) == limit+1 {
+			break
+		}
+	}
+	if err := s.packsCompliance(ctx, candidates); err != nil {
+		return nil, err
+	}
+	out := &configapi.DescribeAggregateComplianceByConformancePacksResponse{AggregateComplianceByConformancePacks: []configapi.AggregateComplianceByConformancePack{}}
+	last := ""
+	for i := range candidates {
+		sp := &candidates[i]
 		ct := sp.complianceType()
 		if want != "" && ct != want {
 			continue

@@ -627,12 +627,25 @@ func parseCounts(s string) ([]compliance.RuleCounts, error) {
 
 // complianceCountsStmt returns the statement of Counts of q (its Scope
 // not nil) and its arguments; none is true when nothing can be admitted.
+// countsSoughtRules is the most rule names of a Counts filter that are
+// sought in the primary key rather than checked on each row.
+const countsSoughtRules = 16
+
 func complianceCountsStmt(q *compliance.CountsQuery) (stmt string, args []any, none bool) {
 	w := scopeCond(q.Scope, q.Scope.SortedSources(), &q.Filter)
 	if w.none {
 		return "", nil, true
 	}
-	w.inStrings("r.rule_name", q.Filter.RuleNames)
+	// A few rules are sought in the primary key, under each source; more
+	// are checked on each row of the sources' ranges (the unary + keeps
+	// SQLite from seeking them): seeking every pair of a source and a
+	// rule multiplies them (the 12,000 rules of the packs of 4,000
+	// sources took 19 s, where checking the sources' rows takes 40 ms).
+	col := "r.rule_name"
+	if len(q.Filter.RuleNames) > countsSoughtRules {
+		col = "+r.rule_name"
+	}
+	w.inStrings(col, q.Filter.RuleNames)
 	if len(q.Compliance) > 0 {
 		w.add(ruleComplianceCond(q.Compliance))
 	}

@@ -223,6 +223,26 @@ func TestComplianceQueryPlans(t *testing.T) {
 			}
 		}
 	}
+	// The rules of a filter: a few are sought under each source, more
+	// are checked on the sources' rows (the packs' rules of thousands of
+	// sources, sought, were a seek for every pair).
+	var many []string
+	for i := range countsSoughtRules + 1 {
+		many = append(many, fmt.Sprintf("rule-%02d", i))
+	}
+	for _, tt := range []struct {
+		rules []string
+		want  string
+	}{
+		{many[:countsSoughtRules], "SEARCH r USING PRIMARY KEY (account_id=? AND region=? AND rule_name=?)"},
+		{many, "SEARCH r USING PRIMARY KEY (account_id=? AND region=?)"},
+	} {
+		q := compliance.CountsQuery{Scope: scope, Filter: compliance.Filter{RuleNames: tt.rules}}
+		stmt, args, _ := complianceCountsStmt(&q)
+		if plan := queryPlan(t, s, stmt, args); !strings.Contains(plan, tt.want) || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("Counts of %d rules: plan:\n%s\nwant it to contain %q, and no sort", len(tt.rules), plan, tt.want)
+		}
+	}
 }
 
 // TestComplianceReopen checks that results and counts are durable: a
