@@ -119,7 +119,7 @@ func TestRunSpreadsOverEndpoints(t *testing.T) {
 		name      string
 		servers   int
 		workers   int
-		fair      bool  // each server's share within 40–60% (two servers) of the total
+		fair      bool  // each server's share within 30–70% (two servers) of the total
 		wantEmpty []int // servers no worker maps to
 	}{
 		{name: "two servers, four workers", servers: 2, workers: 4, fair: true},
@@ -161,8 +161,11 @@ func TestRunSpreadsOverEndpoints(t *testing.T) {
 				}
 				sum += got
 				share := float64(got) / float64(res.Requests)
-				if judge && (share < 0.4 || share > 0.6) {
-					t.Errorf("server %d got %d of %d requests (%.0f%%); want a fair share (40–60%%)", i, got, res.Requests, 100*share)
+				// Each server has half the workers; the shares follow the
+				// servers' speeds too, which a busy machine (the race
+				// detector, parallel packages) makes unequal: 67% was seen.
+				if judge && (share < 0.3 || share > 0.7) {
+					t.Errorf("server %d got %d of %d requests (%.0f%%); want a fair share (30–70%%)", i, got, res.Requests, 100*share)
 				}
 				if empty := slices.Contains(tt.wantEmpty, i); empty != (got == 0) {
 					t.Errorf("server %d got %d requests; want none: %v", i, got, empty)
