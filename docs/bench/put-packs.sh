@@ -19,22 +19,7 @@ PARALLEL=${PARALLEL:-4}
 PACK=${PACK:-baseline}
 TARGET=StarlingDoveService
 
-call() { # call OPERATION ACCOUNT REGION BODY
-  curl -sS --fail-with-body -X POST "$ENDPOINT/" -u "$2:x" --aws-sigv4 "aws:amz:$3:config" \
-    -H 'Content-Type: application/x-amz-json-1.1' -H "X-Amz-Target: $TARGET.$1" -d "$4"
-}
-
-groups() {
-  local token="" body out
-  while :; do
-    body=$(jq -cn --arg a "$AGGREGATOR" --arg k "$1" --arg t "$token" \
-      '{ConfigurationAggregatorName: $a, GroupByKey: $k, Limit: 1000} + (if $t == "" then {} else {NextToken: $t} end)')
-    out=$(call GetAggregateConfigRuleComplianceSummary "$OWNER" "$OWNER_REGION" "$body")
-    jq -r '.AggregateComplianceCounts[].GroupName' <<<"$out"
-    token=$(jq -r '.NextToken // ""' <<<"$out")
-    [ -n "$token" ] || break
-  done
-}
+. "$(dirname "$0")/lib.sh"
 
 template='Resources:
   Versioning:

@@ -56,27 +56,17 @@ func prepareCompliance(ctx context.Context, c *Client, o AggregateOptions, progr
 	}
 	fmt.Fprintf(progress, "reading the rules of aggregator %s\n", o.Aggregator)
 	var pairs []ruleSource
-	token := ""
-	for page := 0; page < 10; page++ {
-		body, _ := json.Marshal(map[string]any{"ConfigurationAggregatorName": o.Aggregator, "NextToken": token})
-		if token == "" {
-			body, _ = json.Marshal(map[string]any{"ConfigurationAggregatorName": o.Aggregator})
-		}
-		resp, err := c.CallOK(ctx, apiAggComplianceRules, body)
-		if err != nil {
-			return nil, err
-		}
+	_, err := aggregatorPages(ctx, c, apiAggComplianceRules, o.Aggregator, 10, func(resp []byte) (string, error) {
 		var out struct {
 			AggregateComplianceByConfigRules []ruleSource
 			NextToken                        string
 		}
-		if err := json.Unmarshal(resp, &out); err != nil {
-			return nil, fmt.Errorf("%s: decode response: %w", apiAggComplianceRules, err)
-		}
+		err := json.Unmarshal(resp, &out)
 		pairs = append(pairs, out.AggregateComplianceByConfigRules...)
-		if token = out.NextToken; token == "" {
-			break
-		}
+		return out.NextToken, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(pairs) == 0 {
 		return nil, fmt.Errorf("aggregator %s shows no rule with results (starling generate --managed-rules puts some)", o.Aggregator)
@@ -123,4 +113,31 @@ func prepareCompliance(ctx context.Context, c *Client, o AggregateOptions, progr
 		Op: o.Op, Workload: workload,
 		next: func(i uint64) Request { return Request{Op: api, Body: bodies[i%uint64(len(bodies))]} },
 	}, nil
+}
+
+// aggregatorPages reads up to pages pages of the aggregator read api
+// (DescribeAggregateComplianceByConfigRules,
+// DescribeAggregateComplianceByConformancePacks), from the first, handing
+// each response to add, which returns the page's NextToken ("" at the
+// last page); more says whether pages were left unread.
+func aggregatorPages(ctx context.Context, c *Client, api, aggregator string, pages int, add func(resp []byte) (string, error)) (more bool, err error) {
+	token := ""
+	for range pages {
+		in := map[string]any{"ConfigurationAggregatorName": aggregator}
+		if token != "" {
+			in["NextToken"] = token
+		}
+		body, _ := json.Marshal(in)
+		resp, err := c.CallOK(ctx, api, body)
+		if err != nil {
+			return false, err
+		}
+		if token, err = add(resp); err != nil {
+			return false, fmt.Errorf("%s: decode response: %w", api, err)
+		}
+		if token == "" {
+			return false, nil
+		}
+	}
+	return true, nil
 }

@@ -59,31 +59,20 @@ func preparePacks(ctx context.Context, c *Client, o AggregateOptions, progress i
 	}
 	fmt.Fprintf(progress, "reading the conformance packs of aggregator %s\n", o.Aggregator)
 	var packs []packSource
-	token := ""
-	for range aggPackPages {
-		in := map[string]any{"ConfigurationAggregatorName": o.Aggregator}
-		if token != "" {
-			in["NextToken"] = token
-		}
-		body, _ := json.Marshal(in)
-		resp, err := c.CallOK(ctx, apiAggPackCompliance, body)
-		if err != nil {
-			return nil, err
-		}
+	more, err := aggregatorPages(ctx, c, apiAggPackCompliance, o.Aggregator, aggPackPages, func(resp []byte) (string, error) {
 		var out struct {
 			AggregateComplianceByConformancePacks []packSource
 			NextToken                             string
 		}
-		if err := json.Unmarshal(resp, &out); err != nil {
-			return nil, fmt.Errorf("%s: decode response: %w", apiAggPackCompliance, err)
-		}
+		err := json.Unmarshal(resp, &out)
 		packs = append(packs, out.AggregateComplianceByConformancePacks...)
-		if token = out.NextToken; token == "" {
-			break
-		}
+		return out.NextToken, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	shown := fmt.Sprintf("%d packs", len(packs))
-	if token != "" {
+	if more {
 		shown = fmt.Sprintf("at least %d packs", len(packs))
 	}
 	if len(packs) == 0 {
