@@ -94,7 +94,10 @@ func TestListAcrossPlan(t *testing.T) {
 // TestListAcrossRoundTrips checks that a View of a ListAcross sends as
 // many times as a View of a Get, however many namespaces (the statement
 // with the BEGIN, then the COMMIT), and that of no namespaces sends
-// nothing.
+// nothing. The statement of 1,000 namespaces is about 30 kB, which TLS
+// (CI's connections use it) writes as records of 16 kB: the first round
+// trip may be two or three writes, where a read per namespace would be a
+// thousand.
 func TestListAcrossRoundTrips(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	openDB(t, dsn) // migrates
@@ -126,13 +129,13 @@ func TestListAcrossRoundTrips(t *testing.T) {
 		return nil
 	})
 	for _, tt := range []struct {
-		name string
-		ts   []store.Namespace
-		want int64
+		name     string
+		ts       []store.Namespace
+		min, max int64
 	}{
-		{"1,000 namespaces", ts, 2},
-		{"one namespace", ts[:1], 2},
-		{"no namespaces", nil, 0},
+		{"1,000 namespaces", ts, 2, 4},
+		{"one namespace", ts[:1], 2, 2},
+		{"no namespaces", nil, 0, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			call := func() error {
@@ -148,8 +151,8 @@ func TestListAcrossRoundTrips(t *testing.T) {
 			if err := call(); err != nil {
 				t.Fatal(err)
 			}
-			if got := writes.Load() - before; got != tt.want {
-				t.Errorf("round trips: got %d, want %d", got, tt.want)
+			if got := writes.Load() - before; got < tt.min || got > tt.max {
+				t.Errorf("writes: got %d, want %d to %d", got, tt.min, tt.max)
 			}
 		})
 	}
