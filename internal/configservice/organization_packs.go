@@ -325,29 +325,14 @@ func (s *Service) DescribeOrganizationConformancePacks(ctx context.Context, in *
 	if err != nil {
 		return nil, err
 	}
-	out := &configapi.DescribeOrganizationConformancePacksResponse{OrganizationConformancePacks: []configapi.OrganizationConformancePack{}}
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		if _, err := s.orgCaller(tx, t, false); err != nil {
-			return err
-		}
-		p, err := s.orgPageOf("DescribeOrganizationConformancePacks", t, in.OrganizationConformancePackNames, in.Limit, in.NextToken)
-		if err != nil {
-			return err
-		}
-		recs, more, err := listOrgRecords[orgPackRecord](tx, t, kindOrgConformancePack, in.OrganizationConformancePackNames, p.after, p.limit, noSuchOrgPack)
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			out.OrganizationConformancePacks = append(out.OrganizationConformancePacks, r.Pack)
-		}
-		if len(recs) > 0 {
-			out.NextToken = s.next(p, more, *recs[len(recs)-1].Pack.OrganizationConformancePackName)
-		}
-		return nil
-	})
+	recs, next, err := orgRecordsPage(ctx, s, t, "DescribeOrganizationConformancePacks", kindOrgConformancePack, in.OrganizationConformancePackNames,
+		in.Limit, in.NextToken, noSuchOrgPack, orgPackName)
 	if err != nil {
 		return nil, err
+	}
+	out := &configapi.DescribeOrganizationConformancePacksResponse{OrganizationConformancePacks: []configapi.OrganizationConformancePack{}, NextToken: next}
+	for _, r := range recs {
+		out.OrganizationConformancePacks = append(out.OrganizationConformancePacks, r.Pack)
 	}
 	return out, nil
 }
@@ -359,37 +344,25 @@ func (s *Service) DescribeOrganizationConformancePackStatuses(ctx context.Contex
 	if err != nil {
 		return nil, err
 	}
-	out := &configapi.DescribeOrganizationConformancePackStatusesResponse{OrganizationConformancePackStatuses: []configapi.OrganizationConformancePackStatus{}}
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		if _, err := s.orgCaller(tx, t, false); err != nil {
-			return err
-		}
-		p, err := s.orgPageOf("DescribeOrganizationConformancePackStatuses", t, in.OrganizationConformancePackNames, in.Limit, in.NextToken)
-		if err != nil {
-			return err
-		}
-		recs, more, err := listOrgRecords[orgPackRecord](tx, t, kindOrgConformancePack, in.OrganizationConformancePackNames, p.after, p.limit, noSuchOrgPack)
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			d := r.Deployment
-			updated := d.Updated
-			out.OrganizationConformancePackStatuses = append(out.OrganizationConformancePackStatuses, configapi.OrganizationConformancePackStatus{
-				OrganizationConformancePackName: r.Pack.OrganizationConformancePackName, Status: ptr(d.Status),
-				ErrorCode: nonEmpty(d.ErrorCode), ErrorMessage: nonEmpty(d.ErrorMessage), LastUpdateTime: &updated,
-			})
-		}
-		if len(recs) > 0 {
-			out.NextToken = s.next(p, more, *recs[len(recs)-1].Pack.OrganizationConformancePackName)
-		}
-		return nil
-	})
+	recs, next, err := orgRecordsPage(ctx, s, t, "DescribeOrganizationConformancePackStatuses", kindOrgConformancePack, in.OrganizationConformancePackNames,
+		in.Limit, in.NextToken, noSuchOrgPack, orgPackName)
 	if err != nil {
 		return nil, err
 	}
+	out := &configapi.DescribeOrganizationConformancePackStatusesResponse{OrganizationConformancePackStatuses: []configapi.OrganizationConformancePackStatus{}, NextToken: next}
+	for _, r := range recs {
+		d := r.Deployment
+		updated := d.Updated
+		out.OrganizationConformancePackStatuses = append(out.OrganizationConformancePackStatuses, configapi.OrganizationConformancePackStatus{
+			OrganizationConformancePackName: r.Pack.OrganizationConformancePackName, Status: ptr(d.Status),
+			ErrorCode: nonEmpty(d.ErrorCode), ErrorMessage: nonEmpty(d.ErrorMessage), LastUpdateTime: &updated,
+		})
+	}
 	return out, nil
 }
+
+// orgPackName is the name of an organization pack's record.
+func orgPackName(p *orgPackRecord) string { return *p.Pack.OrganizationConformancePackName }
 
 // GetOrganizationConformancePackDetailedStatus returns the deployment status
 // of one of the caller's organization packs in each account, by account id.

@@ -349,6 +349,37 @@ func (s *Service) orgPageOf(op string, t store.Namespace, names []string, limit 
 	return p, err
 }
 
+// orgRecordsPage reads, for the read op of the caller t, the caller's
+// organization records of kind (of names, or a page of all, as
+// listOrgRecords), after checking that t may read them (orgCaller), and
+// returns them and the page's NextToken, after the name of the last.
+func orgRecordsPage[T any](ctx context.Context, s *Service, t store.Namespace, op string, kind store.Kind, names []string,
+	limit *int32, token *string, missing func() error, name func(*T) string) ([]T, *string, error) {
+	var (
+		recs []T
+		next *string
+	)
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		if _, err := s.orgCaller(tx, t, false); err != nil {
+			return err
+		}
+		p, err := s.orgPageOf(op, t, names, limit, token)
+		if err != nil {
+			return err
+		}
+		var more bool
+		if recs, more, err = listOrgRecords[T](tx, t, kind, names, p.after, p.limit, missing); err != nil {
+			return err
+		}
+		next = nil
+		if len(recs) > 0 {
+			next = s.next(p, more, name(&recs[len(recs)-1]))
+		}
+		return nil
+	})
+	return recs, next, err
+}
+
 // next returns the NextToken after the key last, if more follow.
 func (s *Service) next(p orgPage, more bool, last string) *string {
 	if !more {
@@ -663,29 +694,14 @@ func (s *Service) DescribeOrganizationConfigRules(ctx context.Context, in *confi
 	if err != nil {
 		return nil, err
 	}
-	out := &configapi.DescribeOrganizationConfigRulesResponse{OrganizationConfigRules: []configapi.OrganizationConfigRule{}}
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		if _, err := s.orgCaller(tx, t, false); err != nil {
-			return err
-		}
-		p, err := s.orgPageOf("DescribeOrganizationConfigRules", t, in.OrganizationConfigRuleNames, in.Limit, in.NextToken)
-		if err != nil {
-			return err
-		}
-		recs, more, err := listOrgRecords[orgRuleRecord](tx, t, kindOrgConfigRule, in.OrganizationConfigRuleNames, p.after, p.limit, noSuchOrgRule)
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			out.OrganizationConfigRules = append(out.OrganizationConfigRules, r.Rule)
-		}
-		if len(recs) > 0 {
-			out.NextToken = s.next(p, more, *recs[len(recs)-1].Rule.OrganizationConfigRuleName)
-		}
-		return nil
-	})
+	recs, next, err := orgRecordsPage(ctx, s, t, "DescribeOrganizationConfigRules", kindOrgConfigRule, in.OrganizationConfigRuleNames,
+		in.Limit, in.NextToken, noSuchOrgRule, orgRuleName)
 	if err != nil {
 		return nil, err
+	}
+	out := &configapi.DescribeOrganizationConfigRulesResponse{OrganizationConfigRules: []configapi.OrganizationConfigRule{}, NextToken: next}
+	for _, r := range recs {
+		out.OrganizationConfigRules = append(out.OrganizationConfigRules, r.Rule)
 	}
 	return out, nil
 }
@@ -697,37 +713,25 @@ func (s *Service) DescribeOrganizationConfigRuleStatuses(ctx context.Context, in
 	if err != nil {
 		return nil, err
 	}
-	out := &configapi.DescribeOrganizationConfigRuleStatusesResponse{OrganizationConfigRuleStatuses: []configapi.OrganizationConfigRuleStatus{}}
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		if _, err := s.orgCaller(tx, t, false); err != nil {
-			return err
-		}
-		p, err := s.orgPageOf("DescribeOrganizationConfigRuleStatuses", t, in.OrganizationConfigRuleNames, in.Limit, in.NextToken)
-		if err != nil {
-			return err
-		}
-		recs, more, err := listOrgRecords[orgRuleRecord](tx, t, kindOrgConfigRule, in.OrganizationConfigRuleNames, p.after, p.limit, noSuchOrgRule)
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			d := r.Deployment
-			updated := d.Updated
-			out.OrganizationConfigRuleStatuses = append(out.OrganizationConfigRuleStatuses, configapi.OrganizationConfigRuleStatus{
-				OrganizationConfigRuleName: r.Rule.OrganizationConfigRuleName, OrganizationRuleStatus: ptr(d.Status),
-				ErrorCode: nonEmpty(d.ErrorCode), ErrorMessage: nonEmpty(d.ErrorMessage), LastUpdateTime: &updated,
-			})
-		}
-		if len(recs) > 0 {
-			out.NextToken = s.next(p, more, *recs[len(recs)-1].Rule.OrganizationConfigRuleName)
-		}
-		return nil
-	})
+	recs, next, err := orgRecordsPage(ctx, s, t, "DescribeOrganizationConfigRuleStatuses", kindOrgConfigRule, in.OrganizationConfigRuleNames,
+		in.Limit, in.NextToken, noSuchOrgRule, orgRuleName)
 	if err != nil {
 		return nil, err
 	}
+	out := &configapi.DescribeOrganizationConfigRuleStatusesResponse{OrganizationConfigRuleStatuses: []configapi.OrganizationConfigRuleStatus{}, NextToken: next}
+	for _, r := range recs {
+		d := r.Deployment
+		updated := d.Updated
+		out.OrganizationConfigRuleStatuses = append(out.OrganizationConfigRuleStatuses, configapi.OrganizationConfigRuleStatus{
+			OrganizationConfigRuleName: r.Rule.OrganizationConfigRuleName, OrganizationRuleStatus: ptr(d.Status),
+			ErrorCode: nonEmpty(d.ErrorCode), ErrorMessage: nonEmpty(d.ErrorMessage), LastUpdateTime: &updated,
+		})
+	}
 	return out, nil
 }
+
+// orgRuleName is the name of an organization rule's record.
+func orgRuleName(r *orgRuleRecord) string { return *r.Rule.OrganizationConfigRuleName }
 
 // memberPage returns the accounts of members that the filters admit, in
 // ascending order, from after on: a page of limit, and whether more follow.
