@@ -1,14 +1,9 @@
 package postgres
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"strings"
-	"sync/atomic"
 	"testing"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/starlingcfg/starling/internal/store"
 	"github.com/starlingcfg/starling/internal/store/postgres/pgtest"
@@ -99,26 +94,7 @@ func TestListAcrossPlan(t *testing.T) {
 // trip may be two or three writes, where a read per namespace would be a
 // thousand.
 func TestListAcrossRoundTrips(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	openDB(t, dsn) // migrates
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var writes atomic.Int64
-	dialer := &net.Dialer{}
-	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dialer.DialContext(ctx, network, addr)
-		return countingConn{Conn: c, writes: &writes}, err
-	}
-	cfg.MaxConns = 1
-	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return false }
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	s := NewStore(&DB{pool: pool}, StoreOptions{})
+	s, writes := countingStore(t)
 	ts := listAcrossNamespaces(1000)
 	mustUpdate(t, s, func(tx store.Tx) error {
 		for _, tn := range ts[:10] {

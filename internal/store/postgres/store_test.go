@@ -604,21 +604,21 @@ func (c countingConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
-// TestRoundTrips checks how many times a View and an Update send to the
-// server, once the statements are prepared: the first statement goes out
-// with the BEGIN (and the table lock), then each statement, then COMMIT.
-func TestRoundTrips(t *testing.T) {
+// countingStore returns a Store on a migrated test database, of one
+// connection, and the count of the writes to that connection.
+func countingStore(t *testing.T) (*Store, *atomic.Int64) {
+	t.Helper()
 	dsn := pgtest.DSN(t)
 	openDB(t, dsn) // migrates
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var writes atomic.Int64
+	writes := new(atomic.Int64)
 	dialer := &net.Dialer{}
 	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dialer.DialContext(ctx, network, addr)
-		return countingConn{Conn: c, writes: &writes}, err
+		return countingConn{Conn: c, writes: writes}, err
 	}
 	cfg.MaxConns = 1
 	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return false }
@@ -626,8 +626,15 @@ func TestRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
-	s := NewStore(&DB{pool: pool}, StoreOptions{})
+	t.Cleanup(pool.Close)
+	return NewStore(&DB{pool: pool}, StoreOptions{}), writes
+}
+
+// TestRoundTrips checks how many times a View and an Update send to the
+// server, once the statements are prepared: the first statement goes out
+// with the BEGIN (and the table lock), then each statement, then COMMIT.
+func TestRoundTrips(t *testing.T) {
+	s, writes := countingStore(t)
 	get := func(tx store.Tx) error {
 		_, err := tx.Get(testNS, testKind, "a")
 		return err
