@@ -402,7 +402,8 @@ type Term struct {
 // WithoutRelationships returns yield, or, when without, a yield that
 // hands its items on with their Relationships left empty
 // (ScanQuery.WithoutRelationships), for a backend's Scan of a kind that
-// reads them anyway.
+// reads them anyway (of a past time, of terms); the latest versions' Scan
+// leaves them out of its statement.
 func WithoutRelationships(without bool, yield func(Item, error) bool) func(Item, error) bool {
 	if !without {
 		return yield

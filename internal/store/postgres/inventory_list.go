@@ -366,6 +366,6 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 		}
 		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
 			return s.list(ctx, q.Scope, srcs, &q.Filter, after, s.opts.ScanPage, cols)
-		})(inventory.WithoutRelationships(q.WithoutRelationships, yield))
+		})(yield)
 	}
 }

@@ -320,7 +320,7 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 		}
 		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
 			return s.list(ctx, q.Scope, srcs, &q.Filter, after, scanPage, cols)
-		})(inventory.WithoutRelationships(q.WithoutRelationships, yield))
+		})(yield)
 	}
 }
 
