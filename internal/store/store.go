@@ -155,4 +155,9 @@ type Tx interface {
 	// reads nothing. As List does, it sees the writes the transaction made
 	// before it, and the documents are the caller's own.
 	ListAcross(ts []Namespace, k Kind) ([]NamespacedItem, error)
+	// ListKind returns every document of kind k of every namespace, in
+	// the order of ListAcross, in one read. It reads the whole kind, on a
+	// database without an index for it: it is for rare reads (what a
+	// process derives from the records when it starts), not for requests.
+	ListKind(k Kind) ([]NamespacedItem, error)
 }

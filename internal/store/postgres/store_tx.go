@@ -41,7 +41,10 @@ const (
 		CROSS JOIN LATERAL (SELECT id, doc FROM records
 			WHERE owner = n.owner AND region = n.region AND kind = $1 AND id > ''::bytea OFFSET 0) r
 		ORDER BY n.ord, r.id`
-	qReset = `DELETE FROM records WHERE owner <> $1`
+	// qListKind reads a kind of every namespace: a scan of the table, as
+	// the primary key leads with the namespace.
+	qListKind = `SELECT owner, region, id, doc FROM records WHERE kind = $1 AND id > ''::bytea ORDER BY owner, region, id`
+	qReset    = `DELETE FROM records WHERE owner <> $1`
 	// Every Update takes a lock on the table before its snapshot, in the
 	// pipeline of its BEGIN: the ROW EXCLUSIVE lock that its first write
 	// would take anyway (qLockWriter), or, to run alone among the writers
@@ -396,6 +399,32 @@ func (t *tx) ListAcross(ts []store.Namespace, k store.Kind) ([]store.NamespacedI
 			doc = []byte{}
 		}
 		items = append(items, store.NamespacedItem{Namespace: ns[ord-1], Item: store.Item{ID: string(id), Doc: doc}})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// ListKind implements store.Tx in one statement (qListKind).
+func (t *tx) ListKind(k store.Kind) ([]store.NamespacedItem, error) {
+	if err := t.check("list kind", false); err != nil {
+		return nil, err
+	}
+	var items []store.NamespacedItem
+	_, err := t.run("list kind", qListKind, []any{string(k)}, func(rows pgx.Rows) error {
+		var (
+			owner, region string
+			id, doc       []byte
+		)
+		if err := rows.Scan(&owner, &region, &id, &doc); err != nil {
+			return err
+		}
+		if doc == nil {
+			doc = []byte{}
+		}
+		items = append(items, store.NamespacedItem{Namespace: store.Namespace{Owner: owner, Region: region}, Item: store.Item{ID: string(id), Doc: doc}})
 		return nil
 	})
 	if err != nil {

@@ -232,17 +232,24 @@ func (m *table) latestRecords(p partKey, extra ...*changes) *tree {
 // partitionsOf returns the partitions of owner's namespaces that the writer
 // may see records in: those committed and those the layers write to.
 func (m *table) partitionsOf(owner string, extra ...*changes) []partKey {
+	return m.partitionsWhere(func(p partKey) bool { return p.owner == owner }, extra...)
+}
+
+// partitionsWhere returns the partitions that keep admits and that the
+// writer may see records in (or a View: a View's partitions were
+// committed, so they are all in parts), in no order.
+func (m *table) partitionsWhere(keep func(partKey) bool, extra ...*changes) []partKey {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	seen := make(map[partKey]bool)
 	for p := range m.parts {
-		if p.owner == owner {
+		if keep(p) {
 			seen[p] = true
 		}
 	}
 	for i := range len(m.pending) + len(extra) {
 		for p := range m.layer(i, extra).parts {
-			if p.owner == owner {
+			if keep(p) {
 				seen[p] = true
 			}
 		}

@@ -217,6 +217,24 @@ func (t *tx) ListAcross(ts []store.Namespace, k store.Kind) ([]store.NamespacedI
 	return out, nil
 }
 
+// ListKind implements store.Tx: the partitions of kind k, in namespace
+// order, from memory.
+func (t *tx) ListKind(k store.Kind) ([]store.NamespacedItem, error) {
+	if err := t.check(false); err != nil {
+		return nil, err
+	}
+	var extra []*changes
+	if t.writable {
+		extra = []*changes{t.batch, &t.local}
+	}
+	parts := t.m.partitionsWhere(func(p partKey) bool { return p.kind == k }, extra...)
+	ts := make([]store.Namespace, len(parts))
+	for i, p := range parts {
+		ts[i] = store.Namespace{Owner: p.owner, Region: p.region}
+	}
+	return t.ListAcross(ts, k)
+}
+
 // Count implements store.Tx.
 func (t *tx) Count(tn store.Namespace, k store.Kind) (int, error) {
 	if err := t.check(false); err != nil {

@@ -586,6 +586,54 @@ func (s suite) listAcross(t *testing.T) {
 			return nil
 		})
 	})
+	t.Run("ListKind: every namespace", func(t *testing.T) {
+		kindOf := func(t *testing.T, tx store.Tx, k store.Kind, want []nsRec) {
+			t.Helper()
+			items, err := tx.ListKind(k)
+			if err != nil {
+				t.Fatalf("ListKind(%s): %v", k, err)
+			}
+			var got []nsRec
+			for _, it := range items {
+				got = append(got, nsRec{it.Namespace, it.ID, string(it.Doc)})
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("ListKind(%s):\n got %v\nwant %v", k, got, want)
+			}
+		}
+		all := []store.Namespace{a1, a2, ag, b1, oa, oz, x1, x2, x3, e1, n1}
+		view(t, st, func(tx store.Tx) error {
+			for _, k := range []store.Kind{kindA, "Other", "Nothing"} {
+				want, err := listAcross(tx, all, k)
+				if err != nil {
+					return err
+				}
+				kindOf(t, tx, k, want)
+			}
+			return nil
+		})
+		err := st.Update(t.Context(), func(tx store.Tx) error {
+			if err := tx.Put(n1, kindA, "n", []byte("n1-n")); err != nil {
+				return err
+			}
+			if err := tx.Delete(e1, "Other", "a"); err != nil {
+				return err
+			}
+			kindOf(t, tx, "Other", []nsRec{{a1, "x", "a1-other"}, {x1, "y", "x1-other"}})
+			want, err := listAcross(tx, all, kindA)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(want, nsRec{n1, "n", "n1-n"}) {
+				t.Errorf("ListAcross(%v) in the Update: no n1-n", all)
+			}
+			kindOf(t, tx, kindA, want)
+			return errBoom
+		})
+		if !errors.Is(err, errBoom) {
+			t.Fatalf("Update: got %v, want %v", err, errBoom)
+		}
+	})
 	t.Run("no records of the kind", func(t *testing.T) {
 		view(t, st, func(tx store.Tx) error {
 			check(t, tx, []store.Namespace{n1, e1}, kindA, nil)
