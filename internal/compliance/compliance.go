@@ -261,8 +261,9 @@ type Store interface {
 	// Filter.RuleNames admits (all when empty). Filter.ResourceType, when
 	// set, keeps that type only.
 	ResourceCounts(ctx context.Context, scope *inventory.Scope, f Filter) ([]ResourceCounts, error)
-	// Reset deletes every result and evaluation time.
+	// Reset deletes every result, evaluation time and group.
 	Reset(ctx context.Context) error
+	GroupStore
 }
 
 // CheckRules returns an error naming what MarkEvaluated and Evaluations

@@ -139,6 +139,17 @@ func (x *countingTx) List(t store.Namespace, k store.Kind, after string, limit i
 
 func (x *countingTx) ListAcross(ts []store.Namespace, k store.Kind) ([]store.NamespacedItem, error) {
 	items, err := x.tx.ListAcross(ts, k)
+	return x.countedAcross(k, items, err)
+}
+
+func (x *countingTx) ListKind(k store.Kind) ([]store.NamespacedItem, error) {
+	items, err := x.tx.ListKind(k)
+	return x.countedAcross(k, items, err)
+}
+
+// countedAcross counts the answer of a ListAcross or ListKind of kind k,
+// and passes it on.
+func (x *countingTx) countedAcross(k store.Kind, items []store.NamespacedItem, err error) ([]store.NamespacedItem, error) {
 	x.c.mu.Lock()
 	x.c.countList(k)
 	x.c.listed += len(items)

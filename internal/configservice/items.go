@@ -352,3 +352,12 @@ func (noResults) ResourceCounts(context.Context, *inventory.Scope, compliance.Fi
 	return nil, nil
 }
 func (noResults) Reset(context.Context) error { return nil }
+func (noResults) SyncGroup(context.Context, inventory.Source, string, func(context.Context) ([]string, bool, error)) error {
+	return nil
+}
+func (noResults) ReplaceGroups(context.Context, func(context.Context) ([]compliance.Group, error)) error {
+	return nil
+}
+func (noResults) GroupSummaries(context.Context, compliance.SummaryQuery) ([]compliance.GroupSummary, error) {
+	return nil, nil
+}

@@ -66,6 +66,8 @@ func Run(t *testing.T, open func(t *testing.T) compliance.Store) {
 	t.Run("Evaluations", s.evaluations)
 	t.Run("EvaluationsRefused", s.evaluationsRefused)
 	t.Run("EvaluationsConcurrent", s.evaluationsConcurrent)
+	t.Run("GroupSummaries", s.groupSummaries)
+	t.Run("GroupsTurn", s.groupsTurn)
 	t.Run("Reset", s.reset)
 	t.Run("CancelledContext", s.cancelledContext)
 	t.Run("Concurrent", s.concurrent)

@@ -633,5 +633,17 @@ func Calls(ctx context.Context, st compliance.Store, r compliance.Result) map[st
 			return err
 		},
 		"Reset": func() error { return st.Reset(ctx) },
+		"SyncGroup": func() error {
+			return st.SyncGroup(ctx, r.Source, "pack", func(context.Context) ([]string, bool, error) { return []string{r.RuleName}, true, nil })
+		},
+		"ReplaceGroups": func() error {
+			return st.ReplaceGroups(ctx, func(context.Context) ([]compliance.Group, error) {
+				return []compliance.Group{{Source: r.Source, Name: "pack", Rules: []string{r.RuleName}}}, nil
+			})
+		},
+		"GroupSummaries": func() error {
+			_, err := st.GroupSummaries(ctx, compliance.SummaryQuery{Scope: all, GroupBy: compliance.SummaryByRegion})
+			return err
+		},
 	}
 }

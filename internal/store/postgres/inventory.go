@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -104,6 +105,11 @@ type Inventory struct {
 	// ran again (a deadlock, a serialization failure, a race on a new
 	// resource).
 	retries atomic.Int64
+	// groupsMu is this process's part of the compliance store's group
+	// turn (SyncGroup, ReplaceGroups): its writers wait here, so that at
+	// most one of them holds a connection while it waits for the
+	// database's (complianceGroupsLock).
+	groupsMu sync.Mutex
 }
 
 var _ inventory.Store = (*Inventory)(nil)

@@ -596,7 +596,7 @@ func (c *Compliance) DeleteResult(ctx context.Context, k compliance.ResultKey) e
 // configuration items as they are (Inventory.Reset deletes those).
 func (c *Compliance) Reset(ctx context.Context) error {
 	return c.retry(ctx, "Reset", func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "TRUNCATE compliance_results, compliance_counts, compliance_evaluations")
+		_, err := tx.Exec(ctx, "TRUNCATE compliance_results, compliance_counts, compliance_evaluations, compliance_groups")
 		return err
 	})
 }

@@ -173,6 +173,10 @@ type Inventory struct {
 
 	locks *sourceLocks // LockSource's
 
+	// groupsMu is the compliance store's group turn (SyncGroup,
+	// ReplaceGroups).
+	groupsMu sync.Mutex
+
 	rdb   *sql.DB   // the reader connections
 	get   *sql.Stmt // Get, on rdb
 	reads readStmts // the other reads' statements, on rdb

@@ -326,7 +326,7 @@ func (c *Compliance) DeleteResult(ctx context.Context, k compliance.ResultKey) e
 func (c *Compliance) Reset(ctx context.Context) error {
 	return c.write(ctx, "Reset", func(*complianceStmts) error {
 		// The counts first, as DeleteResults does.
-		for _, q := range []string{"DELETE FROM compliance_counts", "DELETE FROM compliance_results", "DELETE FROM compliance_evaluations"} {
+		for _, q := range []string{"DELETE FROM compliance_counts", "DELETE FROM compliance_results", "DELETE FROM compliance_evaluations", qGroupsClear} {
 			if _, err := c.s.w.ExecContext(context.Background(), q); err != nil {
 				return err
 			}

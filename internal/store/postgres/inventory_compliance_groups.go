@@ -1,0 +1,172 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/starlingcfg/starling/internal/compliance"
+	"github.com/starlingcfg/starling/internal/inventory"
+)
+
+// complianceGroupsLock is the second key, under complianceLockClass, of the
+// transaction advisory lock that is the group turn (compliance.GroupStore)
+// of every process on the database. Source turns use the keys of
+// invSourceLockKey under the same class; this one is the turn of every
+// group write, which are rare (a conformance pack's put or deletion).
+const complianceGroupsLock int32 = -1
+
+// The rule groups' statements (migration 0008). The rules, and
+// ReplaceGroups's rows, are arrays unnested: a statement however many.
+const (
+	qGroupsLock  = `SELECT pg_advisory_xact_lock($1, $2)`
+	qGroupDelete = `DELETE FROM compliance_groups WHERE account_id = $1 AND region = $2 AND group_name = $3`
+	qGroupInsert = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name)
+SELECT $1, $2, $3, r FROM unnest($4::text[]) AS r ON CONFLICT DO NOTHING`
+	qGroupsClear  = `DELETE FROM compliance_groups`
+	qGroupsInsert = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`
+)
+
+// groupsTurn takes the group turn for the rest of tx (qGroupsLock).
+func groupsTurn(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, qGroupsLock, complianceLockClass, complianceGroupsLock)
+	return err
+}
+
+// SyncGroup implements [compliance.GroupStore.SyncGroup]: in one
+// transaction, the group turn, current, and the group's rows. A retried
+// attempt runs current again, under the turn again.
+func (c *Compliance) SyncGroup(ctx context.Context, src inventory.Source, name string, current func(context.Context) ([]string, bool, error)) error {
+	c.s.groupsMu.Lock()
+	defer c.s.groupsMu.Unlock()
+	var currentErr error
+	err := c.retry(ctx, "SyncGroup", func(tx pgx.Tx) error {
+		currentErr = nil
+		if err := groupsTurn(ctx, tx); err != nil {
+			return err
+		}
+		rules, ok, err := current(ctx)
+		if err != nil {
+			currentErr = err
+			return err
+		}
+		g := compliance.Group{Source: src, Name: name, Rules: rules}
+		if err := compliance.CheckGroup(&g); err != nil {
+			currentErr = fmt.Errorf("postgres: compliance: SyncGroup: %w", err)
+			return currentErr
+		}
+		if _, err := tx.Exec(ctx, qGroupDelete, src.AccountID, src.Region, name); err != nil {
+			return err
+		}
+		if !ok || len(rules) == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ctx, qGroupInsert, src.AccountID, src.Region, name, rules)
+		return err
+	})
+	if currentErr != nil {
+		return currentErr
+	}
+	return err
+}
+
+// ReplaceGroups implements [compliance.GroupStore.ReplaceGroups], in one
+// transaction as SyncGroup.
+func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Context) ([]compliance.Group, error)) error {
+	c.s.groupsMu.Lock()
+	defer c.s.groupsMu.Unlock()
+	var currentErr error
+	err := c.retry(ctx, "ReplaceGroups", func(tx pgx.Tx) error {
+		currentErr = nil
+		if err := groupsTurn(ctx, tx); err != nil {
+			return err
+		}
+		groups, err := current(ctx)
+		if err != nil {
+			currentErr = err
+			return err
+		}
+		var accounts, regions, names, rules []string
+		for i := range groups {
+			g := &groups[i]
+			if err := compliance.CheckGroup(g); err != nil {
+				currentErr = fmt.Errorf("postgres: compliance: ReplaceGroups: %w", err)
+				return currentErr
+			}
+			for _, r := range g.Rules {
+				accounts, regions, names, rules = append(accounts, g.AccountID), append(regions, g.Region), append(names, g.Name), append(rules, r)
+			}
+		}
+		if _, err := tx.Exec(ctx, qGroupsClear); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, qGroupsInsert, accounts, regions, names, rules)
+		return err
+	})
+	if currentErr != nil {
+		return currentErr
+	}
+	return err
+}
+
+// GroupSummaries implements [compliance.GroupStore.GroupSummaries]: one
+// statement that folds each group's rows of compliance_groups r, joined
+// with their counts c (a rule without results has none: no compliance),
+// into the group's compliance, and counts the groups by account, region
+// or in all.
+func (c *Compliance) GroupSummaries(ctx context.Context, q compliance.SummaryQuery) ([]compliance.GroupSummary, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if q.Scope == nil {
+		return nil, errComplianceNilScope
+	}
+	var group string
+	switch q.GroupBy {
+	case compliance.SummaryTotal:
+		group = "''::text"
+	case compliance.SummaryByAccount:
+		group = "r.account_id"
+	case compliance.SummaryByRegion:
+		group = "r.region"
+	default:
+		return nil, fmt.Errorf("postgres: compliance: GroupSummaries: unknown GroupBy %d", q.GroupBy)
+	}
+	var a invArgs
+	f := compliance.Filter{AccountID: q.AccountID, Region: q.Region}
+	conds, none := complianceScopeConds(&a, "r", q.Scope, q.Scope.SortedSources(), &f)
+	if none {
+		return nil, nil
+	}
+	if q.After != "" {
+		conds = append(conds, group+" > "+a.add(q.After))
+	}
+	limit := ""
+	if q.Limit > 0 {
+		limit = " LIMIT " + a.add(q.Limit)
+	}
+	rows, err := c.s.db.pool.Query(ctx, `SELECT grp, count(*) FILTER (WHERE nc), count(*) FILTER (WHERE NOT nc AND comp)
+FROM (SELECT `+group+` AS grp, bool_or(coalesce(c.non_compliant, 0) > 0) AS nc, bool_or(coalesce(c.compliant, 0) > 0) AS comp
+  FROM compliance_groups r LEFT JOIN compliance_counts c
+    ON c.account_id = r.account_id AND c.region = r.region AND c.rule_name = r.rule_name`+invWhere(conds)+`
+  GROUP BY r.account_id, r.region, r.group_name) g
+GROUP BY 1 ORDER BY 1`+limit, append(invArgs{pgx.QueryExecModeExec}, a...)...)
+	if err != nil {
+		return nil, complianceErr("GroupSummaries", err)
+	}
+	var out []compliance.GroupSummary
+	var s compliance.GroupSummary
+	_, err = pgx.ForEachRow(rows, []any{&s.Group, &s.NonCompliant, &s.Compliant}, func() error {
+		out = append(out, s)
+		return nil
+	})
+	if err != nil {
+		return nil, complianceErr("GroupSummaries", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,168 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/starlingcfg/starling/internal/compliance"
+	"github.com/starlingcfg/starling/internal/inventory"
+)
+
+// The rule groups' statements (migration 0009). A group's rules are a JSON
+// array ($4), and ReplaceGroups's rows one JSON array of [account, region,
+// group, rule] rows: a statement each, however many rows. WHERE true
+// keeps SQLite from reading ON CONFLICT as a join's ON.
+const (
+	qGroupDelete  = `DELETE FROM compliance_groups WHERE account_id = ? AND region = ? AND group_name = ?`
+	qGroupInsert  = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name) SELECT ?, ?, ?, value FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`
+	qGroupsClear  = `DELETE FROM compliance_groups`
+	qGroupsInsert = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`
+)
+
+// SyncGroup implements [compliance.GroupStore.SyncGroup]. The group turn
+// is the Inventory's groupsMu: one process writes the database (its lock
+// file), so a mutex is every writer's turn.
+func (c *Compliance) SyncGroup(ctx context.Context, src inventory.Source, name string, current func(context.Context) ([]string, bool, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.s.groupsMu.Lock()
+	defer c.s.groupsMu.Unlock()
+	if err := c.s.checkOpen(); err != nil {
+		return err
+	}
+	rules, ok, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	g := compliance.Group{Source: src, Name: name, Rules: rules}
+	if err := compliance.CheckGroup(&g); err != nil {
+		return fmt.Errorf("sqlite: compliance: SyncGroup: %w", err)
+	}
+	return c.write(ctx, "SyncGroup", func(*complianceStmts) error {
+		bg := context.Background()
+		if _, err := c.s.w.ExecContext(bg, qGroupDelete, src.AccountID, src.Region, name); err != nil {
+			return err
+		}
+		if !ok || len(rules) == 0 {
+			return nil
+		}
+		_, err := c.s.w.ExecContext(bg, qGroupInsert, src.AccountID, src.Region, name, jsonStrings(rules))
+		return err
+	})
+}
+
+// ReplaceGroups implements [compliance.GroupStore.ReplaceGroups].
+func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Context) ([]compliance.Group, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.s.groupsMu.Lock()
+	defer c.s.groupsMu.Unlock()
+	if err := c.s.checkOpen(); err != nil {
+		return err
+	}
+	groups, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	var rows [][4]string
+	for i := range groups {
+		g := &groups[i]
+		if err := compliance.CheckGroup(g); err != nil {
+			return fmt.Errorf("sqlite: compliance: ReplaceGroups: %w", err)
+		}
+		for _, r := range g.Rules {
+			rows = append(rows, [4]string{g.AccountID, g.Region, g.Name, r})
+		}
+	}
+	js, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	return c.write(ctx, "ReplaceGroups", func(*complianceStmts) error {
+		bg := context.Background()
+		if _, err := c.s.w.ExecContext(bg, qGroupsClear); err != nil {
+			return err
+		}
+		_, err := c.s.w.ExecContext(bg, qGroupsInsert, string(js))
+		return err
+	})
+}
+
+// groupSummaryStmt returns the statement of GroupSummaries of q and its
+// arguments, w being the condition of q's sources on compliance_groups r.
+// The inner query reads the groups' rows in primary-key order, so each
+// group's rules come together and are folded as they come, each joined
+// with its counts c by the counts' primary key (a rule without results
+// has none: no compliance); the outer one sums the groups (a row per
+// group, not per rule) by account, region or in all.
+func groupSummaryStmt(q *compliance.SummaryQuery, w cond) (string, []any, error) {
+	var group string
+	switch q.GroupBy {
+	case compliance.SummaryTotal:
+		group = "''"
+	case compliance.SummaryByAccount:
+		group = "r.account_id"
+	case compliance.SummaryByRegion:
+		group = "r.region"
+	default:
+		return "", nil, fmt.Errorf("sqlite: compliance: GroupSummaries: unknown GroupBy %d", q.GroupBy)
+	}
+	if q.After != "" {
+		w.add(group+" > ?", q.After)
+	}
+	stmt := `SELECT grp, sum(nc), sum(NOT nc AND comp) FROM (
+SELECT ` + group + ` AS grp, max(coalesce(c.non_compliant, 0) > 0) AS nc, max(coalesce(c.compliant, 0) > 0) AS comp
+FROM compliance_groups r LEFT JOIN compliance_counts c
+  ON c.account_id = r.account_id AND c.region = r.region AND c.rule_name = r.rule_name` + w.sql() + `
+GROUP BY r.account_id, r.region, r.group_name)
+GROUP BY grp ORDER BY grp`
+	if q.Limit > 0 {
+		stmt += " LIMIT ?"
+		w.args = append(w.args, q.Limit)
+	}
+	return stmt, w.args, nil
+}
+
+// GroupSummaries implements [compliance.GroupStore.GroupSummaries] in one
+// statement (groupSummaryStmt).
+func (c *Compliance) GroupSummaries(ctx context.Context, q compliance.SummaryQuery) ([]compliance.GroupSummary, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if q.Scope == nil {
+		return nil, errComplianceNilScope
+	}
+	f := compliance.Filter{AccountID: q.AccountID, Region: q.Region}
+	w := scopeCond(q.Scope, q.Scope.SortedSources(), &f)
+	if w.none {
+		return nil, nil
+	}
+	stmt, args, err := groupSummaryStmt(&q, w)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.s.reads.query(ctx, stmt, args...)
+	if err != nil {
+		return nil, complianceReadErr("GroupSummaries", err)
+	}
+	defer rows.Close()
+	var out []compliance.GroupSummary
+	for rows.Next() {
+		var s compliance.GroupSummary
+		if err := rows.Scan(&s.Group, &s.NonCompliant, &s.Compliant); err != nil {
+			return nil, complianceReadErr("GroupSummaries", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, complianceReadErr("GroupSummaries", err)
+	}
+	return out, nil
+}
