@@ -93,6 +93,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			AccountsPerAggregator: cfg.Quotas.AccountsPerAggregator,
 		},
 	})
+	// The results store's copy of the conformance packs, which the
+	// aggregated pack summary sums, catches up with the control plane.
+	if err := syncPacks(ctx, cfgSvc, log); err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("copy the conformance packs to the results store: %w", err)
+	}
 	var reset func(context.Context) error
 	// The reset endpoints are unauthenticated: a verifying server, being
 	// reachable by others, refuses them.
@@ -292,5 +298,16 @@ func resultsOf(inv inventory.Store) compliance.Store {
 	if c, ok := inv.(interface{ Compliance() compliance.Store }); ok {
 		return c.Compliance()
 	}
+	return nil
+}
+
+// syncPacks copies every conformance pack to the results store
+// (configservice.Service.SyncPacks) and logs how long it took.
+func syncPacks(ctx context.Context, svc *configservice.Service, log *slog.Logger) error {
+	start := time.Now()
+	if err := svc.SyncPacks(ctx); err != nil {
+		return err
+	}
+	log.Info("conformance packs copied to the results store", "duration", time.Since(start))
 	return nil
 }

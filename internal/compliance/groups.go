@@ -35,8 +35,9 @@ type Group struct {
 // rules in a conformance pack are compliant but the compliance status of
 // other rules in that same conformance pack is INSUFFICIENT_DATA, the
 // conformance pack shows compliant." (AWS Config API Reference,
-// AggregateConformancePackCompliance). A group with no rules has no
-// compliance of its own: it counts in neither.
+// AggregateConformancePackCompliance). A group with no rules (a pack whose
+// template's conditions left none) counts in neither, as one whose rules
+// have no results.
 type GroupSummary struct {
 	Group        string
 	Compliant    int64
@@ -62,8 +63,8 @@ type GroupStore interface {
 	// GroupSummaries returns, in group order, how many of the groups of the
 	// sources that q's scope, account and region admit are compliant and
 	// how many noncompliant (GroupSummary), in one statement summed by the
-	// database. A group (account or region) without groups has no row; one
-	// whose groups have no compliance has a row of zeros.
+	// database. An account or region without groups has no row; one whose
+	// groups have no compliance, or no rules, has a row of zeros.
 	GroupSummaries(ctx context.Context, q SummaryQuery) ([]GroupSummary, error)
 }
 

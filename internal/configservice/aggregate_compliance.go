@@ -215,31 +215,6 @@ func (s *Service) GetAggregateConfigRuleComplianceSummary(ctx context.Context, i
 	return out, nil
 }
 
-// sourceGroups groups items by the account (key ACCOUNT_ID) or the region
-// (AWS_REGION) of their source, adding each to its group's sum: the
-// GroupByKey of the aggregate compliance summaries. It returns the group
-// names, sorted, and the sums.
-func sourceGroups[T, S any](items []T, key string, source func(*T) inventory.Source, add func(*S, *T)) ([]string, map[string]*S) {
-	sums := map[string]*S{}
-	var names []string
-	for i := range items {
-		src := source(&items[i])
-		g := src.AccountID
-		if key == "AWS_REGION" {
-			g = src.Region
-		}
-		sum := sums[g]
-		if sum == nil {
-			sum = new(S)
-			sums[g] = sum
-			names = append(names, g)
-		}
-		add(sum, &items[i])
-	}
-	slices.Sort(names)
-	return names, sums
-}
-
 // Summaries, of a Service built without a results store, sums nothing
 // (noResults, items.go).
 func (noResults) Summaries(context.Context, compliance.SummaryQuery) ([]compliance.RuleSummary, error) {

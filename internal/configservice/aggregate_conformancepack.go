@@ -40,16 +40,6 @@ func (sp *sourcePack) key() string {
 	return sp.AccountID + "\x00" + sp.Region + "\x00" + sp.pack.name()
 }
 
-// viewPacks returns the packs of the view's sources (of account and region
-// when not ""), in (account, region, name) order, with their compliance.
-func (s *Service) viewPacks(ctx context.Context, v *aggregateView, account, region string) ([]sourcePack, error) {
-	packs, err := s.viewPackList(ctx, v, account, region)
-	if err != nil {
-		return nil, err
-	}
-	return packs, s.packsCompliance(ctx, packs)
-}
-
 // viewPackList returns the packs of the view's sources (of account and
 // region when not ""), in (account, region, name) order, without their
 // compliance (packsCompliance).
@@ -193,28 +183,13 @@ func (s *Service) DescribeAggregateComplianceByConformancePacks(ctx context.Cont
 	return out, nil
 }
 
-// packSummary counts packs by compliance.
-type packSummary struct{ compliant, nonCompliant int32 }
-
-func (p *packSummary) add(sp *sourcePack) {
-	switch sp.complianceType() {
-	case compliance.Compliant:
-		p.compliant++
-	case compliance.NonCompliant:
-		p.nonCompliant++
-	}
-}
-
-func (p *packSummary) count() *configapi.AggregateConformancePackComplianceCount {
-	return &configapi.AggregateConformancePackComplianceCount{
-		CompliantConformancePackCount: ptr(p.compliant), NonCompliantConformancePackCount: ptr(p.nonCompliant),
-	}
-}
-
 // GetAggregateConformancePackComplianceSummary returns how many packs of the
 // readable sources are compliant and how many noncompliant: per account or
 // per region with GroupByKey (in group order), else one count without a
-// group name, as GetAggregateConfigRuleComplianceSummary does.
+// group name, as GetAggregateConfigRuleComplianceSummary does. The results
+// store sums them in one statement over its copy of the packs
+// (compliance.GroupStore: syncPack, SyncPacks), however many sources have
+// packs.
 func (s *Service) GetAggregateConformancePackComplianceSummary(ctx context.Context, in *configapi.GetAggregateConformancePackComplianceSummaryRequest) (*configapi.GetAggregateConformancePackComplianceSummaryResponse, error) {
 	t, err := callerNamespace(ctx)
 	if err != nil {
@@ -225,44 +200,52 @@ func (s *Service) GetAggregateConformancePackComplianceSummary(ctx context.Conte
 	if err != nil {
 		return nil, err
 	}
-	var account, region string
+	q := compliance.SummaryQuery{Scope: v.scope}
 	if f := in.Filters; f != nil {
-		account, region = deref(f.AccountId), deref(f.AwsRegion)
+		q.AccountID, q.Region = deref(f.AccountId), deref(f.AwsRegion)
 	}
 	key := deref(in.GroupByKey)
-	scope := pagetoken.Scope("GetAggregateConformancePackComplianceSummary", t.Owner, t.Region, name, account, region, key)
+	scope := pagetoken.Scope("GetAggregateConformancePackComplianceSummary", t.Owner, t.Region, name, q.AccountID, q.Region, key)
 	after, err := s.decodeToken(scope, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	packs, err := s.viewPacks(ctx, v, account, region)
+	limit := pageLimit(in.Limit, aggregatePacksMax)
+	switch key {
+	case "":
+	case configapi.AggregateConformancePackComplianceSummaryGroupKeyAwsRegion:
+		q.GroupBy, q.After, q.Limit = compliance.SummaryByRegion, after, limit+1
+	default:
+		q.GroupBy, q.After, q.Limit = compliance.SummaryByAccount, after, limit+1
+	}
+	sums, err := s.results.GroupSummaries(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, resultsErr(err)
+	}
+	count := func(g *compliance.GroupSummary) *configapi.AggregateConformancePackComplianceCount {
+		return &configapi.AggregateConformancePackComplianceCount{
+			CompliantConformancePackCount: ptr(int32(g.Compliant)), NonCompliantConformancePackCount: ptr(int32(g.NonCompliant)),
+		}
 	}
 	out := &configapi.GetAggregateConformancePackComplianceSummaryResponse{
 		AggregateConformancePackComplianceSummaries: []configapi.AggregateConformancePackComplianceSummary{}}
 	if key == "" {
-		var sum packSummary
-		for i := range packs {
-			sum.add(&packs[i])
+		var sum compliance.GroupSummary // zeros when there is no pack
+		for i := range sums {
+			sum = sums[i]
 		}
 		out.AggregateConformancePackComplianceSummaries = append(out.AggregateConformancePackComplianceSummaries,
-			configapi.AggregateConformancePackComplianceSummary{ComplianceSummary: sum.count()})
+			configapi.AggregateConformancePackComplianceSummary{ComplianceSummary: count(&sum)})
 		return out, nil
 	}
 	out.GroupByKey = ptr(key)
-	names, groups := sourceGroups(packs, key, func(sp *sourcePack) inventory.Source { return sp.Source }, (*packSummary).add)
-	limit := pageLimit(in.Limit, aggregatePacksMax)
-	for _, g := range names {
-		if after != "" && g <= after {
-			continue
-		}
-		if len(out.AggregateConformancePackComplianceSummaries) == limit {
-			out.NextToken = ptr(s.tokens.Encode(scope, *out.AggregateConformancePackComplianceSummaries[limit-1].GroupName))
+	for i := range sums {
+		if i == limit {
+			out.NextToken = ptr(s.tokens.Encode(scope, sums[i-1].Group))
 			break
 		}
 		out.AggregateConformancePackComplianceSummaries = append(out.AggregateConformancePackComplianceSummaries,
-			configapi.AggregateConformancePackComplianceSummary{GroupName: ptr(g), ComplianceSummary: groups[g].count()})
+			configapi.AggregateConformancePackComplianceSummary{GroupName: ptr(sums[i].Group), ComplianceSummary: count(&sums[i])})
 	}
 	return out, nil
 }

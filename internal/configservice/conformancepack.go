@@ -345,6 +345,9 @@ func (s *Service) PutConformancePack(ctx context.Context, in *configapi.PutConfo
 	if err != nil {
 		return nil, err
 	}
+	if err := s.syncPack(ctx, t, name); err != nil {
+		return nil, err
+	}
 	for _, r := range removed {
 		if _, err := s.results.DeleteResults(ctx, sourceOf(t), r); err != nil {
 			return nil, resultsErr(err)
@@ -636,6 +639,9 @@ func (s *Service) DeleteConformancePack(ctx context.Context, in *configapi.Delet
 		return deleteTaggable(tx, t, *pack.Detail.ConformancePackArn)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.syncPack(ctx, t, name); err != nil {
 		return nil, err
 	}
 	for _, r := range rules {

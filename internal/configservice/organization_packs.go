@@ -254,6 +254,9 @@ func (s *Service) deployOrgPack(ctx context.Context, ns store.Namespace, orgARN,
 	if err != nil {
 		return err
 	}
+	if err := s.syncPack(ctx, ns, member); err != nil {
+		return err
+	}
 	for _, r := range removed {
 		if _, err := s.results.DeleteResults(ctx, sourceOf(ns), r); err != nil {
 			return resultsErr(err)
@@ -273,6 +276,9 @@ func (s *Service) removeOrgPack(ctx context.Context, ns store.Namespace, orgARN,
 		return err
 	})
 	if err != nil {
+		return err
+	}
+	if err := s.syncPack(ctx, ns, member); err != nil {
 		return err
 	}
 	for _, r := range rules {
@@ -427,6 +433,7 @@ func (s *Service) DeleteOrganizationConformancePack(ctx context.Context, in *con
 	}
 	name := *in.OrganizationConformancePackName
 	removed := map[store.Namespace][]string{}
+	var member string
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		clear(removed)
 		if _, err := s.orgCaller(tx, t, false); err != nil {
@@ -440,9 +447,10 @@ func (s *Service) DeleteOrganizationConformancePack(ctx context.Context, in *con
 			}
 			return err
 		}
+		member = rec.memberPackName()
 		for _, account := range slices.Sorted(maps.Keys(rec.Deployment.Members)) {
 			ns := store.Regional(account, t.Region)
-			rules, err := deleteOrgMemberPack(tx, ns, rec.arn(), rec.memberPackName())
+			rules, err := deleteOrgMemberPack(tx, ns, rec.arn(), member)
 			if err != nil {
 				return err
 			}
@@ -457,6 +465,9 @@ func (s *Service) DeleteOrganizationConformancePack(ctx context.Context, in *con
 		return nil, err
 	}
 	for ns, rules := range removed {
+		if err := s.syncPack(ctx, ns, member); err != nil {
+			return nil, err
+		}
 		for _, r := range rules {
 			if _, err := s.results.DeleteResults(ctx, sourceOf(ns), r); err != nil {
 				return nil, resultsErr(err)

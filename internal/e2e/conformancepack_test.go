@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/configservice/types"
+
+	"github.com/starlingcfg/starling/internal/app"
+	"github.com/starlingcfg/starling/internal/compliance"
+	"github.com/starlingcfg/starling/internal/config"
 )
 
 // packTemplate is a conformance pack template in the form of AWS's samples:
@@ -616,7 +621,47 @@ func TestAggregateConformancePacks(t *testing.T) {
 		t.Errorf("after eu-west-1 was revoked: %s", got)
 	}
 
-	_, err := agg.DescribeAggregateComplianceByConformancePacks(ctx, &configservice.DescribeAggregateComplianceByConformancePacksInput{
+	if got := summary(types.AggregateConformancePackComplianceSummaryGroupKeyAwsRegion, 0); got != "[us-east-1:1/0]" {
+		t.Errorf("summary by region after eu-west-1 was revoked = %s", got)
+	}
+	// A pack deleted leaves the summary; a pack whose rules have no
+	// results (process) still makes its region a group.
+	cb := s.config(acctB, "us-east-1")
+	_ = must(cb.DeleteConformancePack(ctx, &configservice.DeleteConformancePackInput{ConformancePackName: aws.String("ops")})).get(t)
+	if got := summary(types.AggregateConformancePackComplianceSummaryGroupKeyAwsRegion, 0); got != "[us-east-1:0/0]" {
+		t.Errorf("summary by region after ops was deleted = %s", got)
+	}
+	_ = must(cb.DeleteConformancePack(ctx, &configservice.DeleteConformancePackInput{ConformancePackName: aws.String("process")})).get(t)
+	if got := summary(types.AggregateConformancePackComplianceSummaryGroupKeyAwsRegion, 0); got != "[]" {
+		t.Errorf("summary by region without packs = %s", got)
+	}
+	putPack(t, cb, "ops", packTemplate, nil)
+	if got := summary(types.AggregateConformancePackComplianceSummaryGroupKeyAccountId, 0); got != "[222222222222:1/0]" {
+		t.Errorf("summary by account after ops was put again = %s", got)
+	}
+	// The summary sums the results store's copy of the packs, which a
+	// server makes again when it starts: a copy lost (a data directory
+	// from before it was kept, or a crash between a pack's write and its
+	// copy) is found again.
+	s.stop()
+	inv, closeInv, err := app.OpenInventory(ctx, s.dataDir, s.store, config.SyncNormal, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := inv.(interface{ Compliance() compliance.Store }).Compliance()
+	if err := results.ReplaceGroups(ctx, func(context.Context) ([]compliance.Group, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := closeInv(); err != nil {
+		t.Fatal(err)
+	}
+	s = startServer(t, func(c *config.Config) { c.DataDir, c.Store = s.dataDir, s.store })
+	agg = s.config(acctA, "us-east-1")
+	if got := summary(types.AggregateConformancePackComplianceSummaryGroupKeyAccountId, 0); got != "[222222222222:1/0]" {
+		t.Errorf("summary by account after a restart without the copy = %s", got)
+	}
+
+	_, err = agg.DescribeAggregateComplianceByConformancePacks(ctx, &configservice.DescribeAggregateComplianceByConformancePacksInput{
 		ConfigurationAggregatorName: aws.String("nope")})
 	wantError(t, err, "NoSuchConfigurationAggregatorException", "The configuration aggregator does not exist. Check the configuration aggregator name and try again.")
 	_, err = agg.GetAggregateConformancePackComplianceSummary(ctx, &configservice.GetAggregateConformancePackComplianceSummaryInput{

@@ -705,6 +705,18 @@ func TestOrganizationConformancePack(t *testing.T) {
 	if want := fmt.Sprint([]string{mgmt + "/" + memberPack + "=NON_COMPLIANT", member + "/" + memberPack + "=NON_COMPLIANT"}); fmt.Sprint(got) != want {
 		t.Errorf("aggregated packs = %v; want %s", got, want)
 	}
+	orgSummary := func() string {
+		t.Helper()
+		var out []string
+		for _, g := range must(c.GetAggregateConformancePackComplianceSummary(ctx, &configservice.GetAggregateConformancePackComplianceSummaryInput{
+			ConfigurationAggregatorName: aws.String("org"), GroupByKey: types.AggregateConformancePackComplianceSummaryGroupKeyAccountId})).get(t).AggregateConformancePackComplianceSummaries {
+			out = append(out, fmt.Sprintf("%s:%d/%d", aws.ToString(g.GroupName), g.ComplianceSummary.CompliantConformancePackCount, g.ComplianceSummary.NonCompliantConformancePackCount))
+		}
+		return fmt.Sprint(out)
+	}
+	if got, want := orgSummary(), "["+mgmt+":0/1 "+member+":0/1]"; got != want {
+		t.Errorf("aggregated pack summary = %s; want %s", got, want)
+	}
 
 	// An update that excludes the member removes its pack, rules and
 	// results, and updates the others'.
@@ -728,6 +740,9 @@ func TestOrganizationConformancePack(t *testing.T) {
 		OrganizationConformancePackNames: []string{"ops"}})).get(t).OrganizationConformancePackStatuses
 	if len(st) != 1 || st[0].Status != types.OrganizationResourceStatusUpdateFailed {
 		t.Errorf("statuses after the update = %+v", st)
+	}
+	if got, want := orgSummary(), "["+mgmt+":0/1]"; got != want {
+		t.Errorf("aggregated pack summary after the update = %s; want %s", got, want)
 	}
 
 	// Errors.
@@ -773,6 +788,9 @@ func TestOrganizationConformancePack(t *testing.T) {
 
 	// The delete removes the accounts' packs, rules and results.
 	_ = must(c.DeleteOrganizationConformancePack(ctx, &configservice.DeleteOrganizationConformancePackInput{OrganizationConformancePackName: aws.String("ops")})).get(t)
+	if got := orgSummary(); got != "[]" {
+		t.Errorf("aggregated pack summary after the delete = %s; want none", got)
+	}
 	if p := orgMemberPack(t, c, "ops"); p != nil {
 		t.Errorf("mgmt still has %+v", p)
 	}

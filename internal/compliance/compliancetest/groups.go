@@ -34,7 +34,7 @@ func (gs groups) summaries(m *model, q compliance.SummaryQuery) []compliance.Gro
 	f := compliance.Filter{AccountID: q.AccountID, Region: q.Region}
 	sums := map[string]*compliance.GroupSummary{}
 	for k, rules := range gs {
-		if !admitsSource(q.Scope, f, k.Source) || len(rules) == 0 {
+		if !admitsSource(q.Scope, f, k.Source) {
 			continue
 		}
 		var g string

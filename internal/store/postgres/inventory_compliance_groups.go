@@ -19,6 +19,9 @@ const complianceGroupsLock int32 = -1
 
 // The rule groups' statements (migration 0008). The rules, and
 // ReplaceGroups's rows, are arrays unnested: a statement however many.
+// Every group has a row of the empty rule name besides its rules' (no rule
+// has that name, so it joins no counts): a group without rules is still a
+// group.
 const (
 	qGroupsLock  = `SELECT pg_advisory_xact_lock($1, $2)`
 	qGroupDelete = `DELETE FROM compliance_groups WHERE account_id = $1 AND region = $2 AND group_name = $3`
@@ -60,10 +63,10 @@ func (c *Compliance) SyncGroup(ctx context.Context, src inventory.Source, name s
 		if _, err := tx.Exec(ctx, qGroupDelete, src.AccountID, src.Region, name); err != nil {
 			return err
 		}
-		if !ok || len(rules) == 0 {
+		if !ok {
 			return nil
 		}
-		_, err = tx.Exec(ctx, qGroupInsert, src.AccountID, src.Region, name, rules)
+		_, err = tx.Exec(ctx, qGroupInsert, src.AccountID, src.Region, name, append([]string{""}, rules...))
 		return err
 	})
 	if currentErr != nil {
@@ -95,7 +98,7 @@ func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Con
 				currentErr = fmt.Errorf("postgres: compliance: ReplaceGroups: %w", err)
 				return currentErr
 			}
-			for _, r := range g.Rules {
+			for _, r := range append([]string{""}, g.Rules...) {
 				accounts, regions, names, rules = append(accounts, g.AccountID), append(regions, g.Region), append(names, g.Name), append(rules, r)
 			}
 		}

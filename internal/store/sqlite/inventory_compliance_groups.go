@@ -12,7 +12,9 @@ import (
 // The rule groups' statements (migration 0009). A group's rules are a JSON
 // array ($4), and ReplaceGroups's rows one JSON array of [account, region,
 // group, rule] rows: a statement each, however many rows. WHERE true
-// keeps SQLite from reading ON CONFLICT as a join's ON.
+// keeps SQLite from reading ON CONFLICT as a join's ON. Every group has a
+// row of the empty rule name besides its rules' (no rule has that name,
+// so it joins no counts): a group without rules is still a group.
 const (
 	qGroupDelete  = `DELETE FROM compliance_groups WHERE account_id = ? AND region = ? AND group_name = ?`
 	qGroupInsert  = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name) SELECT ?, ?, ?, value FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`
@@ -46,10 +48,10 @@ func (c *Compliance) SyncGroup(ctx context.Context, src inventory.Source, name s
 		if _, err := c.s.w.ExecContext(bg, qGroupDelete, src.AccountID, src.Region, name); err != nil {
 			return err
 		}
-		if !ok || len(rules) == 0 {
+		if !ok {
 			return nil
 		}
-		_, err := c.s.w.ExecContext(bg, qGroupInsert, src.AccountID, src.Region, name, jsonStrings(rules))
+		_, err := c.s.w.ExecContext(bg, qGroupInsert, src.AccountID, src.Region, name, jsonStrings(append([]string{""}, rules...)))
 		return err
 	})
 }
@@ -68,12 +70,13 @@ func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Con
 	if err != nil {
 		return err
 	}
-	var rows [][4]string
+	rows := [][4]string{}
 	for i := range groups {
 		g := &groups[i]
 		if err := compliance.CheckGroup(g); err != nil {
 			return fmt.Errorf("sqlite: compliance: ReplaceGroups: %w", err)
 		}
+		rows = append(rows, [4]string{g.AccountID, g.Region, g.Name, ""})
 		for _, r := range g.Rules {
 			rows = append(rows, [4]string{g.AccountID, g.Region, g.Name, r})
 		}
