@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) compliance.Store) {
 	t.Run("EvaluationsConcurrent", s.evaluationsConcurrent)
 	t.Run("GroupSummaries", s.groupSummaries)
 	t.Run("GroupsTurn", s.groupsTurn)
+	t.Run("GroupsBesideWrites", s.groupsBesideWrites)
 	t.Run("Reset", s.reset)
 	t.Run("CancelledContext", s.cancelledContext)
 	t.Run("Concurrent", s.concurrent)

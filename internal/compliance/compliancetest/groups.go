@@ -207,6 +207,33 @@ func (s suite) groupSummaries(t *testing.T) {
 			_, err := st.DeleteResults(t.Context(), srcs[3], "rule-2")
 			return err
 		}},
+		{"a rule without results gets one", func() error {
+			r := res(key(src, "rule-without-results", typBucket, "b-1"), compliance.Compliant, 1) // its pack-c had no compliance
+			m.put(r)
+			return st.PutResults(t.Context(), []compliance.Result{r})
+		}},
+		{"a rule's results replaced by a noncompliant one", func() error {
+			r := res(key(src, "rule-1", typVolume, "v-1"), compliance.NonCompliant, 60)
+			m.replace(src, []string{"rule-1"}, r)
+			return st.ReplaceResults(t.Context(), src, []string{"rule-1"}, []compliance.Result{r}, time.Time{})
+		}},
+		{"a rule's results replaced by none", func() error {
+			m.replace(srcs[6], []string{"rule-0", "rule-1"})
+			return st.ReplaceResults(t.Context(), srcs[6], []string{"rule-0", "rule-1"}, nil, time.Time{})
+		}},
+		{"a resource deleted", func() error {
+			m.deleteResource(src, typVolume, "v-1")
+			return st.DeleteResource(t.Context(), src, typVolume, "v-1")
+		}},
+		{"results deleted one by one", func() error {
+			for _, r := range m.list(inventory.OneSource(srcs[9]), compliance.Filter{RuleNames: []string{"rule-0"}}) {
+				m.deleteResult(r.ResultKey)
+				if err := st.DeleteResult(t.Context(), r.ResultKey); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		{"a group with a rule twice", func() error {
 			syncGroup(t, st, gs, srcs[5], "pack-d", "rule-0", "rule-0", "rule-2")
 			gs[groupKey{srcs[5], "pack-d"}] = []string{"rule-0", "rule-2"}
@@ -327,5 +354,45 @@ func (s suite) groupsTurn(t *testing.T) {
 	}
 	if got := groupSummaries(t, st, compliance.SummaryQuery{Scope: inventory.AllSources()}); !slices.Equal(got, []compliance.GroupSummary{want}) {
 		t.Errorf("after %d writes, the last of %s: got %+v, want %+v", calls.Load(), fmt.Sprint(last.Load()), got, want)
+	}
+}
+
+// groupsBesideWrites copies a group again and again while its rule's
+// results flip between COMPLIANT and NON_COMPLIANT: whatever order they
+// run in, the group ends with the compliance of the rule's last results.
+func (s suite) groupsBesideWrites(t *testing.T) {
+	st := s.open(t)
+	src := srcA
+	const rounds = 40
+	flip := func(i int) compliance.Result {
+		return res(key(src, "rule-x", typInstance, "i-1"), []string{compliance.Compliant, compliance.NonCompliant}[i%2], i)
+	}
+	put(t, st, flip(0))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range rounds {
+			if err := st.ReplaceResults(t.Context(), src, []string{"rule-x"}, []compliance.Result{flip(i + 1)}, time.Time{}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		for range rounds {
+			if err := st.SyncGroup(t.Context(), src, "pack", func(context.Context) ([]string, bool, error) {
+				return []string{"rule-x"}, true, nil
+			}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	wg.Wait()
+	want := compliance.GroupSummary{Compliant: 1}
+	if rounds%2 == 1 {
+		want = compliance.GroupSummary{NonCompliant: 1}
+	}
+	if got := groupSummaries(t, st, compliance.SummaryQuery{Scope: inventory.AllSources()}); !slices.Equal(got, []compliance.GroupSummary{want}) {
+		t.Errorf("after %d flips beside %d copies: got %+v, want %+v", rounds, rounds, got, want)
 	}
 }

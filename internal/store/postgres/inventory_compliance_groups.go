@@ -20,16 +20,27 @@ const complianceGroupsLock int32 = -1
 // The rule groups' statements (migration 0008). The rules, and
 // ReplaceGroups's rows, are arrays unnested: a statement however many.
 // Every group has a row of the empty rule name besides its rules' (no rule
-// has that name, so it joins no counts): a group without rules is still a
-// group.
+// has that name, so it has no counts): a group without rules is still a
+// group. A row's flags are its rule's, read from compliance_counts as the
+// row is written; the counts' triggers keep them after that.
 const (
 	qGroupsLock  = `SELECT pg_advisory_xact_lock($1, $2)`
 	qGroupDelete = `DELETE FROM compliance_groups WHERE account_id = $1 AND region = $2 AND group_name = $3`
-	qGroupInsert = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name)
-SELECT $1, $2, $3, r FROM unnest($4::text[]) AS r ON CONFLICT DO NOTHING`
-	qGroupsClear  = `DELETE FROM compliance_groups`
-	qGroupsInsert = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`
+	qGroupInsert = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name, non_compliant, compliant)
+SELECT $1, $2, $3, b.rule_name, coalesce(c.non_compliant > 0, false), coalesce(c.compliant > 0, false)
+FROM unnest($4::text[]) AS b(rule_name)
+LEFT JOIN compliance_counts c ON c.account_id = $1 AND c.region = $2 AND c.rule_name = b.rule_name
+ON CONFLICT DO NOTHING`
+	qGroupsClear = `DELETE FROM compliance_groups`
+	// qGroupsLockCounts keeps every write of the counts (and so of the
+	// flags, by the counts' triggers) out until ReplaceGroups commits:
+	// SHARE conflicts with the ROW EXCLUSIVE lock that such a write takes.
+	qGroupsLockCounts = `LOCK TABLE compliance_counts IN SHARE MODE`
+	qGroupsInsert     = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name, non_compliant, compliant)
+SELECT b.account_id, b.region, b.group_name, b.rule_name, coalesce(c.non_compliant > 0, false), coalesce(c.compliant > 0, false)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS b(account_id, region, group_name, rule_name)
+LEFT JOIN compliance_counts c ON c.account_id = b.account_id AND c.region = b.region AND c.rule_name = b.rule_name
+ON CONFLICT DO NOTHING`
 )
 
 // groupsTurn takes the group turn for the rest of tx (qGroupsLock).
@@ -39,8 +50,10 @@ func groupsTurn(ctx context.Context, tx pgx.Tx) error {
 }
 
 // SyncGroup implements [compliance.GroupStore.SyncGroup]: in one
-// transaction, the group turn, current, and the group's rows. A retried
-// attempt runs current again, under the turn again.
+// transaction, the group turn, the source's turn (which every write of the
+// source's results and counts takes: none changes the flags the new rows
+// copy), current, and the group's rows. A retried attempt runs current
+// again, under the turns again.
 func (c *Compliance) SyncGroup(ctx context.Context, src inventory.Source, name string, current func(context.Context) ([]string, bool, error)) error {
 	c.s.groupsMu.Lock()
 	defer c.s.groupsMu.Unlock()
@@ -48,6 +61,9 @@ func (c *Compliance) SyncGroup(ctx context.Context, src inventory.Source, name s
 	err := c.retry(ctx, "SyncGroup", func(tx pgx.Tx) error {
 		currentErr = nil
 		if err := groupsTurn(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, qComplianceLockSource, complianceLockClass, invSourceLockKey(src)); err != nil {
 			return err
 		}
 		rules, ok, err := current(ctx)
@@ -76,7 +92,8 @@ func (c *Compliance) SyncGroup(ctx context.Context, src inventory.Source, name s
 }
 
 // ReplaceGroups implements [compliance.GroupStore.ReplaceGroups], in one
-// transaction as SyncGroup.
+// transaction as SyncGroup, with the counts locked (qGroupsLockCounts)
+// rather than one source's turn.
 func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Context) ([]compliance.Group, error)) error {
 	c.s.groupsMu.Lock()
 	defer c.s.groupsMu.Unlock()
@@ -84,6 +101,9 @@ func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Con
 	err := c.retry(ctx, "ReplaceGroups", func(tx pgx.Tx) error {
 		currentErr = nil
 		if err := groupsTurn(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, qGroupsLockCounts); err != nil {
 			return err
 		}
 		groups, err := current(ctx)
@@ -115,10 +135,10 @@ func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Con
 }
 
 // GroupSummaries implements [compliance.GroupStore.GroupSummaries]: one
-// statement that folds each group's rows of compliance_groups r, joined
-// with their counts c (a rule without results has none: no compliance),
-// into the group's compliance, and counts the groups by account, region
-// or in all.
+// statement that folds each group's rows of compliance_groups r (their
+// rules' flags) into the group's compliance, and counts the groups by
+// account, region or in all. It reads the groups' rows only: the flags
+// stand for the rules' counts.
 func (c *Compliance) GroupSummaries(ctx context.Context, q compliance.SummaryQuery) ([]compliance.GroupSummary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -154,9 +174,8 @@ func (c *Compliance) GroupSummaries(ctx context.Context, q compliance.SummaryQue
 		limit = " LIMIT " + a.add(q.Limit)
 	}
 	rows, err := c.s.db.pool.Query(ctx, `SELECT grp, count(*) FILTER (WHERE nc), count(*) FILTER (WHERE NOT nc AND comp)
-FROM (SELECT `+group+` AS grp, bool_or(coalesce(c.non_compliant, 0) > 0) AS nc, bool_or(coalesce(c.compliant, 0) > 0) AS comp
-  FROM compliance_groups r LEFT JOIN compliance_counts c
-    ON c.account_id = r.account_id AND c.region = r.region AND c.rule_name = r.rule_name`+invWhere(conds)+`
+FROM (SELECT `+group+` AS grp, bool_or(r.non_compliant) AS nc, bool_or(r.compliant) AS comp
+  FROM compliance_groups r`+invWhere(conds)+`
   GROUP BY r.account_id, r.region, r.group_name) g
 GROUP BY 1 ORDER BY 1`+limit, append(invArgs{pgx.QueryExecModeExec}, a...)...)
 	if err != nil {
