@@ -44,6 +44,54 @@ type GroupSummary struct {
 	NonCompliant int64
 }
 
+// GroupKey identifies a group of a source.
+type GroupKey struct {
+	inventory.Source
+	Name string
+}
+
+// GroupCounts is the compliance of one group: how many rules it has, and
+// how many of them are compliant and how many noncompliant
+// (RuleCounts.Compliance): DescribeAggregateComplianceByConformancePacks's
+// CompliantRuleCount, NonCompliantRuleCount and TotalRuleCount.
+type GroupCounts struct {
+	GroupKey
+	Rules        int64
+	Compliant    int64
+	NonCompliant int64
+}
+
+// Compliance returns the group's compliance, as GroupSummary counts it:
+// NON_COMPLIANT, COMPLIANT or INSUFFICIENT_DATA.
+func (g *GroupCounts) Compliance() string {
+	switch {
+	case g.NonCompliant > 0:
+		return NonCompliant
+	case g.Compliant > 0:
+		return Compliant
+	}
+	return InsufficientData
+}
+
+// GroupCountsQuery asks for the GroupCounts of the groups of the sources
+// that Scope, AccountID and Region admit, in the order (account, region,
+// name).
+type GroupCountsQuery struct {
+	Scope *inventory.Scope
+	// AccountID and Region, when set, narrow the scope; Name, when set,
+	// admits the groups of that name only.
+	AccountID, Region, Name string
+	// Compliance, when set, admits the groups of that compliance only
+	// (GroupCounts.Compliance).
+	Compliance string
+	// After, when not nil, admits only the groups after it in the order:
+	// the page that follows the one that ended with it.
+	After *GroupKey
+	// Limit, when positive, is the largest number of groups returned: the
+	// first ones in the order.
+	Limit int
+}
+
 // GroupStore keeps the rule groups of the sources and sums their
 // compliance. Writers serialize: every write calls its current function
 // while it holds the store's group turn (one per database, across the
@@ -66,6 +114,9 @@ type GroupStore interface {
 	// database. An account or region without groups has no row; one whose
 	// groups have no compliance, or no rules, has a row of zeros.
 	GroupSummaries(ctx context.Context, q SummaryQuery) ([]GroupSummary, error)
+	// GroupCounts returns the counts of the groups that q admits, in one
+	// statement that reads the groups in order and stops at q.Limit.
+	GroupCounts(ctx context.Context, q GroupCountsQuery) ([]GroupCounts, error)
 }
 
 // CheckGroup returns an error naming what SyncGroup and ReplaceGroups refuse:

@@ -361,3 +361,6 @@ func (noResults) ReplaceGroups(context.Context, func(context.Context) ([]complia
 func (noResults) GroupSummaries(context.Context, compliance.SummaryQuery) ([]compliance.GroupSummary, error) {
 	return nil, nil
 }
+func (noResults) GroupCounts(context.Context, compliance.GroupCountsQuery) ([]compliance.GroupCounts, error) {
+	return nil, nil
+}

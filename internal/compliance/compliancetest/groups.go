@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -171,6 +172,9 @@ func (s suite) groupSummaries(t *testing.T) {
 		for _, sc := range sets {
 			for _, narrow := range narrows {
 				checkGroupSummaries(t, st, m, gs, what, sc, narrow[0], narrow[1])
+			}
+			for _, narrow := range narrows[:3] {
+				checkGroupCounts(t, st, m, gs, what, sc, narrow[0], narrow[1])
 			}
 		}
 	}
@@ -394,5 +398,85 @@ func (s suite) groupsBesideWrites(t *testing.T) {
 	}
 	if got := groupSummaries(t, st, compliance.SummaryQuery{Scope: inventory.AllSources()}); !slices.Equal(got, []compliance.GroupSummary{want}) {
 		t.Errorf("after %d flips beside %d copies: got %+v, want %+v", rounds, rounds, got, want)
+	}
+}
+
+// counts is what GroupCounts of q returns, from the groups and the model's
+// counts.
+func (gs groups) counts(m *model, q compliance.GroupCountsQuery) []compliance.GroupCounts {
+	counts := map[compliance.RuleKey]compliance.RuleCounts{}
+	for _, c := range m.counts(inventory.AllSources(), compliance.Filter{}) {
+		counts[compliance.RuleKey{Source: c.Source, RuleName: c.RuleName}] = c
+	}
+	f := compliance.Filter{AccountID: q.AccountID, Region: q.Region}
+	var out []compliance.GroupCounts
+	for k, rules := range gs {
+		if !admitsSource(q.Scope, f, k.Source) || (q.Name != "" && k.name != q.Name) {
+			continue
+		}
+		g := compliance.GroupCounts{GroupKey: compliance.GroupKey{Source: k.Source, Name: k.name}}
+		for _, r := range slices.Compact(slices.Sorted(slices.Values(rules))) {
+			g.Rules++
+			rc := counts[compliance.RuleKey{Source: k.Source, RuleName: r}]
+			switch rc.Compliance() {
+			case compliance.NonCompliant:
+				g.NonCompliant++
+			case compliance.Compliant:
+				g.Compliant++
+			}
+		}
+		if q.Compliance != "" && g.Compliance() != q.Compliance {
+			continue
+		}
+		if q.After != nil && cmpGroupKey(g.GroupKey, *q.After) <= 0 {
+			continue
+		}
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b compliance.GroupCounts) int { return cmpGroupKey(a.GroupKey, b.GroupKey) })
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out
+}
+
+func cmpGroupKey(a, b compliance.GroupKey) int {
+	if c := inventory.CompareSources(a.Source, b.Source); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
+}
+
+// checkGroupCounts compares GroupCounts of the scope, by every compliance
+// and with and without a name, with the model: whole, and three at a time.
+func checkGroupCounts(t testing.TB, st compliance.Store, m *model, gs groups, what string, sc *inventory.Scope, account, region string) {
+	t.Helper()
+	for _, ct := range []string{"", compliance.Compliant, compliance.NonCompliant, compliance.InsufficientData} {
+		for _, name := range []string{"", "pack-a"} {
+			q := compliance.GroupCountsQuery{Scope: sc, AccountID: account, Region: region, Name: name, Compliance: ct}
+			want := gs.counts(m, q)
+			got, err := st.GroupCounts(t.Context(), q)
+			if err != nil {
+				t.Fatalf("%s: GroupCounts(%+v): %v", what, q, err)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: GroupCounts of %s, %+v:\n got %+v\nwant %+v", what, scopeName(sc), q, got, want)
+			}
+			var paged []compliance.GroupCounts
+			for q.Limit = 3; ; {
+				page, err := st.GroupCounts(t.Context(), q)
+				if err != nil {
+					t.Fatalf("%s: GroupCounts(%+v): %v", what, q, err)
+				}
+				paged = append(paged, page...)
+				if len(page) < q.Limit || len(paged) > 1000 {
+					break
+				}
+				q.After = &page[len(page)-1].GroupKey
+			}
+			if !slices.Equal(paged, want) {
+				t.Errorf("%s: GroupCounts of %s, compliance %q, name %q, three at a time:\n got %+v\nwant %+v", what, scopeName(sc), ct, name, paged, want)
+			}
+		}
 	}
 }

@@ -641,6 +641,10 @@ func Calls(ctx context.Context, st compliance.Store, r compliance.Result) map[st
 				return []compliance.Group{{Source: r.Source, Name: "pack", Rules: []string{r.RuleName}}}, nil
 			})
 		},
+		"GroupCounts": func() error {
+			_, err := st.GroupCounts(ctx, compliance.GroupCountsQuery{Scope: all, Compliance: compliance.Compliant, Limit: 10})
+			return err
+		},
 		"GroupSummaries": func() error {
 			_, err := st.GroupSummaries(ctx, compliance.SummaryQuery{Scope: all, GroupBy: compliance.SummaryByRegion})
 			return err

@@ -192,3 +192,74 @@ GROUP BY 1 ORDER BY 1`+limit, append(invArgs{pgx.QueryExecModeExec}, a...)...)
 	}
 	return out, nil
 }
+
+// groupComplianceCond is the condition, on the counts nc and c of a group
+// (its noncompliant and compliant rules), of the compliance want
+// (compliance.GroupCounts.Compliance); "" admits every group.
+func groupComplianceCond(want string) (string, error) {
+	switch want {
+	case "":
+		return "", nil
+	case compliance.NonCompliant:
+		return " WHERE g.nc > 0", nil
+	case compliance.Compliant:
+		return " WHERE g.nc = 0 AND g.c > 0", nil
+	case compliance.InsufficientData:
+		return " WHERE g.nc = 0 AND g.c = 0", nil
+	}
+	return "", fmt.Errorf("postgres: compliance: GroupCounts: unknown compliance %q", want)
+}
+
+// GroupCounts implements [compliance.GroupStore.GroupCounts]: the groups'
+// rows in primary-key order, each group's folded as they come (their
+// rules' flags), up to the limit.
+func (c *Compliance) GroupCounts(ctx context.Context, q compliance.GroupCountsQuery) ([]compliance.GroupCounts, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if q.Scope == nil {
+		return nil, errComplianceNilScope
+	}
+	where, err := groupComplianceCond(q.Compliance)
+	if err != nil {
+		return nil, err
+	}
+	var a invArgs
+	f := compliance.Filter{AccountID: q.AccountID, Region: q.Region}
+	conds, none := complianceScopeConds(&a, "r", q.Scope, q.Scope.SortedSources(), &f)
+	if none {
+		return nil, nil
+	}
+	if q.Name != "" {
+		conds = append(conds, "r.group_name = "+a.add(q.Name))
+	}
+	if k := q.After; k != nil {
+		conds = append(conds, "(r.account_id, r.region, r.group_name) > ("+a.add(k.AccountID)+"::text, "+a.add(k.Region)+"::text, "+a.add(k.Name)+"::text)")
+	}
+	limit := ""
+	if q.Limit > 0 {
+		limit = " LIMIT " + a.add(q.Limit)
+	}
+	rows, err := c.s.db.pool.Query(ctx, `SELECT g.account_id, g.region, g.group_name, g.rules, g.c, g.nc
+FROM (SELECT r.account_id, r.region, r.group_name, count(*) FILTER (WHERE r.rule_name <> '') AS rules,
+    count(*) FILTER (WHERE r.compliant AND NOT r.non_compliant) AS c, count(*) FILTER (WHERE r.non_compliant) AS nc
+  FROM compliance_groups r`+invWhere(conds)+`
+  GROUP BY r.account_id, r.region, r.group_name) g`+where+`
+ORDER BY g.account_id, g.region, g.group_name`+limit, append(invArgs{pgx.QueryExecModeExec}, a...)...)
+	if err != nil {
+		return nil, complianceErr("GroupCounts", err)
+	}
+	var out []compliance.GroupCounts
+	var g compliance.GroupCounts
+	_, err = pgx.ForEachRow(rows, []any{&g.AccountID, &g.Region, &g.Name, &g.Rules, &g.Compliant, &g.NonCompliant}, func() error {
+		out = append(out, g)
+		return nil
+	})
+	if err != nil {
+		return nil, complianceErr("GroupCounts", err)
+	}
+	return out, nil
+}

@@ -169,3 +169,78 @@ func (c *Compliance) GroupSummaries(ctx context.Context, q compliance.SummaryQue
 	}
 	return out, nil
 }
+
+// groupComplianceHaving is the HAVING condition, on the sums nc and c of
+// a group (its noncompliant and compliant rules), of the compliance want
+// (compliance.GroupCounts.Compliance); "" admits every group.
+func groupComplianceHaving(want string) (string, error) {
+	switch want {
+	case "":
+		return "", nil
+	case compliance.NonCompliant:
+		return " HAVING nc > 0", nil
+	case compliance.Compliant:
+		return " HAVING nc = 0 AND c > 0", nil
+	case compliance.InsufficientData:
+		return " HAVING nc = 0 AND c = 0", nil
+	}
+	return "", fmt.Errorf("sqlite: compliance: GroupCounts: unknown compliance %q", want)
+}
+
+// GroupCounts implements [compliance.GroupStore.GroupCounts]: the groups'
+// rows in primary-key order (a group's rows together, folded as they
+// come), each joined with its rule's counts as GroupSummaries does, up to
+// the limit.
+func (c *Compliance) GroupCounts(ctx context.Context, q compliance.GroupCountsQuery) ([]compliance.GroupCounts, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if q.Scope == nil {
+		return nil, errComplianceNilScope
+	}
+	having, err := groupComplianceHaving(q.Compliance)
+	if err != nil {
+		return nil, err
+	}
+	f := compliance.Filter{AccountID: q.AccountID, Region: q.Region}
+	w := scopeCond(q.Scope, q.Scope.SortedSources(), &f)
+	if w.none {
+		return nil, nil
+	}
+	if q.Name != "" {
+		w.add("r.group_name = ?", q.Name)
+	}
+	if a := q.After; a != nil {
+		w.add(rowAfter([]string{"r.account_id", "r.region", "r.group_name"}), a.AccountID, a.Region, a.Name)
+	}
+	stmt := `SELECT r.account_id, r.region, r.group_name, sum(r.rule_name <> ''),
+  sum(coalesce(c.non_compliant, 0) = 0 AND coalesce(c.compliant, 0) > 0) AS c, sum(coalesce(c.non_compliant, 0) > 0) AS nc
+FROM compliance_groups r LEFT JOIN compliance_counts c
+  ON c.account_id = r.account_id AND c.region = r.region AND c.rule_name = r.rule_name` + w.sql() + `
+GROUP BY r.account_id, r.region, r.group_name` + having + `
+ORDER BY r.account_id, r.region, r.group_name`
+	if q.Limit > 0 {
+		stmt += " LIMIT ?"
+		w.args = append(w.args, q.Limit)
+	}
+	rows, err := c.s.reads.query(ctx, stmt, w.args...)
+	if err != nil {
+		return nil, complianceReadErr("GroupCounts", err)
+	}
+	defer rows.Close()
+	var out []compliance.GroupCounts
+	for rows.Next() {
+		var g compliance.GroupCounts
+		if err := rows.Scan(&g.AccountID, &g.Region, &g.Name, &g.Rules, &g.Compliant, &g.NonCompliant); err != nil {
+			return nil, complianceReadErr("GroupCounts", err)
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, complianceReadErr("GroupCounts", err)
+	}
+	return out, nil
+}
