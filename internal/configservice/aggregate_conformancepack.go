@@ -2,116 +2,40 @@ package configservice
 
 import (
 	"context"
-	"fmt"
-	"slices"
-
-	json "github.com/segmentio/encoding/json"
+	"strings"
 
 	"github.com/starlingcfg/starling/internal/api/configapi"
 	"github.com/starlingcfg/starling/internal/compliance"
 	"github.com/starlingcfg/starling/internal/inventory"
 	"github.com/starlingcfg/starling/internal/pagetoken"
-	"github.com/starlingcfg/starling/internal/store"
 )
 
 // The aggregated view of conformance packs
 // (DescribeAggregateComplianceByConformancePacks,
 // GetAggregateConformancePackComplianceSummary): the packs of the
 // aggregator's readable sources (aggregateView, the one place that decides
-// them), read from the control plane in one read (ListAcross: a List per
-// source would be 4,000 round trips for 4,000 sources on PostgreSQL), and
-// the counts of their rules' results in one read of the results store over
-// the sources that have packs, narrowed to the packs' rules. AWS also lists
-// packs deleted from a source; Starling keeps no record of them.
+// them), read from the results store's copy of every source's packs
+// (compliance.GroupStore: syncPack, SyncPacks), which pages them with
+// their compliance and sums them in one statement each, however many
+// sources have packs. AWS also lists packs deleted from a source; Starling
+// keeps no record of them.
 
 // aggregatePacksMax is the largest and default page of both reads (the
 // model's Limit, 0..100: "The default is maximum").
 const aggregatePacksMax = 100
 
-// sourcePack is a pack of a source, with its compliance.
-type sourcePack struct {
-	inventory.Source
-	pack packRecord
-	packCompliance
+// packPageKey is the page-token key of a pack: (account, region, name).
+func packPageKey(k *compliance.GroupKey) string {
+	return k.AccountID + "\x00" + k.Region + "\x00" + k.Name
 }
 
-// key is the page-token key of the pack: (account, region, name).
-func (sp *sourcePack) key() string {
-	return sp.AccountID + "\x00" + sp.Region + "\x00" + sp.pack.name()
-}
-
-// viewPackList returns the packs of the view's sources (of account and
-// region when not ""), in (account, region, name) order, without their
-// compliance (packsCompliance).
-func (s *Service) viewPackList(ctx context.Context, v *aggregateView, account, region string) ([]sourcePack, error) {
-	var ts []store.Namespace
-	for _, src := range v.scope.Sources {
-		if (account != "" && src.AccountID != account) || (region != "" && src.Region != region) {
-			continue
-		}
-		ts = append(ts, store.Regional(src.AccountID, src.Region))
+// parsePackPageKey reads a packPageKey; ok is false for anything else.
+func parsePackPageKey(s string) (k compliance.GroupKey, ok bool) {
+	parts := strings.Split(s, "\x00")
+	if len(parts) != 3 {
+		return k, false
 	}
-	if len(ts) == 0 {
-		return nil, nil
-	}
-	// One read of every source's packs, however many sources: in (account,
-	// region, name) order, since a source is a regional namespace and a
-	// pack's id is its name.
-	var items []store.NamespacedItem
-	err := s.store.View(ctx, func(tx store.Tx) (err error) {
-		items, err = tx.ListAcross(ts, kindConformancePack)
-		return err
-	})
-	if err != nil || len(items) == 0 {
-		return nil, err
-	}
-	packs := make([]sourcePack, len(items))
-	for i := range items {
-		it := &items[i]
-		if err := json.Unmarshal(it.Doc, &packs[i].pack); err != nil {
-			return nil, fmt.Errorf("decode %s %q of %s/%s: %w", kindConformancePack, it.ID, it.Namespace.Owner, it.Namespace.Region, err)
-		}
-		packs[i].Source = inventory.Source{AccountID: it.Namespace.Owner, Region: it.Namespace.Region}
-	}
-	return packs, nil
-}
-
-// packsCompliance sets the compliance of packs, in (account, region, name)
-// order, from one read of the counts of their rules, in their sources only:
-// not every rule of the view.
-func (s *Service) packsCompliance(ctx context.Context, packs []sourcePack) error {
-	if len(packs) == 0 {
-		return nil
-	}
-	var srcs []inventory.Source
-	var rules []string
-	for i := range packs {
-		if n := len(srcs); n == 0 || srcs[n-1] != packs[i].Source {
-			srcs = append(srcs, packs[i].Source)
-		}
-		rules = append(rules, packs[i].pack.ruleNames()...)
-	}
-	slices.Sort(rules)
-	rules = slices.Compact(rules)
-	counts, err := s.results.Counts(ctx, compliance.CountsQuery{Scope: inventory.NewScope(srcs), Filter: compliance.Filter{RuleNames: rules}})
-	if err != nil {
-		return resultsErr(err)
-	}
-	type ruleKey struct {
-		inventory.Source
-		rule string
-	}
-	byRule := make(map[ruleKey]compliance.RuleCounts, len(counts))
-	for _, c := range counts {
-		byRule[ruleKey{c.Source, c.RuleName}] = c
-	}
-	for i := range packs {
-		sp := &packs[i]
-		sp.packCompliance = packComplianceOf(sp.pack.ruleNames(), func(r string) compliance.RuleCounts {
-			return byRule[ruleKey{sp.Source, r}]
-		})
-	}
-	return nil
+	return compliance.GroupKey{Source: inventory.Source{AccountID: parts[0], Region: parts[1]}, Name: parts[2]}, true
 }
 
 // DescribeAggregateComplianceByConformancePacks returns the compliance of
@@ -127,58 +51,42 @@ func (s *Service) DescribeAggregateComplianceByConformancePacks(ctx context.Cont
 	if err != nil {
 		return nil, err
 	}
-	var account, region, packName, want string
+	q := compliance.GroupCountsQuery{Scope: v.scope}
 	if f := in.Filters; f != nil {
-		account, region, packName, want = deref(f.AccountId), deref(f.AwsRegion), deref(f.ConformancePackName), deref(f.ComplianceType)
+		q.AccountID, q.Region, q.Name, q.Compliance = deref(f.AccountId), deref(f.AwsRegion), deref(f.ConformancePackName), deref(f.ComplianceType)
 	}
-	scope := pagetoken.Scope("DescribeAggregateComplianceByConformancePacks", t.Owner, t.Region, name, account, region, packName, want)
+	scope := pagetoken.Scope("DescribeAggregateComplianceByConformancePacks", t.Owner, t.Region, name, q.AccountID, q.Region, q.Name, q.Compliance)
 	after, err := s.decodeToken(scope, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	packs, err := s.viewPackList(ctx, v, account, region)
-	if err != nil {
-		return nil, err
+	if after != "" {
+		k, ok := parsePackPageKey(after)
+		if !ok {
+			return nil, invalidNextToken()
+		}
+		q.After = &k
 	}
 	limit := pageLimit(in.Limit, aggregatePacksMax)
-	// The packs the page may show: those after the token, of the name.
-	// Without a compliance filter the page is their first limit (and one
-	// more tells whether another page follows), and only its packs'
-	// compliance is read; with one, every candidate's.
-	candidates := packs[:0]
-	for i := range packs {
-		sp := &packs[i]
-		if (after != "" && sp.key() <= after) || (packName != "" && sp.pack.name() != packName) {
-			continue
-		}
-		candidates = append(candidates, *sp)
-		if want == "" && len(candidates) == limit+1 {
-			break
-		}
-	}
-	if err := s.packsCompliance(ctx, candidates); err != nil {
-		return nil, err
+	q.Limit = limit + 1 // one more tells whether another page follows
+	packs, err := s.results.GroupCounts(ctx, q)
+	if err != nil {
+		return nil, resultsErr(err)
 	}
 	out := &configapi.DescribeAggregateComplianceByConformancePacksResponse{AggregateComplianceByConformancePacks: []configapi.AggregateComplianceByConformancePack{}}
-	last := ""
-	for i := range candidates {
-		sp := &candidates[i]
-		ct := sp.complianceType()
-		if want != "" && ct != want {
-			continue
-		}
-		if len(out.AggregateComplianceByConformancePacks) == limit {
-			out.NextToken = ptr(s.tokens.Encode(scope, last))
+	for i := range packs {
+		p := &packs[i]
+		if i == limit {
+			out.NextToken = ptr(s.tokens.Encode(scope, packPageKey(&packs[i-1].GroupKey)))
 			break
 		}
 		out.AggregateComplianceByConformancePacks = append(out.AggregateComplianceByConformancePacks, configapi.AggregateComplianceByConformancePack{
-			ConformancePackName: sp.pack.Detail.ConformancePackName, AccountId: ptr(sp.AccountID), AwsRegion: ptr(sp.Region),
+			ConformancePackName: ptr(p.Name), AccountId: ptr(p.AccountID), AwsRegion: ptr(p.Region),
 			Compliance: &configapi.AggregateConformancePackCompliance{
-				ComplianceType: ptr(ct), CompliantRuleCount: ptr(int32(sp.compliant)),
-				NonCompliantRuleCount: ptr(int32(sp.nonCompliant)), TotalRuleCount: ptr(int32(sp.total)),
+				ComplianceType: ptr(p.Compliance()), CompliantRuleCount: ptr(int32(p.Compliant)),
+				NonCompliantRuleCount: ptr(int32(p.NonCompliant)), TotalRuleCount: ptr(int32(p.Rules)),
 			},
 		})
-		last = sp.key()
 	}
 	return out, nil
 }
