@@ -390,6 +390,12 @@ type ScanQuery struct {
 	// that a backend need neither read nor decode them: for readers that
 	// never look at them (the managed rules' evaluation).
 	WithoutRelationships bool
+	// WithoutConfiguration leaves every item's Configuration and
+	// SupplementaryConfiguration empty, as WithoutRelationships does its
+	// Relationships: for readers of the items' own fields and tags only
+	// (a rule of tags, of the types no other rule evaluated with it
+	// reads).
+	WithoutConfiguration bool
 }
 
 // Term is a value at a path of an item, as package invterms defines them:
@@ -399,17 +405,23 @@ type Term struct {
 	Path, Text string
 }
 
-// WithoutRelationships returns yield, or, when without, a yield that
-// hands its items on with their Relationships left empty
-// (ScanQuery.WithoutRelationships), for a backend's Scan of a kind that
-// reads them anyway (of a past time, of terms); the latest versions' Scan
-// leaves them out of its statement.
-func WithoutRelationships(without bool, yield func(Item, error) bool) func(Item, error) bool {
-	if !without {
+// Project returns yield, or, when q leaves parts of the items out
+// (WithoutRelationships, WithoutConfiguration), a yield that hands its
+// items on without those parts: for a backend's Scan of a kind that reads
+// them anyway (of a past time, of terms), or whose statement leaves out
+// only some of them.
+func (q *ScanQuery) Project(yield func(Item, error) bool) func(Item, error) bool {
+	rels, cfg := q.WithoutRelationships, q.WithoutConfiguration
+	if !rels && !cfg {
 		return yield
 	}
 	return func(it Item, err error) bool {
-		it.Relationships = nil
+		if rels {
+			it.Relationships = nil
+		}
+		if cfg {
+			it.Configuration, it.SupplementaryConfiguration = nil, nil
+		}
 		return yield(it, err)
 	}
 }

@@ -205,6 +205,11 @@ type Rule struct {
 	// parameters (see ValidateParams), give INSUFFICIENT_DATA (the package
 	// doc says which per rule). It may be called concurrently.
 	Evaluate func(it *inventory.Item, p Params, env Env) Verdict
+	// TagsOnly is true when Evaluate reads, of an item, its own fields
+	// (type, id, status) and its tags only, never its Configuration nor
+	// its SupplementaryConfiguration: a reader of the items for this rule
+	// alone may leave those out (inventory.ScanQuery.WithoutConfiguration).
+	TagsOnly bool
 
 	validate func(p Params) error
 }
@@ -262,6 +267,12 @@ func newRule(id string, types, rel []string, validate func(Params) error, ev che
 		v.Annotation = truncate(v.Annotation)
 		return v
 	}
+	return r
+}
+
+// tagsOnly marks r as a rule that reads items' tags only (Rule.TagsOnly).
+func tagsOnly(r *Rule) *Rule {
+	r.TagsOnly = true
 	return r
 }
 

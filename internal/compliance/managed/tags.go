@@ -44,12 +44,12 @@ var requiredTagsTypes = []string{
 	"AWS::S3::Bucket",
 }
 
-var requiredTags = newRule("REQUIRED_TAGS", requiredTagsTypes, nil,
+var requiredTags = tagsOnly(newRule("REQUIRED_TAGS", requiredTagsTypes, nil,
 	func(p Params) error {
 		_, err := tagRequirements(p)
 		return err
 	},
-	evalRequiredTags)
+	evalRequiredTags))
 
 // tagParams are the names of the tagN{Key,Value} parameters.
 var tagParams = [6][2]string{

@@ -64,7 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) inventory.Store) {
 	t.Run("ScanAtPages", s.scanAtPages)
 	t.Run("ScanMatch", s.scanMatch)
 	t.Run("ScanMatchPages", s.scanMatchPages)
-	t.Run("ScanWithoutRelationships", s.scanWithoutRelationships)
+	t.Run("ScanProjections", s.scanProjections)
 	t.Run("Reset", s.reset)
 	t.Run("CancelledContext", s.cancelledContext)
 	t.Run("Concurrent", s.concurrent)

@@ -66,7 +66,24 @@ var (
 	// invNoRelationships reads them with NULL relationships
 	// (ScanQuery.WithoutRelationships): neither sent nor decoded.
 	invNoRelationships = invCols{invItemColsNoRelationships, invVersionColsNoRelationships}
+	// invBare reads them with NULL relationships, configuration and
+	// supplementary configuration (ScanQuery.WithoutRelationships and
+	// WithoutConfiguration): their values are neither detoasted nor sent.
+	invBare = invCols{invItemColsBare, invVersionColsBare}
 )
+
+// scanCols returns the columns of the latest versions' Scan of q, and the
+// yield that leaves out of its items what they still hold and q leaves
+// out.
+func scanCols(q *inventory.ScanQuery, yield func(inventory.Item, error) bool) (invCols, func(inventory.Item, error) bool) {
+	switch {
+	case q.WithoutRelationships && q.WithoutConfiguration:
+		return invBare, yield
+	case q.WithoutRelationships:
+		return invNoRelationships, yield
+	}
+	return invWhole, q.Project(yield)
+}
 
 // invPageColsSQL is invPageSQL for the columns cols.
 func invPageColsSQL(cols invCols, sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filter, at time.Time, after *inventory.Key, limit int) (q string, a invArgs, ok bool) {
@@ -353,17 +370,14 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 		if !q.At.IsZero() {
 			inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
 				return s.listAt(ctx, q.Scope, srcs, &q.Filter, q.At, after, s.opts.ScanPage)
-			})(inventory.WithoutRelationships(q.WithoutRelationships, yield))
+			})(q.Project(yield))
 			return
 		}
 		if len(q.Match) > 0 {
-			s.scanMatch(ctx, &q, srcs)(inventory.WithoutRelationships(q.WithoutRelationships, yield))
+			s.scanMatch(ctx, &q, srcs)(q.Project(yield))
 			return
 		}
-		cols := invWhole
-		if q.WithoutRelationships {
-			cols = invNoRelationships
-		}
+		cols, yield := scanCols(&q, yield)
 		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
 			return s.list(ctx, q.Scope, srcs, &q.Filter, after, s.opts.ScanPage, cols)
 		})(yield)

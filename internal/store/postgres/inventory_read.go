@@ -40,6 +40,15 @@ const (
 v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, v.tags, NULL::jsonb`
 	invVersionColsNoRelationships = `v.state_id, v.capture_time, v.status, v.version, v.aws_region, v.name, v.arn, v.az, v.creation_time,
     v.configuration, v.supplementary, v.tags`
+	// invItemColsBare and invVersionColsBare are also without the
+	// configuration and the supplementary configuration
+	// (ScanQuery.WithoutConfiguration): for the rule of tags, the larger
+	// part of the bytes its types' items hold (a large configuration is
+	// stored out of line, compressed).
+	invItemColsBare = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
+v.aws_region, v.name, v.arn, v.az, v.creation_time, NULL::bytea, NULL::bytea, v.tags, NULL::jsonb`
+	invVersionColsBare = `v.state_id, v.capture_time, v.status, v.version, v.aws_region, v.name, v.arn, v.az, v.creation_time,
+    v.tags`
 )
 
 // invLatest joins each resource to its latest version.
