@@ -178,22 +178,16 @@ func (s *Service) evaluateRules(ctx context.Context, t store.Namespace, rules []
 	}
 	read := slices.Clone(types)
 	add(&read, related)
-	whole, bare := splitTagsOnly(runs, read, related)
+	slices.Sort(read)
 	var results []compliance.Result
 	var relatedItems, waiting []inventory.Item
-	// Two reads at most: the types some rule reads the configuration of,
-	// and those whose rules read tags only, without their configuration
-	// (the rule of tags' 30 types are most of the bytes). No managed rule
-	// reads relationships (package managed): neither read leaves them in.
-	for _, r := range []struct {
-		types []string
-		bare  bool
-	}{{whole, false}, {bare, true}} {
-		if len(r.types) == 0 {
-			continue
-		}
-		q := inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: r.types, IncludeDeleted: true},
-			WithoutRelationships: true, WithoutConfiguration: r.bare}
+	if len(types) > 0 {
+		// No managed rule reads relationships (package managed), and the
+		// rule of tags reads no configuration: of the types only it reads
+		// (most of the bytes of its 30), the backend need not read the
+		// documents.
+		q := inventory.ScanQuery{Scope: inventory.OneSource(src), Filter: inventory.Filter{ResourceTypes: read, IncludeDeleted: true},
+			WithoutRelationships: true, WithoutConfigurationOf: tagsOnlyTypes(runs, read, related)}
 		for it, err := range s.inv.Scan(ctx, q) {
 			if err != nil {
 				return err
@@ -233,11 +227,12 @@ func (s *Service) evaluateRules(ctx context.Context, t store.Namespace, rules []
 	return s.results.ReplaceResults(ctx, src, names, results, now)
 }
 
-// splitTagsOnly splits the types read (every type the runs evaluate, and
-// related, those some read besides) into those whose configuration some
-// run reads, and those whose every run reads tags only (managed.Rule's
-// TagsOnly) and that no run reads as a related type, each sorted.
-func splitTagsOnly(runs []ruleRun, read, related []string) (whole, bare []string) {
+// tagsOnlyTypes returns, of the types read (every type the runs evaluate,
+// and related, those some read besides), sorted, those whose every run
+// reads tags only (managed.Rule's TagsOnly) and that no run reads as a
+// related type.
+func tagsOnlyTypes(runs []ruleRun, read, related []string) []string {
+	var bare []string
 	for _, typ := range read {
 		tagsOnly := !slices.Contains(related, typ)
 		for i := 0; tagsOnly && i < len(runs); i++ {
@@ -247,13 +242,10 @@ func splitTagsOnly(runs []ruleRun, read, related []string) (whole, bare []string
 		}
 		if tagsOnly {
 			bare = append(bare, typ)
-		} else {
-			whole = append(whole, typ)
 		}
 	}
-	slices.Sort(whole)
 	slices.Sort(bare)
-	return whole, bare
+	return bare
 }
 
 // evaluateChanged evaluates the items just recorded in src by the rules of

@@ -390,12 +390,13 @@ type ScanQuery struct {
 	// that a backend need neither read nor decode them: for readers that
 	// never look at them (the managed rules' evaluation).
 	WithoutRelationships bool
-	// WithoutConfiguration leaves every item's Configuration and
-	// SupplementaryConfiguration empty, as WithoutRelationships does its
-	// Relationships: for readers of the items' own fields and tags only
-	// (a rule of tags, of the types no other rule evaluated with it
-	// reads).
-	WithoutConfiguration bool
+	// WithoutConfigurationOf lists resource types (sorted) whose items
+	// come with Configuration and SupplementaryConfiguration empty, as
+	// WithoutRelationships leaves Relationships: for a reader of those
+	// types' own fields and tags only (the rule of tags, of the types no
+	// other rule evaluated with it reads), so that a backend need neither
+	// read nor send their documents.
+	WithoutConfigurationOf []string
 }
 
 // Term is a value at a path of an item, as package invterms defines them:
@@ -406,20 +407,20 @@ type Term struct {
 }
 
 // Project returns yield, or, when q leaves parts of the items out
-// (WithoutRelationships, WithoutConfiguration), a yield that hands its
+// (WithoutRelationships, WithoutConfigurationOf), a yield that hands its
 // items on without those parts: for a backend's Scan of a kind that reads
 // them anyway (of a past time, of terms), or whose statement leaves out
 // only some of them.
 func (q *ScanQuery) Project(yield func(Item, error) bool) func(Item, error) bool {
-	rels, cfg := q.WithoutRelationships, q.WithoutConfiguration
-	if !rels && !cfg {
+	rels, bare := q.WithoutRelationships, q.WithoutConfigurationOf
+	if !rels && len(bare) == 0 {
 		return yield
 	}
 	return func(it Item, err error) bool {
 		if rels {
 			it.Relationships = nil
 		}
-		if cfg {
+		if _, ok := slices.BinarySearch(bare, it.ResourceType); ok {
 			it.Configuration, it.SupplementaryConfiguration = nil, nil
 		}
 		return yield(it, err)

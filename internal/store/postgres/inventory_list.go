@@ -57,32 +57,31 @@ func invPageSQL(sc *inventory.Scope, srcs []inventory.Source, f *inventory.Filte
 
 // invCols are the columns a page of items reads: items, those of
 // invScanItem, from a page's resource r joined with a version v, and
-// version, the version's in its LATERAL.
-type invCols struct{ items, version string }
+// version, the version's in its LATERAL. With bare, the items' columns are
+// invItemColsWithout's, of those types.
+type invCols struct {
+	items, version string
+	bare           []string
+}
 
 var (
 	// invWhole reads whole items.
-	invWhole = invCols{invItemCols, invVersionCols}
+	invWhole = invCols{items: invItemCols, version: invVersionCols}
 	// invNoRelationships reads them with NULL relationships
 	// (ScanQuery.WithoutRelationships): neither sent nor decoded.
-	invNoRelationships = invCols{invItemColsNoRelationships, invVersionColsNoRelationships}
-	// invBare reads them with NULL relationships, configuration and
-	// supplementary configuration (ScanQuery.WithoutRelationships and
-	// WithoutConfiguration): their values are neither detoasted nor sent.
-	invBare = invCols{invItemColsBare, invVersionColsBare}
+	invNoRelationships = invCols{items: invItemColsNoRelationships, version: invVersionColsNoRelationships}
 )
 
 // scanCols returns the columns of the latest versions' Scan of q, and the
 // yield that leaves out of its items what they still hold and q leaves
 // out.
 func scanCols(q *inventory.ScanQuery, yield func(inventory.Item, error) bool) (invCols, func(inventory.Item, error) bool) {
-	switch {
-	case q.WithoutRelationships && q.WithoutConfiguration:
-		return invBare, yield
-	case q.WithoutRelationships:
-		return invNoRelationships, yield
+	if !q.WithoutRelationships {
+		return invWhole, q.Project(yield)
 	}
-	return invWhole, q.Project(yield)
+	cols := invNoRelationships
+	cols.bare = q.WithoutConfigurationOf
+	return cols, yield
 }
 
 // invPageColsSQL is invPageSQL for the columns cols.
@@ -96,7 +95,11 @@ func invPageColsSQL(cols invCols, sc *inventory.Scope, srcs []inventory.Source, 
 	// looks its latest version up in the primary key of inventory_versions.
 	// The page's own order is kept (a nested loop keeps its outer side's),
 	// so nothing is sorted here.
-	return `SELECT ` + cols.items + `
+	items := cols.items
+	if len(cols.bare) > 0 {
+		items = invItemColsWithout(a.add(cols.bare))
+	}
+	return `SELECT ` + items + `
 FROM (` + page + `) r
 CROSS JOIN LATERAL (
   SELECT ` + cols.version + ` FROM inventory_versions v WHERE v.rid = r.rid AND v.state_id = r.state_id LIMIT 1) v

@@ -40,16 +40,20 @@ const (
 v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, v.tags, NULL::jsonb`
 	invVersionColsNoRelationships = `v.state_id, v.capture_time, v.status, v.version, v.aws_region, v.name, v.arn, v.az, v.creation_time,
     v.configuration, v.supplementary, v.tags`
-	// invItemColsBare and invVersionColsBare are also without the
-	// configuration and the supplementary configuration
-	// (ScanQuery.WithoutConfiguration): for the rule of tags, the larger
-	// part of the bytes its types' items hold (a large configuration is
-	// stored out of line, compressed).
-	invItemColsBare = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
-v.aws_region, v.name, v.arn, v.az, v.creation_time, NULL::bytea, NULL::bytea, v.tags, NULL::jsonb`
-	invVersionColsBare = `v.state_id, v.capture_time, v.status, v.version, v.aws_region, v.name, v.arn, v.az, v.creation_time,
-    v.tags`
 )
+
+// invItemColsWithout is invItemColsNoRelationships, of the version columns
+// invVersionColsNoRelationships, but with NULL configuration and
+// supplementary configuration for the types of the text[] parameter types
+// (ScanQuery.WithoutConfigurationOf): PostgreSQL neither detoasts nor
+// sends those documents, the larger part of the bytes of the rule of tags'
+// types (a large one is stored out of line, compressed).
+func invItemColsWithout(types string) string {
+	bare := `r.type = ANY(` + types + `::text[])`
+	return `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
+v.aws_region, v.name, v.arn, v.az, v.creation_time, CASE WHEN ` + bare + ` THEN NULL ELSE v.configuration END,
+CASE WHEN ` + bare + ` THEN NULL ELSE v.supplementary END, v.tags, NULL::jsonb`
+}
 
 // invLatest joins each resource to its latest version.
 const invLatest = ` FROM inventory_resources r JOIN inventory_versions v ON v.rid = r.rid AND v.state_id = r.state_id`

@@ -262,10 +262,6 @@ const (
 	// colsNoRelationships reads them without their relationships
 	// (inventory.ScanQuery.WithoutRelationships).
 	colsNoRelationships
-	// colsBare reads them without their relationships, configuration and
-	// supplementary configuration (inventory.ScanQuery.WithoutRelationships
-	// and WithoutConfiguration).
-	colsBare
 )
 
 // list reads up to limit latest versions after the key after (nil: from the
@@ -302,8 +298,6 @@ func (c *cond) listSQL(cols listCols) string {
 		sel, from = keyCols, strings.TrimSuffix(from, invVersionsJoin)
 	case colsNoRelationships:
 		sel = invItemColsNoRelationships
-	case colsBare:
-		sel = invItemColsBare
 	}
 	return "SELECT " + sel + from + c.sql() + order
 }

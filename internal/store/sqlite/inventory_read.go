@@ -104,12 +104,6 @@ const qInvBatchGetBase = `SELECT ` + invBaseItemCols + invBatchGetFrom
 const invItemColsNoRelationships = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
 v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, v.tags, NULL`
 
-// invItemColsBare are invItemCols but for NULL configuration,
-// supplementary configuration and relationships
-// (ScanQuery.WithoutRelationships and WithoutConfiguration).
-const invItemColsBare = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
-v.aws_region, v.name, v.arn, v.az, v.creation_time, NULL, NULL, v.tags, NULL`
-
 // invBaseItemCols are invItemCols but for NULL tags and relationships.
 const invBaseItemCols = `r.account_id, r.region, r.type, r.resource_id, v.state_id, v.capture_time, v.status, v.version,
 v.aws_region, v.name, v.arn, v.az, v.creation_time, v.configuration, v.supplementary, NULL, NULL`
@@ -321,14 +315,11 @@ func (s *Inventory) Scan(ctx context.Context, q inventory.ScanQuery) iter.Seq2[i
 			return
 		}
 		cols := colsItem
-		switch {
-		case q.WithoutRelationships && q.WithoutConfiguration:
-			cols = colsBare
-		case q.WithoutRelationships:
+		if q.WithoutRelationships {
 			cols = colsNoRelationships
-		default:
-			yield = q.Project(yield)
 		}
+		// WithoutConfigurationOf: the documents are read, then dropped.
+		yield = q.Project(yield)
 		inventory.ScanPages(ctx, func(after *inventory.Key) ([]inventory.Item, bool, error) {
 			return s.list(ctx, q.Scope, srcs, &q.Filter, after, scanPage, cols)
 		})(yield)
