@@ -303,6 +303,18 @@ func (ds *complianceDeltas) of(account, region, rule string) *complianceDelta {
 	return &ds.list[i]
 }
 
+// emptiable reports whether a rule of the deltas may be left without
+// results by a replacement whose new results are of the rules kept: one
+// that has none among them.
+func (ds *complianceDeltas) emptiable(kept []string) bool {
+	for _, d := range ds.list {
+		if !slices.Contains(kept, d.rule) {
+			return true
+		}
+	}
+	return false
+}
+
 // queueCounts queues the statements that apply the deltas to
 // compliance_counts: subtract gives them as taken away (a deletion's);
 // with dropEmpty (or subtract), the rows of rules left without results

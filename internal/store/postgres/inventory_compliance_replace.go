@@ -404,7 +404,10 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 	// The counts in key order, as every write locks them (the rules that
 	// lost every result came after the others).
 	slices.SortFunc(ds.list, func(a, b complianceDelta) int { return strings.Compare(a.rule, b.rule) })
-	n += ds.queueCounts(b, false, true)
+	// Only a rule without new results can be left without results: when
+	// every changed rule has some (a re-evaluation), no count row can
+	// empty, and none is looked for.
+	n += ds.queueCounts(b, false, ds.emptiable(p.rules))
 	b.Queue(qComplianceCommit)
 	err = runConnBatch(ctx, conn, b, n+1)
 	if isUniqueViolation(err) {
