@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) compliance.Store) {
 	t.Run("ReplaceRefused", s.replaceRefused)
 	t.Run("ReplaceConcurrent", s.replaceConcurrent)
 	t.Run("ReplaceBesideWrites", s.replaceBesideWrites)
+	t.Run("ReplaceAfterWrites", s.replaceAfterWrites)
 	t.Run("CountsPages", s.countsPages)
 	t.Run("Summaries", s.summaries)
 	t.Run("Evaluations", s.evaluations)

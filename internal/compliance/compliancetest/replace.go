@@ -540,3 +540,90 @@ func (s suite) replaceBesideWrites(t *testing.T) {
 		t.Errorf("after the writers: Counts against the results there are: %s\n%s", d, describe(got))
 	}
 }
+
+// replaceAfterWrites checks that a replacement makes a rule's results what
+// it says whatever wrote them since the last replacement: an evaluation
+// that finds the verdicts the one before found, after a write of another
+// kind changed them in between (or a replacement whose results had times
+// of their own), must still write them back, and their counts.
+func (s suite) replaceAfterWrites(t *testing.T) {
+	const rule = "rule-r"
+	// evaluation returns the results of an evaluation at minute at: every
+	// result of the same times.
+	evaluation := func(at int, keys ...string) []compliance.Result {
+		var out []compliance.Result
+		for i, id := range keys {
+			r := res(key(srcA, rule, typInstance, id), allTypes[i%2], 1)
+			r.RecordedTime = t0.Add(time.Duration(at) * time.Minute)
+			r.InvokedTime = r.RecordedTime.Add(-time.Second)
+			out = append(out, r)
+		}
+		return out
+	}
+	base := []string{"i-1", "i-2", "i-3"}
+	for _, tt := range []struct {
+		name  string
+		first []compliance.Result // the first replacement's results
+		write func(st compliance.Store, m *model) error
+	}{
+		{"a verdict put", evaluation(10, base...), func(st compliance.Store, m *model) error {
+			r := res(key(srcA, rule, typInstance, "i-1"), compliance.InsufficientData, 5)
+			m.put(r)
+			return st.PutResults(t.Context(), []compliance.Result{r})
+		}},
+		{"a result put", evaluation(10, base...), func(st compliance.Store, m *model) error {
+			r := res(key(srcA, rule, typInstance, "i-9"), compliance.NonCompliant, 5)
+			m.put(r)
+			return st.PutResults(t.Context(), []compliance.Result{r})
+		}},
+		{"the same verdict put with times of its own", evaluation(10, base...), func(st compliance.Store, m *model) error {
+			r := evaluation(10, base...)[1]
+			r.RecordedTime, r.InvokedTime = t0.Add(time.Hour), t0.Add(time.Hour)
+			m.put(r)
+			return st.PutResults(t.Context(), []compliance.Result{r})
+		}},
+		{"a result deleted", evaluation(10, base...), func(st compliance.Store, m *model) error {
+			k := key(srcA, rule, typInstance, "i-2")
+			m.deleteResult(k)
+			return st.DeleteResult(t.Context(), k)
+		}},
+		{"a resource deleted", evaluation(10, base...), func(st compliance.Store, m *model) error {
+			m.deleteResource(srcA, typInstance, "i-3")
+			return st.DeleteResource(t.Context(), srcA, typInstance, "i-3")
+		}},
+		{"nothing, after results of times of their own", append(evaluation(10, base[:2]...), res(key(srcA, rule, typInstance, base[2]), compliance.Compliant, 1)),
+			func(compliance.Store, *model) error { return nil }},
+		{"nothing", evaluation(10, base...), func(compliance.Store, *model) error { return nil }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := s.open(t)
+			m := newModel()
+			replace := func(rs []compliance.Result) {
+				t.Helper()
+				if err := st.ReplaceResults(t.Context(), srcA, []string{rule}, rs, rs[0].RecordedTime); err != nil {
+					t.Fatal(err)
+				}
+				m.replace(srcA, []string{rule}, rs...)
+			}
+			replace(tt.first)
+			if err := tt.write(st, m); err != nil {
+				t.Fatal(err)
+			}
+			// The evaluation again, finding what the first found, at a
+			// later time: the results are the first's again, of its
+			// time.
+			again := evaluation(20, base...)
+			replace(again)
+			checkModel(t, st, m, "after the second replacement", []*inventory.Scope{inventory.AllSources()}, []compliance.Filter{{}}, 100)
+			if d := diffCounts(counts(t, st, inventory.AllSources(), compliance.Filter{}), m.counts(inventory.AllSources(), compliance.Filter{})); d != "" {
+				t.Errorf("Counts after the second replacement: %s", d)
+			}
+			// And once more, with nothing between.
+			replace(evaluation(30, base...))
+			checkModel(t, st, m, "after the third replacement", []*inventory.Scope{inventory.AllSources()}, []compliance.Filter{{}}, 100)
+			if d := diffCounts(counts(t, st, inventory.AllSources(), compliance.Filter{}), m.counts(inventory.AllSources(), compliance.Filter{})); d != "" {
+				t.Errorf("Counts after the third replacement: %s", d)
+			}
+		})
+	}
+}

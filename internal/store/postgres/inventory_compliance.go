@@ -303,6 +303,28 @@ func (ds *complianceDeltas) of(account, region, rule string) *complianceDelta {
 	return &ds.list[i]
 }
 
+// qComplianceForgetDigests makes the digests (results_digest, migration
+// 0009) of rules of sources unknown: a write other than a uniform
+// replacement changed their results.
+const qComplianceForgetDigests = `UPDATE compliance_evaluations e SET results_digest = NULL
+FROM unnest($1::text[], $2::text[], $3::text[]) AS k(account_id, region, rule_name)
+WHERE e.account_id = k.account_id AND e.region = k.region AND e.rule_name = k.rule_name AND e.results_digest IS NOT NULL`
+
+// queueForgetDigests queues qComplianceForgetDigests of the rules of the
+// deltas, and returns how many statements it queued.
+func (ds *complianceDeltas) queueForgetDigests(b *pgx.Batch) int {
+	if len(ds.list) == 0 {
+		return 0
+	}
+	n := len(ds.list)
+	acc, reg, rule := make([]string, n), make([]string, n), make([]string, n)
+	for i, d := range ds.list {
+		acc[i], reg[i], rule[i] = d.account, d.region, d.rule
+	}
+	b.Queue(qComplianceForgetDigests, acc, reg, rule)
+	return 1
+}
+
 // emptiable reports whether a rule of the deltas may be left without
 // results by a replacement whose new results are of the rules kept: one
 // that has none among them.
@@ -504,6 +526,7 @@ func (p *compliancePlan) put(ctx context.Context, tx pgx.Tx) error {
 			invGather(p.orderings, upd), invGather(p.recordeds, upd), invGather(p.invokeds, upd))
 		n++
 	}
+	n += ds.queueForgetDigests(b)
 	n += ds.queueCounts(b, false, false)
 	err = runBatch(ctx, tx, b, n)
 	if isUniqueViolation(err) {
@@ -570,7 +593,8 @@ func (c *Compliance) deleteResults(ctx context.Context, op string, src inventory
 			return err
 		}
 		b := &pgx.Batch{}
-		n := ds.queueCounts(b, true, false)
+		n := ds.queueForgetDigests(b)
+		n += ds.queueCounts(b, true, false)
 		if forget {
 			// After the counts, as ReplaceResults writes it.
 			b.Queue(qComplianceForgetRule, args...)

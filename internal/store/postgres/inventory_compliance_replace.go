@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -38,13 +40,21 @@ const qComplianceLockSource = `SELECT pg_advisory_xact_lock($1, $2)`
 // sorted and without repeats) in the array's order.
 const qComplianceLockSources = `SELECT pg_advisory_xact_lock($1, s.k) FROM unnest($2::int4[]) WITH ORDINALITY AS s(k, i) ORDER BY s.i`
 
+// qComplianceSameDigest returns the rules ($3) of a source whose stored
+// results_digest is their digest in $4 (migration 0009): their results are
+// already what a replacement would make them.
+const qComplianceSameDigest = `SELECT d.rule_name FROM unnest($3::text[], $4::bytea[]) AS d(rule_name, digest)
+JOIN compliance_evaluations e ON e.account_id = $1 AND e.region = $2 AND e.rule_name = d.rule_name AND e.results_digest = d.digest`
+
 // qComplianceReadRules reads, in key order, the results of rules ($3) of a
-// source, whose turn the transaction holds: what ReplaceResults decides
+// source, whose turn the transaction holds, but those of the rules that
+// qComplianceSameDigest returns for $4: what ReplaceResults decides
 // from, with each result's own times (NULL: its rule's, which
 // qComplianceRuleTimes reads), and each row's ctid.
 const qComplianceReadRules = `SELECT r.rule_name, r.resource_type, r.resource_id, r.compliance_type, r.annotation,
   r.ordering_time, r.recorded_time, r.invoked_time, r.ctid
 FROM compliance_results r WHERE r.account_id = $1 AND r.region = $2 AND r.rule_name = ANY($3::text[])
+  AND r.rule_name <> ALL(ARRAY(` + qComplianceSameDigest + `))
 ORDER BY r.rule_name, r.resource_type, r.resource_id`
 
 // qComplianceRuleTimes reads the times of the results of rules ($3) of a
@@ -95,7 +105,9 @@ const qComplianceDeleteRows = `DELETE FROM compliance_results WHERE ctid = ANY($
 //
 //  1. begin; take the source's turn (complianceLockClass); read the
 //     rules' results in the source, in key order (no other write of the
-//     source's results runs until this one commits);
+//     source's results runs until this one commits), but those of the
+//     rules whose new results have the digest stored (migration 0009):
+//     their results are already these;
 //  2. decide in Go, walking both in key order, which new results are not
 //     there, which change a stored one, which change only its times, and
 //     which stored ones go, and how each rule's counts change;
@@ -110,9 +122,10 @@ const qComplianceDeleteRows = `DELETE FROM compliance_results WHERE ctid = ANY($
 // A replacement is thus one transaction, with the locks of PutResults
 // (the source's turn, then results, the rules' times and counts, each in
 // key order), however many rules it names. A re-evaluation mostly finds
-// the same verdicts: it writes a row of compliance_evaluations and one of
-// compliance_counts per rule, and none of the results (it rewrote every
-// result's times before: ten times the rows, and the vacuuming after).
+// the same verdicts: it reads no result, and writes a row of
+// compliance_evaluations and one of compliance_counts per rule (it read
+// every result before, and rewrote every result's times before that: ten
+// times the rows, and the vacuuming after).
 func (c *Compliance) ReplaceResults(ctx context.Context, src inventory.Source, rules []string, results []compliance.Result, evaluated time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -218,15 +231,16 @@ func cmpLocked(o *lockedResult, r *compliance.Result) int {
 }
 
 // readReplaced sends b, whose statements are BEGIN, the source's turn,
-// qComplianceRuleTimes and qComplianceReadRules, and returns the stored
-// results, each with its times or, when it has none of its own, its
+// qComplianceRuleTimes, qComplianceSameDigest and qComplianceReadRules,
+// and returns the rules whose digest is the same, and the stored results
+// of the others, each with its times or, when it has none of its own, its
 // rule's.
-func readReplaced(ctx context.Context, conn *pgx.Conn, b *pgx.Batch) ([]lockedResult, error) {
+func readReplaced(ctx context.Context, conn *pgx.Conn, b *pgx.Batch) (same []string, old []lockedResult, err error) {
 	br := conn.SendBatch(ctx, b)
 	for range 2 {
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	type times struct{ rec, inv time.Time }
@@ -242,7 +256,15 @@ func readReplaced(ctx context.Context, conn *pgx.Conn, b *pgx.Batch) ([]lockedRe
 			return nil
 		})
 	}
-	var old []lockedResult
+	if err == nil {
+		rows, err = br.Query()
+	}
+	if err == nil {
+		_, err = pgx.ForEachRow(rows, []any{&rule}, func() error {
+			same = append(same, rule)
+			return nil
+		})
+	}
 	if err == nil {
 		rows, err = br.Query()
 	}
@@ -267,7 +289,33 @@ func readReplaced(ctx context.Context, conn *pgx.Conn, b *pgx.Batch) ([]lockedRe
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
-	return old, err
+	return same, old, err
+}
+
+// ruleDigests returns the digest (results_digest, migration 0009) of the
+// plan's results of each of rules (sorted), in their order: a SHA-256 of
+// each result's key, verdict, annotation and ordering time, in key order,
+// each field length-prefixed.
+func (p *compliancePlan) ruleDigests(rules []string) [][]byte {
+	out := make([][]byte, len(rules))
+	var buf []byte
+	i := 0
+	for j, rule := range rules {
+		h := sha256.New()
+		for ; i < len(p.results) && p.rules[i] < rule; i++ {
+		}
+		for ; i < len(p.results) && p.rules[i] == rule; i++ {
+			buf = buf[:0]
+			for _, f := range [...]string{p.types[i], p.ids[i], p.cts[i], p.annotations[i]} {
+				buf = binary.AppendUvarint(buf, uint64(len(f)))
+				buf = append(buf, f...)
+			}
+			buf = binary.AppendVarint(buf, p.orderings[i].UnixMilli())
+			h.Write(buf)
+		}
+		out[j] = h.Sum(nil)
+	}
+	return out
 }
 
 // replace is one attempt at replacing the rules' results of src with the
@@ -275,12 +323,25 @@ func readReplaced(ctx context.Context, conn *pgx.Conn, b *pgx.Batch) ([]lockedRe
 // in one transaction on conn.
 func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src inventory.Source, rules []string, evaluated time.Time) error {
 	// 1. Begin; take the source's turn, then read the rules' results.
+	uniform := len(p.results) > 0
+	for i := range p.results {
+		uniform = uniform && p.recordeds[i].Equal(p.recordeds[0]) && p.invokeds[i].Equal(p.invokeds[0])
+	}
+	// The rules' digests, when the results will have their rule's times
+	// (uniform): a rule whose stored digest is the same keeps its results
+	// as they are, unread. Otherwise none is the same, and the rules'
+	// digests become unknown (NULL).
+	digests := make([][]byte, len(rules))
+	if uniform {
+		digests = p.ruleDigests(rules)
+	}
 	b := &pgx.Batch{}
 	b.Queue(qComplianceBegin)
 	b.Queue(qComplianceLockSource, complianceLockClass, invSourceLockKey(src))
 	b.Queue(qComplianceRuleTimes, src.AccountID, src.Region, rules)
-	b.Queue(qComplianceReadRules, src.AccountID, src.Region, rules)
-	old, err := readReplaced(ctx, conn, b)
+	b.Queue(qComplianceSameDigest, src.AccountID, src.Region, rules, digests)
+	b.Queue(qComplianceReadRules, src.AccountID, src.Region, rules, digests)
+	same, old, err := readReplaced(ctx, conn, b)
 	if err != nil {
 		return err
 	}
@@ -302,10 +363,6 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 			d.latest, d.wrote = p.recordeds[i], true
 		}
 	}
-	uniform := len(p.results) > 0
-	for i := range p.results {
-		uniform = uniform && p.recordeds[i].Equal(p.recordeds[0]) && p.invokeds[i].Equal(p.invokeds[0])
-	}
 	var ins, upd []int
 	var updRows, untimed, delRows []pgtype.TID
 	// changed moves a new result's count in for the stored one's.
@@ -314,12 +371,18 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 		d.add(o.ct, -1)
 		d.add(p.cts[i], 1)
 	}
+	// The new results of the rules whose digest is the same are there
+	// already (and have their rule's times): they are neither compared nor
+	// written, and count nothing new; their rule's latest is theirs.
+	isSame := func(i int) bool { return len(same) > 0 && slices.Contains(same, p.rules[i]) }
 	i := 0
 	for j := range old {
 		o := &old[j]
 		for i < len(p.results) && cmpLocked(o, p.results[i]) > 0 {
-			ins = append(ins, i)
-			ds.of(src.AccountID, src.Region, p.rules[i]).add(p.cts[i], 1)
+			if !isSame(i) {
+				ins = append(ins, i)
+				ds.of(src.AccountID, src.Region, p.rules[i]).add(p.cts[i], 1)
+			}
 			i++
 		}
 		rec := invMillis(o.rec)
@@ -351,8 +414,10 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 		}
 	}
 	for ; i < len(p.results); i++ {
-		ins = append(ins, i)
-		ds.of(src.AccountID, src.Region, p.rules[i]).add(p.cts[i], 1)
+		if !isSame(i) {
+			ins = append(ins, i)
+			ds.of(src.AccountID, src.Region, p.rules[i]).add(p.cts[i], 1)
+		}
 	}
 
 	// 3. One round trip for the rest: the results, then the rules' times,
@@ -397,10 +462,10 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 	if uniform {
 		rec, inv = &p.recordeds[0], &p.invokeds[0]
 	}
-	if at != nil || uniform {
-		b.Queue(qComplianceSetRules, src.AccountID, src.Region, rules, at, rec, inv)
-		n++
-	}
+	// Every replacement writes the rules' digests: their results' now,
+	// or NULL (not uniform).
+	b.Queue(qComplianceSetRules, src.AccountID, src.Region, rules, at, rec, inv, digests)
+	n++
 	// The counts in key order, as every write locks them (the rules that
 	// lost every result came after the others).
 	slices.SortFunc(ds.list, func(a, b complianceDelta) int { return strings.Compare(a.rule, b.rule) })
@@ -418,14 +483,22 @@ func (p *compliancePlan) replace(ctx context.Context, conn *pgx.Conn, src invent
 
 // qComplianceSetRules records, for the rules ($3, sorted: the order every
 // write locks them in) of a source: $4, unless NULL, as their evaluation
-// time, unless a later one is recorded; and $5 and $6, unless NULL, as the
-// recorded and invoked times of their results that have none of their own.
+// time, unless a later one is recorded; $5 and $6, unless NULL, as the
+// recorded and invoked times of their results that have none of their
+// own; and each rule's digest in $7 (NULL: unknown).
 const qComplianceSetRules = `INSERT INTO compliance_evaluations AS e (account_id, region, rule_name, evaluated,
-  results_recorded, results_invoked)
-SELECT $1, $2, r.rule_name, $4, $5, $6 FROM unnest($3::text[]) WITH ORDINALITY AS r(rule_name, i) ORDER BY r.i
+  results_recorded, results_invoked, results_digest)
+SELECT $1, $2, r.rule_name, $4, $5, $6, r.digest FROM unnest($3::text[], $7::bytea[]) WITH ORDINALITY AS r(rule_name, digest, i) ORDER BY r.i
 ON CONFLICT (account_id, region, rule_name) DO UPDATE SET evaluated = greatest(e.evaluated, excluded.evaluated),
   results_recorded = coalesce(excluded.results_recorded, e.results_recorded),
-  results_invoked = coalesce(excluded.results_invoked, e.results_invoked)`
+  results_invoked = coalesce(excluded.results_invoked, e.results_invoked), results_digest = excluded.results_digest`
+
+// qComplianceMarkRules records $4 as the evaluation time of the rules ($3,
+// sorted) of a source, unless a later one is recorded (MarkEvaluated): it
+// changes neither their results' times nor their digests.
+const qComplianceMarkRules = `INSERT INTO compliance_evaluations AS e (account_id, region, rule_name, evaluated)
+SELECT $1, $2, r.rule_name, $4 FROM unnest($3::text[]) WITH ORDINALITY AS r(rule_name, i) ORDER BY r.i
+ON CONFLICT (account_id, region, rule_name) DO UPDATE SET evaluated = greatest(e.evaluated, excluded.evaluated)`
 
 // qComplianceEvaluations reads the evaluation times of rules ($3) of a
 // source.
@@ -454,7 +527,7 @@ func (c *Compliance) MarkEvaluated(ctx context.Context, src inventory.Source, ru
 	}
 	return c.retry(ctx, "MarkEvaluated", func(tx pgx.Tx) error {
 		at := invMillis(at)
-		_, err := tx.Exec(ctx, qComplianceSetRules, src.AccountID, src.Region, rules, &at, nil, nil)
+		_, err := tx.Exec(ctx, qComplianceMarkRules, src.AccountID, src.Region, rules, &at)
 		return err
 	})
 }

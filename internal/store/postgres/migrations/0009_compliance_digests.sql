@@ -1,0 +1,12 @@
+-- results_digest: a SHA-256 of the results of the rule of the source as
+-- the last uniform replacement (ReplaceResults of an evaluation: every
+-- result with the same times) left them: each result's key, verdict,
+-- annotation and ordering time, in key order. NULL when unknown: a
+-- non-uniform replacement, and every other write of the rule's results
+-- (PutResults, DeleteResource, DeleteResult), sets it NULL in its
+-- transaction. A replacement whose new results of a rule have the digest
+-- stored finds the rule's results as they are to be (and all with their
+-- rule's times): it neither reads nor writes them, only the rule's times
+-- and counts. A re-evaluation that finds the verdicts it found before is
+-- then a read of a row per rule, not of every result.
+ALTER TABLE compliance_evaluations ADD COLUMN results_digest bytea;
