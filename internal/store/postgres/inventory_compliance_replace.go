@@ -47,15 +47,24 @@ const qComplianceSameDigest = `SELECT d.rule_name FROM unnest($3::text[], $4::by
 JOIN compliance_evaluations e ON e.account_id = $1 AND e.region = $2 AND e.rule_name = d.rule_name AND e.results_digest = d.digest`
 
 // qComplianceReadRules reads, in key order, the results of rules ($3) of a
-// source, whose turn the transaction holds, but those of the rules that
-// qComplianceSameDigest returns for $4: what ReplaceResults decides
-// from, with each result's own times (NULL: its rule's, which
-// qComplianceRuleTimes reads), and each row's ctid.
+// source ($3, sorted), whose turn the transaction holds, but those of the
+// rules that qComplianceSameDigest returns for $4: those rules first, then
+// a range of the primary key per rule (OFFSET 0 keeps the planner from
+// merging the two, and checking the digests on every result), so that
+// the others' results are not even looked at.
+// It is what ReplaceResults decides from, with each result's own times
+// (NULL: its rule's, which qComplianceRuleTimes reads), and each row's
+// ctid.
 const qComplianceReadRules = `SELECT r.rule_name, r.resource_type, r.resource_id, r.compliance_type, r.annotation,
   r.ordering_time, r.recorded_time, r.invoked_time, r.ctid
-FROM compliance_results r WHERE r.account_id = $1 AND r.region = $2 AND r.rule_name = ANY($3::text[])
-  AND r.rule_name <> ALL(ARRAY(` + qComplianceSameDigest + `))
-ORDER BY r.rule_name, r.resource_type, r.resource_id`
+FROM (SELECT d.rule_name, d.i FROM unnest($3::text[], $4::bytea[]) WITH ORDINALITY AS d(rule_name, digest, i)
+  WHERE NOT EXISTS (SELECT FROM compliance_evaluations e
+    WHERE e.account_id = $1 AND e.region = $2 AND e.rule_name = d.rule_name AND e.results_digest = d.digest)
+  OFFSET 0) d
+CROSS JOIN LATERAL (
+  SELECT r.*, r.ctid FROM compliance_results r WHERE r.account_id = $1 AND r.region = $2 AND r.rule_name = d.rule_name
+  ORDER BY r.resource_type, r.resource_id OFFSET 0) r
+ORDER BY d.i, r.resource_type, r.resource_id`
 
 // qComplianceRuleTimes reads the times of the results of rules ($3) of a
 // source that have none of their own (complianceTimeOf). (Resolving them
