@@ -38,13 +38,7 @@ func (gs groups) summaries(m *model, q compliance.SummaryQuery) []compliance.Gro
 		if !admitsSource(q.Scope, f, k.Source) {
 			continue
 		}
-		var g string
-		switch q.GroupBy {
-		case compliance.SummaryByAccount:
-			g = k.AccountID
-		case compliance.SummaryByRegion:
-			g = k.Region
-		}
+		g := summaryGroup(q.GroupBy, k.Source)
 		sum := sums[g]
 		if sum == nil {
 			sum = &compliance.GroupSummary{Group: g}

@@ -177,16 +177,22 @@ func (m *model) countsQuery(q compliance.CountsQuery) []compliance.RuleCounts {
 
 // summaries is what Summaries returns for q: the rules of m.counts
 // summed per group.
+// summaryGroup is the group a summary by by counts the rules (or the
+// rule groups) of src in: "" for the total.
+func summaryGroup(by compliance.SummaryGroupBy, src inventory.Source) string {
+	switch by {
+	case compliance.SummaryByAccount:
+		return src.AccountID
+	case compliance.SummaryByRegion:
+		return src.Region
+	}
+	return ""
+}
+
 func (m *model) summaries(q compliance.SummaryQuery) []compliance.RuleSummary {
 	sums := map[string]*compliance.RuleSummary{}
 	for _, c := range m.counts(q.Scope, compliance.Filter{AccountID: q.AccountID, Region: q.Region}) {
-		var g string
-		switch q.GroupBy {
-		case compliance.SummaryByAccount:
-			g = c.AccountID
-		case compliance.SummaryByRegion:
-			g = c.Region
-		}
+		g := summaryGroup(q.GroupBy, c.Source)
 		sum := sums[g]
 		if sum == nil {
 			sum = &compliance.RuleSummary{Group: g}

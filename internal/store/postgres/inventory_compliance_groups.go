@@ -140,25 +140,12 @@ func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Con
 // account, region or in all. It reads the groups' rows only: the flags
 // stand for the rules' counts.
 func (c *Compliance) GroupSummaries(ctx context.Context, q compliance.SummaryQuery) ([]compliance.GroupSummary, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.readable(ctx, q.Scope); err != nil {
 		return nil, err
 	}
-	if err := c.s.checkOpen(); err != nil {
+	group, err := summaryGroupExpr("GroupSummaries", q.GroupBy, "r")
+	if err != nil {
 		return nil, err
-	}
-	if q.Scope == nil {
-		return nil, errComplianceNilScope
-	}
-	var group string
-	switch q.GroupBy {
-	case compliance.SummaryTotal:
-		group = "''::text"
-	case compliance.SummaryByAccount:
-		group = "r.account_id"
-	case compliance.SummaryByRegion:
-		group = "r.region"
-	default:
-		return nil, fmt.Errorf("postgres: compliance: GroupSummaries: unknown GroupBy %d", q.GroupBy)
 	}
 	var a invArgs
 	f := compliance.Filter{AccountID: q.AccountID, Region: q.Region}
@@ -214,14 +201,8 @@ func groupComplianceCond(want string) (string, error) {
 // rows in primary-key order, each group's folded as they come (their
 // rules' flags), up to the limit.
 func (c *Compliance) GroupCounts(ctx context.Context, q compliance.GroupCountsQuery) ([]compliance.GroupCounts, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.readable(ctx, q.Scope); err != nil {
 		return nil, err
-	}
-	if err := c.s.checkOpen(); err != nil {
-		return nil, err
-	}
-	if q.Scope == nil {
-		return nil, errComplianceNilScope
 	}
 	where, err := groupComplianceCond(q.Compliance)
 	if err != nil {

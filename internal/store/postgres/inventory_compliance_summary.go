@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/starlingcfg/starling/internal/compliance"
+	"github.com/starlingcfg/starling/internal/inventory"
 )
 
 // ruleComplianceCond is the condition, on compliance_counts c, that the
@@ -37,25 +38,12 @@ func ruleComplianceCond(want []string) string {
 // sums the rows of compliance_counts of the scope, grouped by account or
 // region.
 func (c *Compliance) Summaries(ctx context.Context, q compliance.SummaryQuery) ([]compliance.RuleSummary, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.readable(ctx, q.Scope); err != nil {
 		return nil, err
 	}
-	if err := c.s.checkOpen(); err != nil {
+	group, err := summaryGroupExpr("Summaries", q.GroupBy, "c")
+	if err != nil {
 		return nil, err
-	}
-	if q.Scope == nil {
-		return nil, errComplianceNilScope
-	}
-	var group string
-	switch q.GroupBy {
-	case compliance.SummaryTotal:
-		group = "''::text"
-	case compliance.SummaryByAccount:
-		group = "c.account_id"
-	case compliance.SummaryByRegion:
-		group = "c.region"
-	default:
-		return nil, fmt.Errorf("postgres: compliance: Summaries: unknown GroupBy %d", q.GroupBy)
 	}
 	var a invArgs
 	f := compliance.Filter{AccountID: q.AccountID, Region: q.Region}
@@ -92,4 +80,34 @@ FROM compliance_counts c`+invWhere(conds)+` GROUP BY 1 ORDER BY 1`+limit, append
 		return nil, complianceErr("Summaries", err)
 	}
 	return out, nil
+}
+
+// readable returns why a read of the scope sc cannot run, or nil: the
+// context's error, the store's being closed, or a nil scope.
+func (c *Compliance) readable(ctx context.Context, sc *inventory.Scope) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := c.s.checkOpen(); err != nil {
+		return err
+	}
+	if sc == nil {
+		return errComplianceNilScope
+	}
+	return nil
+}
+
+// summaryGroupExpr is the SQL expression of the group of a row (of the
+// alias) that GroupBy sums it in: ” for the total, else its account or
+// its region. op names the read in the error of an unknown GroupBy.
+func summaryGroupExpr(op string, by compliance.SummaryGroupBy, alias string) (string, error) {
+	switch by {
+	case compliance.SummaryTotal:
+		return "''::text", nil
+	case compliance.SummaryByAccount:
+		return alias + ".account_id", nil
+	case compliance.SummaryByRegion:
+		return alias + ".region", nil
+	}
+	return "", fmt.Errorf("postgres: compliance: %s: unknown GroupBy %d", op, by)
 }

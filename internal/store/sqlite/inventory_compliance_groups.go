@@ -133,14 +133,8 @@ GROUP BY grp ORDER BY grp`
 // GroupSummaries implements [compliance.GroupStore.GroupSummaries] in one
 // statement (groupSummaryStmt).
 func (c *Compliance) GroupSummaries(ctx context.Context, q compliance.SummaryQuery) ([]compliance.GroupSummary, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.readable(ctx, q.Scope); err != nil {
 		return nil, err
-	}
-	if err := c.s.checkOpen(); err != nil {
-		return nil, err
-	}
-	if q.Scope == nil {
-		return nil, errComplianceNilScope
 	}
 	f := compliance.Filter{AccountID: q.AccountID, Region: q.Region}
 	w := scopeCond(q.Scope, q.Scope.SortedSources(), &f)
@@ -192,14 +186,8 @@ func groupComplianceHaving(want string) (string, error) {
 // come), each joined with its rule's counts as GroupSummaries does, up to
 // the limit.
 func (c *Compliance) GroupCounts(ctx context.Context, q compliance.GroupCountsQuery) ([]compliance.GroupCounts, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.readable(ctx, q.Scope); err != nil {
 		return nil, err
-	}
-	if err := c.s.checkOpen(); err != nil {
-		return nil, err
-	}
-	if q.Scope == nil {
-		return nil, errComplianceNilScope
 	}
 	having, err := groupComplianceHaving(q.Compliance)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/starlingcfg/starling/internal/compliance"
+	"github.com/starlingcfg/starling/internal/inventory"
 )
 
 // qComplianceSummaryCols sums the rules of compliance_counts r of a group:
@@ -57,14 +58,8 @@ GROUP BY region ORDER BY region`
 // Summaries implements [compliance.Store.Summaries]: one statement that
 // sums the rows of compliance_counts of the scope (complianceSummaryStmt).
 func (c *Compliance) Summaries(ctx context.Context, q compliance.SummaryQuery) ([]compliance.RuleSummary, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.readable(ctx, q.Scope); err != nil {
 		return nil, err
-	}
-	if err := c.s.checkOpen(); err != nil {
-		return nil, err
-	}
-	if q.Scope == nil {
-		return nil, errComplianceNilScope
 	}
 	f := compliance.Filter{AccountID: q.AccountID, Region: q.Region}
 	w := scopeCond(q.Scope, q.Scope.SortedSources(), &f)
@@ -96,4 +91,19 @@ func (c *Compliance) Summaries(ctx context.Context, q compliance.SummaryQuery) (
 		return nil, complianceReadErr("Summaries", err)
 	}
 	return out, nil
+}
+
+// readable returns why a read of the scope sc cannot run, or nil: the
+// context's error, the store's being closed, or a nil scope.
+func (c *Compliance) readable(ctx context.Context, sc *inventory.Scope) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := c.s.checkOpen(); err != nil {
+		return err
+	}
+	if sc == nil {
+		return errComplianceNilScope
+	}
+	return nil
 }
