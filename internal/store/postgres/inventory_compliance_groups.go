@@ -10,12 +10,12 @@ import (
 	"github.com/starlingcfg/starling/internal/inventory"
 )
 
-// complianceGroupsLock is the second key, under complianceLockClass, of the
-// transaction advisory lock that is the group turn (compliance.GroupStore)
-// of every process on the database. Source turns use the keys of
-// invSourceLockKey under the same class; this one is the turn of every
-// group write, which are rare (a conformance pack's put or deletion).
-const complianceGroupsLock int32 = -1
+// complianceGroupsLockClass is the first key of the transaction advisory
+// lock that is the group turn (compliance.GroupStore) of every process on
+// the database, its second 0: a class of its own, apart from the sources'
+// turns (complianceLockClass), since group writes are rare (a conformance
+// pack's put or deletion) and all take the one turn. ("sgrp" in ASCII.)
+const complianceGroupsLockClass int32 = 0x73677270
 
 // The rule groups' statements (migration 0008). The rules, and
 // ReplaceGroups's rows, are arrays unnested: a statement however many.
@@ -45,93 +45,71 @@ ON CONFLICT DO NOTHING`
 
 // groupsTurn takes the group turn for the rest of tx (qGroupsLock).
 func groupsTurn(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, qGroupsLock, complianceLockClass, complianceGroupsLock)
+	_, err := tx.Exec(ctx, qGroupsLock, complianceGroupsLockClass, 0)
 	return err
 }
 
 // SyncGroup implements [compliance.GroupStore.SyncGroup]: in one
-// transaction, the group turn, the source's turn (which every write of the
-// source's results and counts takes: none changes the flags the new rows
-// copy), current, and the group's rows. A retried attempt runs current
-// again, under the turns again.
+// transaction, the group turn, current, the source's turn (which every
+// write of the source's results and counts takes: none changes the flags
+// the new rows copy), and the group's rows. A retried attempt runs current
+// again, under the group turn again.
 func (c *Compliance) SyncGroup(ctx context.Context, src inventory.Source, name string, current func(context.Context) ([]string, bool, error)) error {
 	c.s.groupsMu.Lock()
 	defer c.s.groupsMu.Unlock()
-	var currentErr error
-	err := c.retry(ctx, "SyncGroup", func(tx pgx.Tx) error {
-		currentErr = nil
+	return c.retry(ctx, "SyncGroup", func(tx pgx.Tx) error {
 		if err := groupsTurn(ctx, tx); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, qComplianceLockSource, complianceLockClass, invSourceLockKey(src)); err != nil {
 			return err
 		}
 		rules, ok, err := current(ctx)
 		if err != nil {
-			currentErr = err
 			return err
 		}
 		g := compliance.Group{Source: src, Name: name, Rules: rules}
 		if err := compliance.CheckGroup(&g); err != nil {
-			currentErr = fmt.Errorf("postgres: compliance: SyncGroup: %w", err)
-			return currentErr
-		}
-		if _, err := tx.Exec(ctx, qGroupDelete, src.AccountID, src.Region, name); err != nil {
 			return err
 		}
-		if !ok {
-			return nil
+		b := &pgx.Batch{}
+		b.Queue(qComplianceLockSource, complianceLockClass, invSourceLockKey(src))
+		b.Queue(qGroupDelete, src.AccountID, src.Region, name)
+		if ok {
+			b.Queue(qGroupInsert, src.AccountID, src.Region, name, append([]string{""}, rules...))
 		}
-		_, err = tx.Exec(ctx, qGroupInsert, src.AccountID, src.Region, name, append([]string{""}, rules...))
-		return err
+		return tx.SendBatch(ctx, b).Close()
 	})
-	if currentErr != nil {
-		return currentErr
-	}
-	return err
 }
 
 // ReplaceGroups implements [compliance.GroupStore.ReplaceGroups], in one
 // transaction as SyncGroup, with the counts locked (qGroupsLockCounts)
-// rather than one source's turn.
+// rather than one source's turn: after current has read the control
+// plane, so that the results' writers wait for the rows' writing only.
 func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Context) ([]compliance.Group, error)) error {
 	c.s.groupsMu.Lock()
 	defer c.s.groupsMu.Unlock()
-	var currentErr error
-	err := c.retry(ctx, "ReplaceGroups", func(tx pgx.Tx) error {
-		currentErr = nil
+	return c.retry(ctx, "ReplaceGroups", func(tx pgx.Tx) error {
 		if err := groupsTurn(ctx, tx); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, qGroupsLockCounts); err != nil {
 			return err
 		}
 		groups, err := current(ctx)
 		if err != nil {
-			currentErr = err
 			return err
 		}
 		var accounts, regions, names, rules []string
 		for i := range groups {
 			g := &groups[i]
 			if err := compliance.CheckGroup(g); err != nil {
-				currentErr = fmt.Errorf("postgres: compliance: ReplaceGroups: %w", err)
-				return currentErr
+				return err
 			}
 			for _, r := range append([]string{""}, g.Rules...) {
 				accounts, regions, names, rules = append(accounts, g.AccountID), append(regions, g.Region), append(names, g.Name), append(rules, r)
 			}
 		}
-		if _, err := tx.Exec(ctx, qGroupsClear); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, qGroupsInsert, accounts, regions, names, rules)
-		return err
+		b := &pgx.Batch{}
+		b.Queue(qGroupsLockCounts)
+		b.Queue(qGroupsClear)
+		b.Queue(qGroupsInsert, accounts, regions, names, rules)
+		return tx.SendBatch(ctx, b).Close()
 	})
-	if currentErr != nil {
-		return currentErr
-	}
-	return err
 }
 
 // GroupSummaries implements [compliance.GroupStore.GroupSummaries]: one

@@ -9,79 +9,91 @@ import (
 	"github.com/starlingcfg/starling/internal/inventory"
 )
 
-// The rule groups' statements (migration 0009). A group's rules are a JSON
-// array ($4), and ReplaceGroups's rows one JSON array of [account, region,
-// group, rule] rows: a statement each, however many rows. WHERE true
-// keeps SQLite from reading ON CONFLICT as a join's ON. Every group has a
-// row of the empty rule name besides its rules' (no rule has that name,
-// so it joins no counts): a group without rules is still a group.
+// The rule groups' statements (migration 0009). The rows to insert are
+// one JSON array of [account, region, group, rule] rows (groupRows): a
+// statement however many. WHERE true keeps SQLite from reading ON
+// CONFLICT as a join's ON.
 const (
 	qGroupDelete  = `DELETE FROM compliance_groups WHERE account_id = ? AND region = ? AND group_name = ?`
-	qGroupInsert  = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name) SELECT ?, ?, ?, value FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`
 	qGroupsClear  = `DELETE FROM compliance_groups`
 	qGroupsInsert = `INSERT INTO compliance_groups (account_id, region, group_name, rule_name)
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`
 )
 
-// SyncGroup implements [compliance.GroupStore.SyncGroup]. The group turn
-// is the Inventory's groupsMu: one process writes the database (its lock
-// file), so a mutex is every writer's turn.
-func (c *Compliance) SyncGroup(ctx context.Context, src inventory.Source, name string, current func(context.Context) ([]string, bool, error)) error {
+// groupRows checks groups (compliance.CheckGroup) and returns their rows
+// for qGroupsInsert: each group's rules, and a row of the empty rule name
+// (no rule has that name, so it joins no counts), so that a group without
+// rules is still a group.
+func groupRows(op string, groups ...compliance.Group) (string, error) {
+	rows := [][4]string{}
+	for i := range groups {
+		g := &groups[i]
+		if err := compliance.CheckGroup(g); err != nil {
+			return "", fmt.Errorf("sqlite: compliance: %s: %w", op, err)
+		}
+		for _, r := range append([]string{""}, g.Rules...) {
+			rows = append(rows, [4]string{g.AccountID, g.Region, g.Name, r})
+		}
+	}
+	js, err := json.Marshal(rows) // strings always encode
+	return string(js), err
+}
+
+// groupTurn takes the group turn, the Inventory's groupsMu: one process
+// writes the database (its lock file), so a mutex is every writer's turn.
+// It returns its release, or why the store cannot be written.
+func (c *Compliance) groupTurn(ctx context.Context) (func(), error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	c.s.groupsMu.Lock()
-	defer c.s.groupsMu.Unlock()
 	if err := c.s.checkOpen(); err != nil {
+		c.s.groupsMu.Unlock()
+		return nil, err
+	}
+	return c.s.groupsMu.Unlock, nil
+}
+
+// SyncGroup implements [compliance.GroupStore.SyncGroup]: current, then
+// one write, in the group turn.
+func (c *Compliance) SyncGroup(ctx context.Context, src inventory.Source, name string, current func(context.Context) ([]string, bool, error)) error {
+	release, err := c.groupTurn(ctx)
+	if err != nil {
 		return err
 	}
+	defer release()
 	rules, ok, err := current(ctx)
 	if err != nil {
 		return err
 	}
 	g := compliance.Group{Source: src, Name: name, Rules: rules}
-	if err := compliance.CheckGroup(&g); err != nil {
-		return fmt.Errorf("sqlite: compliance: SyncGroup: %w", err)
+	rows, err := groupRows("SyncGroup", g)
+	if err != nil {
+		return err
 	}
 	return c.write(ctx, "SyncGroup", func(*complianceStmts) error {
 		bg := context.Background()
-		if _, err := c.s.w.ExecContext(bg, qGroupDelete, src.AccountID, src.Region, name); err != nil {
+		if _, err := c.s.w.ExecContext(bg, qGroupDelete, src.AccountID, src.Region, name); err != nil || !ok {
 			return err
 		}
-		if !ok {
-			return nil
-		}
-		_, err := c.s.w.ExecContext(bg, qGroupInsert, src.AccountID, src.Region, name, jsonStrings(append([]string{""}, rules...)))
+		_, err := c.s.w.ExecContext(bg, qGroupsInsert, rows)
 		return err
 	})
 }
 
-// ReplaceGroups implements [compliance.GroupStore.ReplaceGroups].
+// ReplaceGroups implements [compliance.GroupStore.ReplaceGroups]: current,
+// then one write, in the group turn.
 func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Context) ([]compliance.Group, error)) error {
-	if err := ctx.Err(); err != nil {
+	release, err := c.groupTurn(ctx)
+	if err != nil {
 		return err
 	}
-	c.s.groupsMu.Lock()
-	defer c.s.groupsMu.Unlock()
-	if err := c.s.checkOpen(); err != nil {
-		return err
-	}
+	defer release()
 	groups, err := current(ctx)
 	if err != nil {
 		return err
 	}
-	rows := [][4]string{}
-	for i := range groups {
-		g := &groups[i]
-		if err := compliance.CheckGroup(g); err != nil {
-			return fmt.Errorf("sqlite: compliance: ReplaceGroups: %w", err)
-		}
-		rows = append(rows, [4]string{g.AccountID, g.Region, g.Name, ""})
-		for _, r := range g.Rules {
-			rows = append(rows, [4]string{g.AccountID, g.Region, g.Name, r})
-		}
-	}
-	js, err := json.Marshal(rows)
+	rows, err := groupRows("ReplaceGroups", groups...)
 	if err != nil {
 		return err
 	}
@@ -90,7 +102,7 @@ func (c *Compliance) ReplaceGroups(ctx context.Context, current func(context.Con
 		if _, err := c.s.w.ExecContext(bg, qGroupsClear); err != nil {
 			return err
 		}
-		_, err := c.s.w.ExecContext(bg, qGroupsInsert, string(js))
+		_, err := c.s.w.ExecContext(bg, qGroupsInsert, rows)
 		return err
 	})
 }
