@@ -39,8 +39,8 @@ type countingStore struct {
 
 	mu      sync.Mutex
 	gets    int                // Get calls
-	lists   int                // List and ListAcross calls
-	listsOf map[store.Kind]int // List and ListAcross calls by kind
+	lists   int                // List and ListKind calls
+	listsOf map[store.Kind]int // List and ListKind calls by kind
 	listed  int                // records returned by List
 	read    int64              // bytes of the documents read
 	written int64              // bytes of the ids and documents written
@@ -137,17 +137,12 @@ func (x *countingTx) List(t store.Namespace, k store.Kind, after string, limit i
 	return items, err
 }
 
-func (x *countingTx) ListAcross(ts []store.Namespace, k store.Kind) ([]store.NamespacedItem, error) {
-	items, err := x.tx.ListAcross(ts, k)
-	return x.countedAcross(k, items, err)
-}
-
 func (x *countingTx) ListKind(k store.Kind) ([]store.NamespacedItem, error) {
 	items, err := x.tx.ListKind(k)
 	return x.countedAcross(k, items, err)
 }
 
-// countedAcross counts the answer of a ListAcross or ListKind of kind k,
+// countedAcross counts the answer of a ListKind of kind k,
 // and passes it on.
 func (x *countingTx) countedAcross(k store.Kind, items []store.NamespacedItem, err error) ([]store.NamespacedItem, error) {
 	x.c.mu.Lock()
@@ -184,7 +179,7 @@ func (x *countingTx) Delete(t store.Namespace, k store.Kind, id string) error {
 	return x.tx.Delete(t, k, id)
 }
 
-// countList counts a List or ListAcross call of kind k; c.mu must be held.
+// countList counts a List or ListKind call of kind k; c.mu must be held.
 func (c *countingStore) countList(k store.Kind) {
 	c.lists++
 	if c.listsOf == nil {

@@ -10,9 +10,9 @@ import (
 )
 
 // The aggregated conformance pack workloads read the compliance of the
-// conformance packs of an aggregator's sources, as its owner: each call
-// reads the packs of every source of the aggregator (of the filter's, if
-// any), whether or not they have packs.
+// conformance packs of an aggregator's sources, as its owner, over every
+// source of the aggregator (of the filter's, if any), whether or not they
+// have packs.
 const (
 	// OpAggPackCompliance is a DescribeAggregateComplianceByConformancePacks
 	// page (100, the default) of the aggregator, filtered by one of K

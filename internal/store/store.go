@@ -50,15 +50,14 @@ func Regional(account, region string) Namespace {
 func Global(owner string) Namespace { return Namespace{Owner: owner} }
 
 // CompareNamespaces orders namespaces by Owner, then Region, comparing
-// bytes as Go compares strings (the order of ListAcross): it returns -1, 0
+// bytes as Go compares strings (the order of ListKind): it returns -1, 0
 // or +1 as a is before, the same as or after b.
 func CompareNamespaces(a, b Namespace) int {
 	return cmp.Or(strings.Compare(a.Owner, b.Owner), strings.Compare(a.Region, b.Region))
 }
 
 // SortedNamespaces returns the namespaces of ts in CompareNamespaces order,
-// each once, in a new slice: the namespaces that ListAcross reads, in the
-// order it returns them.
+// each once, in a new slice.
 func SortedNamespaces(ts []Namespace) []Namespace {
 	return slices.CompactFunc(slices.SortedFunc(slices.Values(ts), CompareNamespaces),
 		func(a, b Namespace) bool { return a == b })
@@ -82,7 +81,7 @@ type Item struct {
 	Doc []byte
 }
 
-// NamespacedItem is one record returned by ListAcross: an Item and the
+// NamespacedItem is one record returned by ListKind: an Item and the
 // namespace it belongs to.
 type NamespacedItem struct {
 	Namespace Namespace
@@ -144,20 +143,13 @@ type Tx interface {
 	List(t Namespace, k Kind, after string, limit int) ([]Item, error)
 	// Count returns the number of documents of the namespace and kind.
 	Count(t Namespace, k Kind) (int, error)
-	// ListAcross returns the documents of kind k of every namespace of ts,
-	// in one read however many namespaces ts holds (one statement on a
-	// database): what List(t, k, "", 0) returns for each namespace t,
-	// together. The items come in namespace order (SortedNamespaces: by
-	// Owner, then Region, comparing bytes), then in id order within a
-	// namespace, whatever the order of ts; each names its namespace. A
-	// namespace given more than once is read once; a namespace without
-	// documents of k adds nothing; an empty or nil ts returns no items and
-	// reads nothing. As List does, it sees the writes the transaction made
-	// before it, and the documents are the caller's own.
-	ListAcross(ts []Namespace, k Kind) ([]NamespacedItem, error)
 	// ListKind returns every document of kind k of every namespace, in
-	// the order of ListAcross, in one read. It reads the whole kind, on a
-	// database without an index for it: it is for rare reads (what a
-	// process derives from the records when it starts), not for requests.
+	// one read: in namespace order (CompareNamespaces), then in id order
+	// within a namespace, each naming its namespace; what List(t, k, "", 0)
+	// returns for each namespace t, together. As List does, it sees the
+	// writes the transaction made before it, and the documents are the
+	// caller's own. It reads the whole kind, on a database without an
+	// index for it: it is for rare reads (what a process derives from the
+	// records when it starts), not for requests.
 	ListKind(k Kind) ([]NamespacedItem, error)
 }

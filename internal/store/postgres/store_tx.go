@@ -25,22 +25,6 @@ const (
 	qList = `SELECT id, doc FROM records WHERE owner = $1 AND region = $2 AND kind = $3 AND id > $4
 		ORDER BY id LIMIT $5`
 	qCount = `SELECT count(*) FROM records WHERE owner = $1 AND region = $2 AND kind = $3`
-	// qListAcross is List of many namespaces in one statement: the
-	// namespaces, sorted and without duplicates in Go, are two arrays
-	// unnested WITH ORDINALITY, and for each a LATERAL subquery reads the
-	// kind's range of the primary key (owner, region, kind, id), as qList
-	// does. OFFSET 0 keeps the subquery from being flattened into a join,
-	// which the planner would answer with a scan of every record of the
-	// kind (a hash join) when the arrays are long: so each namespace is a
-	// probe of the primary key, whatever the table's size. The ordinality
-	// comes out sorted and the nested loop keeps its order, so the ORDER BY
-	// is an Incremental Sort of one namespace's records at a time. id > ''
-	// leaves out the empty id, as List from the start (after "") does.
-	qListAcross = `SELECT n.ord, r.id, r.doc
-		FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS n(owner, region, ord)
-		CROSS JOIN LATERAL (SELECT id, doc FROM records
-			WHERE owner = n.owner AND region = n.region AND kind = $1 AND id > ''::bytea OFFSET 0) r
-		ORDER BY n.ord, r.id`
 	// qListKind reads a kind of every namespace: a scan of the table, as
 	// the primary key leads with the namespace.
 	qListKind = `SELECT owner, region, id, doc FROM records WHERE kind = $1 AND id > ''::bytea ORDER BY owner, region, id`
@@ -361,44 +345,6 @@ func (t *tx) List(tn store.Namespace, k store.Kind, after string, limit int) ([]
 			doc = []byte{}
 		}
 		items = append(items, store.Item{ID: string(id), Doc: doc})
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-// ListAcross implements store.Tx in one statement (qListAcross); an empty
-// ts sends none. The documents are the caller's own.
-func (t *tx) ListAcross(ts []store.Namespace, k store.Kind) ([]store.NamespacedItem, error) {
-	if err := t.check("list across", false); err != nil {
-		return nil, err
-	}
-	ns := store.SortedNamespaces(ts)
-	if len(ns) == 0 {
-		return nil, nil
-	}
-	owners, regions := make([]string, len(ns)), make([]string, len(ns))
-	for i, tn := range ns {
-		owners[i], regions[i] = tn.Owner, tn.Region
-	}
-	var items []store.NamespacedItem
-	_, err := t.run("list across", qListAcross, []any{string(k), owners, regions}, func(rows pgx.Rows) error {
-		var (
-			ord     int64
-			id, doc []byte
-		)
-		if err := rows.Scan(&ord, &id, &doc); err != nil {
-			return err
-		}
-		if ord < 1 || ord > int64(len(ns)) {
-			return fmt.Errorf("ordinality %d of %d namespaces", ord, len(ns))
-		}
-		if doc == nil {
-			doc = []byte{}
-		}
-		items = append(items, store.NamespacedItem{Namespace: ns[ord-1], Item: store.Item{ID: string(id), Doc: doc}})
 		return nil
 	})
 	if err != nil {

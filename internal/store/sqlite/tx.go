@@ -202,21 +202,6 @@ func (t *tx) List(tn store.Namespace, k store.Kind, afterID string, limit int) (
 	return out, nil
 }
 
-// ListAcross implements store.Tx: List of each namespace, from memory.
-// The documents are the caller's own copies.
-func (t *tx) ListAcross(ts []store.Namespace, k store.Kind) ([]store.NamespacedItem, error) {
-	if err := t.check(false); err != nil {
-		return nil, err
-	}
-	var out []store.NamespacedItem
-	for _, tn := range store.SortedNamespaces(ts) {
-		for _, it := range after(t.records(keyOf(tn, k)), "", 0) {
-			out = append(out, store.NamespacedItem{Namespace: tn, Item: store.Item{ID: it.ID, Doc: clone(it.Doc)}})
-		}
-	}
-	return out, nil
-}
-
 // ListKind implements store.Tx: the partitions of kind k, in namespace
 // order, from memory.
 func (t *tx) ListKind(k store.Kind) ([]store.NamespacedItem, error) {
@@ -232,7 +217,13 @@ func (t *tx) ListKind(k store.Kind) ([]store.NamespacedItem, error) {
 	for i, p := range parts {
 		ts[i] = store.Namespace{Owner: p.owner, Region: p.region}
 	}
-	return t.ListAcross(ts, k)
+	var out []store.NamespacedItem
+	for _, tn := range store.SortedNamespaces(ts) {
+		for _, it := range after(t.records(keyOf(tn, k)), "", 0) {
+			out = append(out, store.NamespacedItem{Namespace: tn, Item: store.Item{ID: it.ID, Doc: clone(it.Doc)}})
+		}
+	}
+	return out, nil
 }
 
 // Count implements store.Tx.
